@@ -1,0 +1,29 @@
+# Two commands set everything up on a fresh machine:
+#   make run   — open the dashboard on the built-in demo city
+#   make test  — run every test (unit, integration, app, browser)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test demo bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m streamlit run app.py
+
+demo: $(STAMP)
+	$(PY) -m data_pipeline build --demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf data/*.duckdb data/raw tests/artifacts

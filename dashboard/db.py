@@ -1,0 +1,51 @@
+"""The one module that touches the database from the app: read-only, parameterized."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from data_pipeline import paths
+
+
+@dataclass(frozen=True)
+class Database:
+    """A built city database, opened read-only."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+
+    def query(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+        """Run a parameterized query on a private cursor (safe across sessions/threads)."""
+        cursor = self.con.cursor()
+        try:
+            return cursor.execute(sql, list(params or [])).df()
+        finally:
+            cursor.close()
+
+    def scalar(self, sql: str, params: list | tuple | None = None):
+        frame = self.query(sql, params)
+        return None if frame.empty else frame.iat[0, 0]
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+
+    def info(self) -> dict[str, str]:
+        return dict(self.query("SELECT key, value FROM build_info").itertuples(index=False))
+
+
+def open_database(path: Path | str) -> Database:
+    """Open a database file read-only; the app never writes."""
+    path = Path(path)
+    return Database(path, duckdb.connect(str(path), read_only=True))
+
+
+def available_databases(folder: Path | None = None) -> dict[str, Path]:
+    """Built databases by slug (file stem), demo first."""
+    folder = folder or paths.data_dir()
+    found = {p.stem: p for p in sorted(folder.glob("*.duckdb")) if not p.name.startswith(".")}
+    ordered = {paths.DEMO_SLUG: found.pop(paths.DEMO_SLUG)} if paths.DEMO_SLUG in found else {}
+    return {**ordered, **found}

@@ -1,0 +1,89 @@
+"""`python -m data_pipeline …`: build, import, status.
+
+Errors are one sentence and a non-zero exit; `--debug` shows the traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import paths
+from .errors import PipelineError
+
+
+def _progress(start: float):
+    def step(message: str) -> None:
+        print(f"[{time.monotonic() - start:6.1f}s] {message}", file=sys.stderr, flush=True)
+    return step
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m data_pipeline",
+                                     description="Build and inspect Main Street Atlas databases.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build a city's database (demo or real)")
+    which = build.add_mutually_exclusive_group(required=True)
+    which.add_argument("--demo", action="store_true", help="the built-in synthetic demo city")
+    which.add_argument("--city", help="a profile name from data/cities/ (e.g. chicago)")
+    build.add_argument("--db", type=Path, help="database file (default data/<city>.duckdb)")
+    build.add_argument("--seed", type=int, default=42, help="demo city seed (default 42)")
+    build.add_argument("--offline", action="store_true",
+                       help="build from the raw cache only; fail if something is missing")
+    build.add_argument("--suppress-below", type=int, default=3,
+                       help="hide counts below this number (default 3)")
+
+    imp = sub.add_parser("import", help="build a city's database from local export files")
+    imp.add_argument("--city", required=True, help="a profile name from data/cities/")
+    imp.add_argument("--businesses", type=Path, required=True,
+                     help="portal CSV export or SODA JSON pages of the business registry")
+    imp.add_argument("--neighborhoods", type=Path, help="GeoJSON, zipped shapefile or WKT CSV")
+    imp.add_argument("--tracts", type=Path, help="tract shapes: GeoJSON or zipped shapefile")
+    imp.add_argument("--acs", type=Path, help="Census ACS API JSON response")
+    imp.add_argument("--lodes", type=Path, nargs="+", help="LODES WAC CSV or CSV.gz files")
+    imp.add_argument("--db", type=Path, help="database file (default data/<city>.duckdb)")
+    imp.add_argument("--suppress-below", type=int, default=3)
+
+    status = sub.add_parser("status", help="tables, row counts, sources and reconciliation")
+    status.add_argument("--db", type=Path, help="database file (default data/demo.duckdb)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except PipelineError as error:
+        if args.debug:
+            raise
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted; the previous database was kept.", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    step = _progress(time.monotonic())
+    if args.command == "status":
+        from .status import print_status
+        print_status(args.db or paths.database_path(paths.DEMO_SLUG))
+        return 0
+    if args.command == "build" and args.demo:
+        from .build import build_demo
+        db = build_demo(args.db or paths.database_path(paths.DEMO_SLUG), seed=args.seed,
+                        on_step=step, suppression_threshold=args.suppress_below)
+    elif args.command == "build":
+        from .city import build_city
+        db = build_city(args.city, args.db, offline=args.offline, on_step=step,
+                        suppression_threshold=args.suppress_below)
+    else:
+        from .city import import_files
+        db = import_files(args.city, businesses=args.businesses, neighborhoods=args.neighborhoods,
+                          tracts=args.tracts, acs=args.acs, lodes=args.lodes, db=args.db,
+                          on_step=step, suppression_threshold=args.suppress_below)
+    step(f"done: {db}")
+    return 0

@@ -1,0 +1,138 @@
+"""Load a `CityData` bundle into a DuckDB file, atomically.
+
+The database is built in a temporary file beside the target, checked (tables filled,
+rows reconciled), and only then renamed over the target. A build that fails or is
+killed leaves the previous database exactly as it was; its leftovers are removed by
+the next build.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from . import canonical as c
+from . import geo, marts
+from .errors import PipelineError, ReconciliationError
+
+SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
+Step = Callable[[str], None]
+
+
+def write_database(data: c.CityData, target: Path | str, on_step: Step | None = None,
+                   suppression_threshold: int = 3) -> Path:
+    """Build `target` from `data`; replace it only once the new database checks out."""
+    target = Path(target)
+    step = on_step or (lambda message: None)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target)
+    temp = target.with_name(f".{target.name}.building-{os.getpid()}")
+    try:
+        with duckdb.connect(str(temp)) as con:
+            step("creating schema")
+            con.execute(SCHEMA_SQL.read_text())
+            _insert_all(con, data, step)
+            step("building marts")
+            marts.build_marts(con, suppression_threshold=suppression_threshold)
+            step("checking row counts")
+            check_database(con)
+            con.execute("CHECKPOINT")
+        step("swapping in the new database")
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        Path(f"{temp}.wal").unlink(missing_ok=True)
+        raise
+    return target
+
+
+def remove_leftovers(target: Path) -> None:
+    """Delete temporary files of builds that were killed before they could clean up."""
+    for leftover in target.parent.glob(f".{target.name}.building-*"):
+        leftover.unlink(missing_ok=True)
+
+
+def _insert_all(con: duckdb.DuckDBPyConnection, data: c.CityData, step: Step) -> None:
+    info = {"city_name": data.city_name, "city_slug": data.city_slug, **data.build_info}
+    _insert(con, "build_info", pd.DataFrame({"key": list(info), "value": [str(v) for v in info.values()]}))
+    step(f"loading {len(data.neighborhoods):,} neighborhoods")
+    _insert(con, "neighborhoods", _shapes_frame(data.neighborhoods, c.NEIGHBORHOOD_COLUMNS))
+    if data.tracts is not None and len(data.tracts):
+        step(f"loading {len(data.tracts):,} tracts")
+        _insert(con, "tracts", _shapes_frame(data.tracts, c.TRACT_COLUMNS))
+        weights = data.tract_weights
+        if weights is None:
+            weights = geo.tract_weights_by_area(data.tracts, data.neighborhoods)
+        _insert(con, "tract_neighborhood_weights", weights)
+    step(f"loading {len(data.businesses):,} businesses")
+    _insert(con, "businesses", data.businesses[c.BUSINESS_COLUMNS])
+    for table, frame in [("jobs", data.jobs), ("jobs_by_sector", data.jobs_by_sector),
+                         ("business_patterns", data.business_patterns),
+                         ("zip_neighborhood_weights", data.zip_weights),
+                         ("nonemployers", data.nonemployers), ("sources", data.sources),
+                         ("rejected_records", data.rejected),
+                         ("unmapped_categories", data.unmapped_categories)]:
+        if len(frame):
+            step(f"loading {len(frame):,} rows of {table}")
+            _insert(con, table, frame)
+
+
+def _shapes_frame(shapes: gpd.GeoDataFrame, columns: list[str]) -> pd.DataFrame:
+    shapes = shapes.to_crs(geo.WGS84)
+    frame = pd.DataFrame(shapes[[col for col in columns if col != "geometry"]])
+    frame["area_km2"] = geo.area_km2(shapes.geometry)
+    if "centroid_lat" not in frame and "neighborhood_id" in frame:
+        points = shapes.geometry.representative_point()
+        frame["centroid_lat"], frame["centroid_lon"] = points.y.to_numpy(), points.x.to_numpy()
+    frame["geometry_wkb"] = shapely.to_wkb(shapes.geometry.to_numpy())
+    return frame
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a frame by column name; columns the table has and the frame lacks stay NULL."""
+    columns = [row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [table]).fetchall()]
+    present = [col for col in columns if col in frame.columns]
+    con.register("incoming", frame[present])
+    quoted = ", ".join(f'"{col}"' for col in present)
+    con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM incoming")
+    con.unregister("incoming")
+
+
+def check_database(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a database that is empty or whose rows do not reconcile."""
+    for table in ("neighborhoods", "businesses", "sources"):
+        if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
+            raise PipelineError(f"The build produced no rows in table '{table}'; "
+                                "check the input for that table and run the build again.")
+    bad = con.execute("""
+        SELECT s.source_id, s.rows_raw, s.rows_loaded, s.rows_merged, s.rows_rejected,
+               coalesce(r.n, 0) AS rejected_kept
+        FROM sources s
+        LEFT JOIN (SELECT source_id, count(*) AS n FROM rejected_records GROUP BY 1) r
+          USING (source_id)
+        WHERE s.rows_raw <> s.rows_loaded + s.rows_merged + s.rows_rejected
+           OR s.rows_rejected <> coalesce(r.n, 0)
+    """).fetchall()
+    if bad:
+        sid, raw, loaded, merged, rejected, kept = bad[0]
+        raise ReconciliationError(
+            f"Rows of source '{sid}' do not reconcile: {raw:,} raw ≠ {loaded:,} loaded + "
+            f"{merged:,} merged + {rejected:,} rejected ({kept:,} rejected rows kept); "
+            "the previous database was kept.")
+    loaded = con.execute("""
+        SELECT s.source_id, s.rows_loaded, count(b.business_id)
+        FROM sources s LEFT JOIN businesses b ON b.source = s.source_id
+        WHERE s.kind = 'businesses' GROUP BY 1, 2 HAVING s.rows_loaded <> count(b.business_id)
+    """).fetchall()
+    if loaded:
+        sid, claimed, actual = loaded[0]
+        raise ReconciliationError(
+            f"Source '{sid}' claims {claimed:,} loaded businesses but the database holds "
+            f"{actual:,}; the previous database was kept.")

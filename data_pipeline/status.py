@@ -1,0 +1,63 @@
+"""`python -m data_pipeline status`: what a database holds and how its rows reconcile."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from .errors import PipelineError
+
+
+def print_status(db: Path) -> None:
+    """Print tables with row counts, sources with vintages, reconciliation and unmapped categories."""
+    db = Path(db)
+    if not db.exists():
+        raise PipelineError(f"No database at {db}; build one with `python -m data_pipeline build --demo`.")
+    built = dt.datetime.fromtimestamp(db.stat().st_mtime, dt.timezone.utc)
+    with duckdb.connect(str(db), read_only=True) as con:
+        info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
+        print(f"{info.get('city_name', '?')} — {db} (built {built:%Y-%m-%d %H:%M} UTC)")
+        _print_tables(con)
+        _print_sources(con)
+        _print_rejections(con)
+        _print_unmapped(con)
+
+
+def _print_tables(con: duckdb.DuckDBPyConnection) -> None:
+    print("\nTables")
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "ORDER BY table_name").fetchall()]
+    for name in names:
+        rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        print(f"  {name:32} {rows:>12,}")
+
+
+def _print_sources(con: duckdb.DuckDBPyConnection) -> None:
+    print("\nSources (raw = loaded + merged + rejected)")
+    for sid, name, vintage, fetched, raw, loaded, merged, rejected in con.execute(
+            "SELECT source_id, name, vintage, fetched_at, rows_raw, rows_loaded, rows_merged, "
+            "rows_rejected FROM sources ORDER BY source_id").fetchall():
+        ok = "ok" if raw == loaded + merged + rejected else "DOES NOT RECONCILE"
+        when = f"{fetched:%Y-%m-%d %H:%M}" if fetched else "—"
+        print(f"  {sid}: {name} [{vintage or 'vintage unknown'}], fetched {when}")
+        print(f"      {raw:,} raw = {loaded:,} loaded + {merged:,} merged + {rejected:,} rejected  {ok}")
+
+
+def _print_rejections(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("SELECT source_id, reason, count(*) FROM rejected_records "
+                       "GROUP BY 1, 2 ORDER BY 1, 3 DESC").fetchall()
+    if rows:
+        print("\nRejected rows by reason")
+        for sid, reason, n in rows:
+            print(f"  {sid}: {n:,} {reason}")
+
+
+def _print_unmapped(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("SELECT source_id, raw_category, rows FROM unmapped_categories "
+                       "ORDER BY rows DESC LIMIT 20").fetchall()
+    if rows:
+        print("\nCategories the profile does not map (top 20)")
+        for sid, category, n in rows:
+            print(f"  {sid}: {n:,} × {category!r}")

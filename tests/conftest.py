@@ -1,0 +1,117 @@
+"""Shared fixtures: one demo database per test session, a live Streamlit server, a browser."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = ROOT.parent / "shared" / "realdata"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """A data folder holding the demo city's database, built once per test session."""
+    from data_pipeline.build import build_demo
+    folder = tmp_path_factory.mktemp("data")
+    build_demo(folder / "demo.duckdb")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_dir) -> Path:
+    return demo_dir / "demo.duckdb"
+
+
+@pytest.fixture
+def app_env(demo_dir, monkeypatch) -> Path:
+    """Point the app at the session's demo database."""
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(demo_dir))
+    return demo_dir
+
+
+def browser_available() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def require_browser() -> None:
+    """Skip without Chromium on a developer's machine; fail in CI, where it must be there."""
+    if browser_available():
+        return
+    message = "Debian's chromium is not installed (apt-get install -y chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI must run the browser tests.")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(demo_dir):
+    """`streamlit run app.py` headless on 127.0.0.1 at a free port, on the demo database."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "ATLAS_DATA_DIR": str(demo_dir)}
+    log = open(demo_dir / "streamlit.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+         "--server.address=127.0.0.1", f"--server.port={port}",
+         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        server.kill()
+        pytest.fail(f"streamlit did not start; see {demo_dir / 'streamlit.log'}")
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+    log.close()
+
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def screenshot(page, name: str) -> Path:
+    """Save what the test saw, for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
