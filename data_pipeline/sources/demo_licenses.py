@@ -1,0 +1,201 @@
+"""The demo registry as a portal would serve it, and its reconciliation.
+
+A real business registry lists license *terms*: a business renews every two years, so
+one location appears as several rows; the last term of a closed business ends on the
+day it was cancelled. The export also holds bad rows. `raw_registry` renders the
+simulated businesses that way and mixes in rows with no coordinates, outside the city,
+with a term that ends before it starts, and repeated license ids. `reconcile` then does
+what the pipeline does with any registry: reject bad rows with a reason, merge the
+terms of each business into one location, map the license text to a sector.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import categories, geo
+from . import demo_words as words
+
+TERM_DAYS = 730
+DAY = np.timedelta64(1, "D")
+RAW_COLUMNS = ["license_id", "business_key", "doing_business_as", "license_type",
+               "license_description", "ownership", "address", "latitude", "longitude",
+               "term_start", "term_end", "status"]
+REASONS = {"duplicate": "duplicate license id (an earlier row has the same id)",
+           "no_coordinates": "no coordinates",
+           "outside": "location outside the city boundary",
+           "bad_term": "license term ends before it starts"}
+
+
+@dataclass
+class Reconciled:
+    businesses: pd.DataFrame   # canonical BUSINESS_COLUMNS
+    rejected: pd.DataFrame     # canonical REJECTED_COLUMNS
+    unmapped: pd.DataFrame     # canonical UNMAPPED_COLUMNS
+    rows_raw: int
+    rows_merged: int
+
+
+def raw_registry(world: pd.DataFrame, outline: shapely.Geometry, as_of: np.datetime64,
+                 rng: np.random.Generator) -> pd.DataFrame:
+    """License-term rows in export order (by term start), bad rows mixed in."""
+    terms = _terms(world, as_of)
+    bad = pd.concat([_duplicates(terms, rng), _without_coordinates(terms, rng),
+                     _outside(terms, outline, rng), _backwards_terms(terms, rng)],
+                    ignore_index=True)
+    bad["business_key"] = [f"demo-x{i + 1:05d}" if k is None else k
+                           for i, k in enumerate(bad["business_key"])]
+    raw = pd.concat([terms.assign(copy=0), bad], ignore_index=True)
+    raw = raw.sort_values(["term_start", "license_id", "copy"], kind="stable")
+    return raw[RAW_COLUMNS].reset_index(drop=True)
+
+
+def _terms(world: pd.DataFrame, as_of: np.datetime64) -> pd.DataFrame:
+    """Expand each business into its two-year terms; cancelled ones end on closing."""
+    opened = world["opened"].to_numpy()
+    closed = world["closed"].to_numpy()
+    is_closed = ~np.isnat(closed)
+    span = (np.where(is_closed, closed - DAY, as_of) - opened) // DAY
+    count = span // TERM_DAYS + 1
+    rows = np.repeat(np.arange(len(world)), count)
+    k = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+    last = k == count[rows] - 1
+    start = opened[rows] + (k * TERM_DAYS) * DAY
+    end = start + (TERM_DAYS - 1) * DAY
+    cancelled = last & is_closed[rows]
+    end[cancelled] = closed[rows][cancelled]
+    terms = pd.DataFrame({
+        "business_key": world["business_key"].to_numpy()[rows],
+        "doing_business_as": world["name"].to_numpy()[rows],
+        "license_type": world["license_type"].to_numpy()[rows],
+        "license_description": world["description"].to_numpy()[rows],
+        "ownership": world["ownership"].to_numpy()[rows],
+        "address": world["address"].to_numpy()[rows],
+        "latitude": world["latitude"].to_numpy()[rows],
+        "longitude": world["longitude"].to_numpy()[rows],
+        "term_start": start, "term_end": end,
+        "status": np.select([cancelled, k == 0], ["Cancelled", "Issued"], "Renewed"),
+    })
+    terms = terms.sort_values(["term_start", "business_key"], kind="stable")
+    terms.insert(0, "license_id", [f"TL{i + 1:07d}" for i in range(len(terms))])
+    return terms
+
+
+def _pick(terms: pd.DataFrame, share: float, rng: np.random.Generator) -> pd.DataFrame:
+    count = int(rng.poisson(len(terms) * share))
+    return terms.iloc[np.sort(rng.choice(len(terms), count, replace=False))].copy()
+
+
+def _fresh(rows: pd.DataFrame, start: int) -> pd.DataFrame:
+    """Rows of businesses that never made it in: new license ids, no business key yet."""
+    rows["license_id"] = [f"TX{start + i:07d}" for i in range(len(rows))]
+    rows["business_key"] = None
+    rows["copy"] = 0
+    return rows
+
+
+def _duplicates(terms: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    return _pick(terms, 0.003, rng).assign(copy=1)
+
+
+def _without_coordinates(terms: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    rows = _fresh(_pick(terms, 0.002, rng), 1)
+    rows["latitude"] = np.nan
+    rows["longitude"] = np.nan
+    return rows
+
+
+def _outside(terms: pd.DataFrame, outline: shapely.Geometry,
+             rng: np.random.Generator) -> pd.DataFrame:
+    """Suburban addresses that slipped into the city's export: 1-6 km past the limit."""
+    rows = _fresh(_pick(terms, 0.0015, rng), 100_001)
+    minx, miny, maxx, maxy = outline.buffer(0.07).bounds
+    x, y = np.empty(0), np.empty(0)
+    while len(x) < len(rows):
+        cx, cy = rng.uniform(minx, maxx, 4 * len(rows)), rng.uniform(miny, maxy, 4 * len(rows))
+        gap = shapely.distance(outline, shapely.points(cx, cy))
+        keep = (gap > 0.012) & (gap < 0.07)
+        x, y = np.concatenate([x, cx[keep]]), np.concatenate([y, cy[keep]])
+    rows["longitude"], rows["latitude"] = x[: len(rows)], y[: len(rows)]
+    return rows
+
+
+def _backwards_terms(terms: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    rows = _fresh(_pick(terms, 0.001, rng), 200_001)
+    rows["term_end"] = rows["term_start"] - rng.integers(1, 400, len(rows)) * DAY
+    return rows
+
+
+def reconcile(raw: pd.DataFrame, outline: shapely.Geometry, tracts: gpd.GeoDataFrame,
+              source_id: str) -> Reconciled:
+    """Reject bad rows with a reason, merge each business's terms, map categories."""
+    reason = _reasons(raw, outline)
+    good = raw[reason.isna().to_numpy()]
+    rejected = _rejected_rows(raw, reason, source_id)
+    businesses = _merge_terms(good, source_id)
+    businesses["tract_geoid"] = geo.assign_points(businesses["latitude"], businesses["longitude"],
+                                                  tracts, "geoid")
+    tract_hood = dict(zip(tracts["geoid"], tracts["neighborhood_id"]))
+    businesses["neighborhood_id"] = businesses["tract_geoid"].map(tract_hood)
+    unmapped = (good.loc[~good["license_description"].isin(words.RAW_CATEGORIES),
+                         "license_description"].value_counts().rename("rows").reset_index()
+                .rename(columns={"license_description": "raw_category"}))
+    unmapped.insert(0, "source_id", source_id)
+    return Reconciled(businesses, rejected, unmapped, rows_raw=len(raw),
+                      rows_merged=len(good) - len(businesses))
+
+
+def _reasons(raw: pd.DataFrame, outline: shapely.Geometry) -> pd.Series:
+    """The first problem of each row, in plain words (NaN for a good row)."""
+    lat, lon = raw["latitude"].to_numpy(), raw["longitude"].to_numpy()
+    has_point = np.isfinite(lat) & np.isfinite(lon)
+    shapely.prepare(outline)
+    inside = np.zeros(len(raw), dtype=bool)
+    inside[has_point] = shapely.contains_xy(outline, lon[has_point], lat[has_point])
+    checks = [raw["license_id"].duplicated().to_numpy(), ~has_point, ~inside,
+              (raw["term_end"] < raw["term_start"]).to_numpy()]
+    texts = [REASONS["duplicate"], REASONS["no_coordinates"], REASONS["outside"],
+             REASONS["bad_term"]]
+    chosen = np.select(checks, texts, default="")
+    return pd.Series(np.where(chosen == "", None, chosen), index=raw.index)
+
+
+def _rejected_rows(raw: pd.DataFrame, reason: pd.Series, source_id: str) -> pd.DataFrame:
+    bad = reason.notna().to_numpy()
+    shown = raw[bad].copy()
+    for column in ("term_start", "term_end"):
+        shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+    as_json = shown.to_json(orient="records", lines=True).splitlines() if len(shown) else []
+    return pd.DataFrame({"source_id": source_id, "row_number": np.flatnonzero(bad) + 1,
+                         "reason": reason[bad].to_numpy(), "raw": as_json})
+
+
+def _merge_terms(good: pd.DataFrame, source_id: str) -> pd.DataFrame:
+    """One location per business key: opened = first term, the rest from the last term."""
+    ordered = good.sort_values(["business_key", "term_start"], kind="stable")
+    first = ordered.groupby("business_key", sort=True)
+    latest = ordered.drop_duplicates("business_key", keep="last").set_index("business_key")
+    home = latest["license_type"].isin(words.HOME_LICENSES).to_numpy()
+    sole = (latest["ownership"] == "Sole proprietor").to_numpy()
+    sector = latest["license_description"].map(words.RAW_CATEGORIES)
+    out = pd.DataFrame({
+        "business_id": latest.index.to_numpy(), "source": source_id,
+        "source_key": latest.index.to_numpy(), "name": latest["doing_business_as"].to_numpy(),
+        "license_type": latest["license_type"].to_numpy(),
+        "raw_category": latest["license_description"].to_numpy(),
+        "category": [categories.category_of(s) for s in sector.to_numpy()],
+        "naics_sector": sector.to_numpy(dtype=object), "home_based": home,
+        "sole_proprietor": sole,
+        "is_micro": home | sole | (latest["license_type"] == words.LIMITED_LICENSE).to_numpy(),
+        "opened": first["term_start"].min().to_numpy(),
+        "closed": latest["term_end"].where(latest["status"] == "Cancelled").to_numpy(),
+        "address": np.where(home, None, latest["address"].to_numpy()),
+        "latitude": latest["latitude"].to_numpy(), "longitude": latest["longitude"].to_numpy(),
+        "terms_merged": first.size().to_numpy(),
+    })
+    out["naics_sector"] = out["naics_sector"].where(out["naics_sector"].notna(), None)
+    return out
