@@ -1,0 +1,208 @@
+"""Build a real city's database, from the portals (`build --city`) or local exports (`import`).
+
+Both paths end in the same `assemble`: read the boundaries and the registry with the
+city's profile, fit the Census inputs to the city, transform, and account for every raw
+row in `sources` and `rejected_records`; `load.write_database` then checks and swaps in
+the database. `build_city` first fills the raw cache (fetching only what is missing or
+stale); with `offline=True` it reads the cache alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Callable
+
+from . import paths
+from .cache import RawCache
+from .errors import PipelineError
+from .http import HttpClient
+from .load import Step, write_database
+from .profiles import Profile, load_profile
+from .sources import business_patterns, census_acs, census_tracts, lodes, nonemployer, socrata
+from .transform_city import Inputs, Origin, assemble, read_base
+
+NEIGHBORHOODS_MAX_AGE = timedelta(days=365)
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+# ----------------------------------------------------------------------------- import
+
+def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None = None,
+                 tracts: Path | None = None, acs: Path | None = None,
+                 lodes: list[Path] | None = None, db: Path | None = None,
+                 on_step: Step | None = None, suppression_threshold: int = 3) -> Path:
+    """Build a city's database from local export files; what is not given stays empty."""
+    profile, step = load_profile(city), on_step or _quiet
+    given = {"--businesses": businesses, "--neighborhoods": neighborhoods, "--tracts": tracts,
+             "--acs": acs, **{f"--lodes {i + 1}": p for i, p in enumerate(lodes or [])}}
+    for flag, path in given.items():
+        if path is not None and not Path(path).is_file():
+            raise PipelineError(f"No file at {path} (given as {flag}); check the path.")
+    if acs is not None and tracts is None:
+        raise PipelineError("ACS figures are per census tract and need the tract shapes: "
+                            "pass --tracts too (GeoJSON or the Census zipped shapefile).")
+    inputs = Inputs([Path(businesses)], Path(neighborhoods or _cached_boundaries(profile)),
+                    Path(tracts) if tracts else None, [Path(acs)] if acs else [],
+                    [Path(p) for p in lodes or []])
+    inputs.origins = {name: _file_origin(files) for name, files in _named_files(inputs).items()}
+    return _build(profile, inputs, db, step, suppression_threshold)
+
+
+def _cached_boundaries(profile: Profile) -> Path:
+    cache = RawCache(paths.raw_cache_dir(), profile.slug)
+    if cache.has("neighborhoods"):
+        return cache.files("neighborhoods")[0]
+    raise PipelineError(
+        f"Neighborhood boundaries are needed for the map: pass --neighborhoods (GeoJSON, zipped "
+        f"shapefile or the portal's CSV export of {profile.portal.neighborhoods_title}), or run "
+        f"`python -m data_pipeline build --city {profile.slug}` once with network access.")
+
+
+def _named_files(inputs: Inputs) -> dict[str, list[Path]]:
+    named = {"businesses": inputs.businesses, "neighborhoods": [inputs.neighborhoods],
+             "tracts": [inputs.tracts] if inputs.tracts else [], "acs": inputs.acs,
+             "lodes": inputs.lodes, "business_patterns": inputs.business_patterns,
+             "nonemployers": inputs.nonemployers}
+    return {name: files for name, files in named.items() if files}
+
+
+def _file_origin(files: list[Path]) -> Origin:
+    newest = max(Path(f).stat().st_mtime for f in files)
+    return Origin(None, datetime.fromtimestamp(newest, timezone.utc),
+                  ", ".join(Path(f).name for f in files))
+
+
+# ----------------------------------------------------------------------------- build
+
+def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
+               on_step: Step | None = None, suppression_threshold: int = 3) -> Path:
+    """Fetch what is missing or stale into the raw cache (or use it alone), then build."""
+    profile, step = load_profile(city), on_step or _quiet
+    cache = RawCache(paths.raw_cache_dir(), profile.slug)
+    client = None if offline else HttpClient()
+    inputs = Inputs(_registry(profile, cache, client, step), _boundaries(profile, cache, client, step))
+    inputs.as_of = cache.fetched_at("businesses")
+    base = read_base(profile, inputs, step)
+    for census in CENSUS_INPUTS:
+        files = _census_files(census, profile, cache, client, step, base.zips)
+        if files:
+            setattr(inputs, census.attribute, files[0] if census.attribute == "tracts" else files)
+    inputs.origins = {name: _cache_origin(cache, cache_source(name))
+                      for name in _named_files(inputs)}
+    data = assemble(profile, inputs, step, base)
+    target = Path(db) if db else paths.database_path(profile.slug)
+    return write_database(data, target, on_step=step, suppression_threshold=suppression_threshold)
+
+
+def _registry(profile: Profile, cache: RawCache, client, step: Step) -> list[Path]:
+    max_age = timedelta(days=profile.portal.max_age_days)
+    if not cache.is_stale("businesses", max_age) or (client is None and cache.has("businesses")):
+        step(f"using the cached business registry ({cache.path('businesses')})")
+        return cache.files("businesses")
+    if client is None:
+        raise PipelineError(
+            f"No cached business registry for {profile.slug} in {cache.path('businesses')}; run "
+            f"`python -m data_pipeline build --city {profile.slug}` with network access first, "
+            "or use `python -m data_pipeline import`.")
+    step(f"fetching {profile.portal.businesses_title} from {profile.portal.domain}")
+    return socrata.fetch_dataset(profile.portal.domain, profile.portal.businesses, cache, client,
+                                 source="businesses")
+
+
+def _boundaries(profile: Profile, cache: RawCache, client, step: Step) -> Path:
+    if not cache.is_stale("neighborhoods", NEIGHBORHOODS_MAX_AGE) or \
+            (client is None and cache.has("neighborhoods")):
+        return cache.files("neighborhoods")[0]
+    if client is None:
+        raise PipelineError(
+            f"No cached neighborhood boundaries for {profile.slug} in "
+            f"{cache.path('neighborhoods')}; run `python -m data_pipeline build --city "
+            f"{profile.slug}` with network access first, or use `python -m data_pipeline import`.")
+    step(f"fetching {profile.portal.neighborhoods_title} from {profile.portal.domain}")
+    return socrata.fetch_geojson(profile.portal.domain, profile.portal.neighborhoods, cache,
+                                 client, source="neighborhoods")
+
+
+@dataclass(frozen=True)
+class CensusInput:
+    """An optional Census input: the `Inputs` field it fills, its source module and fetch call."""
+
+    attribute: str
+    module: ModuleType
+    label: str
+    fetch: Callable[[Profile, RawCache, object, list[str]], object]   # → path or paths
+
+
+def _fetch_tracts(p: Profile, cache: RawCache, client, zips: list[str]):
+    return census_tracts.fetch(p.geography.state_fips, p.years.acs, cache, client)
+
+
+def _fetch_acs(p: Profile, cache: RawCache, client, zips: list[str]):
+    return census_acs.fetch(p.geography.state_fips, list(p.geography.county_fips), p.years.acs,
+                            cache, client)
+
+
+def _fetch_lodes(p: Profile, cache: RawCache, client, zips: list[str]):
+    return lodes.fetch(p.geography.state_abbr.lower(), list(p.years.lodes), cache, client)
+
+
+def _fetch_patterns(p: Profile, cache: RawCache, client, zips: list[str]):
+    return business_patterns.fetch(p.geography.state_fips, list(p.geography.county_fips),
+                                   p.years.cbp, cache, client, zips=zips)
+
+
+def _fetch_nonemployers(p: Profile, cache: RawCache, client, zips: list[str]):
+    return nonemployer.fetch(p.geography.state_fips, list(p.geography.county_fips), p.years.cbp,
+                             cache, client)
+
+
+CENSUS_INPUTS = [
+    CensusInput("tracts", census_tracts, "census tract shapes", _fetch_tracts),
+    CensusInput("acs", census_acs, "ACS 5-year tract figures", _fetch_acs),
+    CensusInput("lodes", lodes, "LODES jobs", _fetch_lodes),
+    CensusInput("business_patterns", business_patterns, "County and ZIP Business Patterns",
+                _fetch_patterns),
+    CensusInput("nonemployers", nonemployer, "Nonemployer Statistics", _fetch_nonemployers),
+]
+
+
+def cache_source(attribute: str) -> str:
+    """The raw-cache folder of an input: a Census module's CACHE_SOURCE, else its own name."""
+    census = next((ci for ci in CENSUS_INPUTS if ci.attribute == attribute), None)
+    return census.module.CACHE_SOURCE if census else attribute
+
+
+def _census_files(census: CensusInput, profile: Profile, cache: RawCache, client,
+                  step: Step, zips: list[str]) -> list[Path]:
+    """Cached files of an optional input, fetched when missing; [] when not available."""
+    source = census.module.CACHE_SOURCE
+    if cache.has(source):
+        return cache.files(source)
+    if client is None:
+        step(f"{census.label} not in the cache; building without them")
+        return []
+    step(f"fetching {census.label}")
+    try:
+        fetched = census.fetch(profile, cache, client, zips)
+    except PipelineError as error:
+        step(f"{census.label} not available ({error}); building without them")
+        return []
+    return fetched if isinstance(fetched, list) else [fetched]
+
+
+def _cache_origin(cache: RawCache, source: str) -> Origin:
+    entries = cache.entries(source)
+    return Origin(entries[0]["url"] if entries else None, cache.fetched_at(source))
+
+
+# ----------------------------------------------------------------------------- assemble
+
+def _build(profile: Profile, inputs: Inputs, db: Path | None, step: Step, threshold: int) -> Path:
+    data = assemble(profile, inputs, step)
+    target = Path(db) if db else paths.database_path(profile.slug)
+    return write_database(data, target, on_step=step, suppression_threshold=threshold)

@@ -1,0 +1,349 @@
+"""City profiles: `data/cities/<slug>.toml` read, checked and turned into a `Profile`.
+
+A new city is a file, not code: the profile names the portal and its datasets, maps the
+registry's columns to the canonical ones, says which license types mean home-based,
+sole-proprietor or limited, maps categories to NAICS sectors, and gives the Census
+geography and years. `load_profile` names the file and the key of every problem it finds.
+See docs/cities.md for every key, with a worked example.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import categories, paths
+from .errors import PipelineError
+
+DATASET_ID = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}$")
+
+
+@dataclass(frozen=True)
+class Portal:
+    domain: str
+    businesses: str                 # Socrata dataset id of the business registry
+    businesses_title: str
+    neighborhoods: str              # Socrata dataset id of the neighborhood boundaries
+    neighborhoods_title: str
+    publisher: str
+    license: str
+    max_age_days: int = 7           # a cached registry older than this is fetched again
+
+
+@dataclass(frozen=True)
+class Geography:
+    state_fips: str
+    state_abbr: str
+    county_fips: tuple[str, ...]
+    neighborhood_id: str            # property of the boundary file holding the id
+    neighborhood_name: str          # property holding the name
+    boundary_crs: str | None = None  # for boundary files that carry no CRS (.shp without .prj)
+
+
+@dataclass(frozen=True)
+class Years:
+    first: int
+    last: int
+    acs: int
+    lodes: tuple[int, ...]
+    cbp: int
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Registry columns (SODA API names) behind each canonical column."""
+
+    key: tuple[str, ...]            # joined with '-': the business location key
+    opened: tuple[str, ...]         # first parseable date of these
+    row_id: str | None = None       # a row's own id; a repeated one is rejected
+    name: tuple[str, ...] = ()      # first non-empty
+    license_type: str | None = None
+    category: tuple[str, ...] = ()  # first value the profile maps, else the first non-empty
+    naics: str | None = None
+    closed: tuple[str, ...] = ()    # term expiration or location end date
+    status: str | None = None
+    status_date: str | None = None
+    latitude: str | None = None
+    longitude: str | None = None
+    location: str | None = None     # GeoJSON point, WKT POINT or "(lat, lon)"
+    address: tuple[str, ...] = ()   # joined with spaces
+    zip: str | None = None
+
+    def columns(self) -> dict[str, tuple[str, ...]]:
+        """Every registry column the profile uses, by its `fields.<key>`."""
+        out = {}
+        for key, value in vars(self).items():
+            names = value if isinstance(value, tuple) else (value,) if value else ()
+            if names:
+                out[key] = names
+        return out
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    """Rows whose `field` equals (or contains) one of the values, case-insensitively."""
+
+    field: str
+    equals: tuple[str, ...] = ()
+    contains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    slug: str
+    path: Path
+    name: str
+    registry_note: str
+    portal: Portal
+    geography: Geography
+    years: Years
+    fields: Fields
+    date_formats: tuple[str, ...]
+    closed_statuses: tuple[str, ...] = ()
+    category_separator: str | None = None
+    category_sectors: dict[str, str] = field(default_factory=dict)
+    home_based: tuple[FlagRule, ...] = ()
+    sole_proprietor: tuple[FlagRule, ...] = ()
+    limited: tuple[FlagRule, ...] = ()
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def display_path(self) -> str:
+        return display(self.path)
+
+    @property
+    def county_geoids(self) -> list[str]:
+        return [self.geography.state_fips + county for county in self.geography.county_fips]
+
+
+# key → (kind, required). Kinds: text, texts (text or list of texts), int, ints.
+SPEC: dict[str, tuple[str, bool]] = {
+    "name": ("text", True), "registry_note": ("text", True),
+    "portal.domain": ("text", True), "portal.businesses": ("dataset", True),
+    "portal.businesses_title": ("text", True), "portal.neighborhoods": ("dataset", True),
+    "portal.neighborhoods_title": ("text", True), "portal.publisher": ("text", True),
+    "portal.license": ("text", True), "portal.max_age_days": ("int", False),
+    "geography.state_fips": ("fips2", True), "geography.state_abbr": ("text", True),
+    "geography.county_fips": ("fips3s", True), "geography.neighborhood_id": ("text", True),
+    "geography.neighborhood_name": ("text", True), "geography.boundary_crs": ("text", False),
+    "years.first": ("year", True), "years.last": ("year", True), "years.acs": ("year", True),
+    "years.lodes": ("years", True), "years.cbp": ("year", True),
+    "fields.key": ("texts", True), "fields.opened": ("texts", True),
+    "fields.row_id": ("text", False), "fields.name": ("texts", False),
+    "fields.license_type": ("text", False), "fields.category": ("texts", False),
+    "fields.naics": ("text", False), "fields.closed": ("texts", False),
+    "fields.status": ("text", False), "fields.status_date": ("text", False),
+    "fields.latitude": ("text", False), "fields.longitude": ("text", False),
+    "fields.location": ("text", False), "fields.address": ("texts", False),
+    "fields.zip": ("text", False),
+    "dates.formats": ("texts", True), "status.closed": ("texts", False),
+    "categories.separator": ("text", False),
+}
+FREE_TABLES = {"categories.sectors", "aliases", "micro"}
+FLAG_KINDS = ("home_based", "sole_proprietor", "limited")
+
+
+def display(path: Path) -> str:
+    """A path as a user would type it: relative to the project when inside it."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def available() -> list[str]:
+    """Slugs of the profiles shipped in data/cities/."""
+    return sorted(p.stem for p in paths.cities_dir().glob("*.toml"))
+
+
+def profile_path(slug_or_path: str | Path) -> Path:
+    """The profile file for a slug (`chicago`) or a path to a .toml file."""
+    text = str(slug_or_path)
+    if text.endswith(".toml") or "/" in text or "\\" in text:
+        path = Path(text)
+    else:
+        path = paths.cities_dir() / f"{text}.toml"
+    if not path.is_file():
+        raise PipelineError(
+            f"No city profile {text!r} (looked for {display(path)}); choose one of "
+            f"{', '.join(available()) or 'none'} or write one as docs/cities.md shows.")
+    return path
+
+
+def load_profile(slug_or_path: str | Path) -> Profile:
+    """Read and check a profile; every problem is reported with the file and the key."""
+    path = profile_path(slug_or_path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise PipelineError(f"{display(path)} is not valid TOML ({error}); fix the file.") from None
+    problems = check(raw)
+    if problems:
+        raise PipelineError(f"{display(path)}: " + "; ".join(problems) + ".")
+    return build_profile(raw, path)
+
+
+def check(raw: dict) -> list[str]:
+    """Every problem of a parsed profile, as 'key ... is missing' phrases."""
+    problems = [problem for key, (kind, required) in SPEC.items()
+                for problem in _check_key(raw, key, kind, required)]
+    problems += _unknown_keys(raw)
+    problems += _check_sectors(raw.get("categories", {}).get("sectors", {}))
+    problems += _check_flags(raw.get("micro", {}))
+    problems += _check_aliases(raw.get("aliases", {}))
+    problems += _check_coherence(raw)
+    return problems
+
+
+def _lookup(raw: dict, key: str):
+    node = raw
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _check_key(raw: dict, key: str, kind: str, required: bool) -> list[str]:
+    value = _lookup(raw, key)
+    if value is None:
+        return [f"key '{key}' is missing"] if required else []
+    expectation = _KIND_CHECKS[kind]
+    return [] if expectation[0](value) else [f"key '{key}' must be {expectation[1]}"]
+
+
+def _is_text(v) -> bool:
+    return isinstance(v, str) and v.strip() != ""
+
+
+def _is_year(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 1990 <= v <= 2100
+
+
+_KIND_CHECKS = {
+    "text": (_is_text, "a non-empty string"),
+    "texts": (lambda v: _is_text(v) or (isinstance(v, list) and bool(v) and all(map(_is_text, v))),
+              "a string or a list of strings"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+            "a positive whole number"),
+    "year": (_is_year, "a year between 1990 and 2100"),
+    "years": (lambda v: isinstance(v, list) and bool(v) and all(map(_is_year, v)),
+              "a list of years between 1990 and 2100"),
+    "fips2": (lambda v: isinstance(v, str) and re.fullmatch(r"\d{2}", v) is not None,
+              "a 2-digit string such as \"17\""),
+    "fips3s": (lambda v: isinstance(v, list) and bool(v)
+               and all(isinstance(c, str) and re.fullmatch(r"\d{3}", c) for c in v),
+               "a list of 3-digit strings such as [\"031\"]"),
+    "dataset": (lambda v: isinstance(v, str) and DATASET_ID.match(v) is not None,
+                "a Socrata dataset id such as \"abcd-1234\""),
+}
+
+
+def _unknown_keys(raw: dict) -> list[str]:
+    known = set(SPEC) | FREE_TABLES
+    tables = {key.split(".")[0] for key in known if "." in key}
+    problems = []
+    for top, value in raw.items():
+        if top in FREE_TABLES:
+            continue
+        if top in tables and isinstance(value, dict):
+            problems += [f"key '{top}.{sub}' is not a known key (see docs/cities.md)"
+                         for sub in value if f"{top}.{sub}" not in known]
+        elif top not in known:
+            problems.append(f"key '{top}' is not a known key (see docs/cities.md)")
+    return problems
+
+
+def _check_sectors(sectors) -> list[str]:
+    if not isinstance(sectors, dict):
+        return ["key 'categories.sectors' must be a table of category = \"NAICS sector\""]
+    return [f"key 'categories.sectors.\"{raw}\"' maps to {sector!r}, which is not a NAICS "
+            f"sector of data_pipeline/categories.py ({', '.join(categories.SECTORS)})"
+            for raw, sector in sectors.items() if sector not in categories.SECTORS]
+
+
+RULE_KEYS = {"field", "equals", "contains"}
+
+
+def _check_flags(micro) -> list[str]:
+    if not isinstance(micro, dict):
+        return ["key 'micro' must be a table"]
+    problems = [f"key 'micro.{kind}' is not a known key (use {', '.join(FLAG_KINDS)})"
+                for kind in micro if kind not in FLAG_KINDS]
+    for kind, rules in micro.items():
+        if not isinstance(rules, list):
+            problems.append(f"key 'micro.{kind}' must be a list of {{ field, equals or contains }}")
+            continue
+        problems += [problem for i, rule in enumerate(rules)
+                     for problem in _check_rule(rule, f"micro.{kind}[{i}]")]
+    return problems
+
+
+def _check_rule(rule, where: str) -> list[str]:
+    if not isinstance(rule, dict) or not _is_text(rule.get("field")):
+        return [f"key '{where}.field' is missing"]
+    if not any(isinstance(rule.get(k), list) and rule[k] for k in ("equals", "contains")):
+        return [f"key '{where}' needs a list 'equals' or 'contains'"]
+    unknown = sorted(set(rule) - RULE_KEYS)
+    return [f"key '{where}' has unknown keys {unknown}"] if unknown else []
+
+
+def _check_aliases(aliases) -> list[str]:
+    if not isinstance(aliases, dict):
+        return ["key 'aliases' must be a table of api_name = [\"Export Name\", ...]"]
+    return [f"key 'aliases.{name}' must be a list of strings" for name, names in aliases.items()
+            if not (isinstance(names, list) and all(map(_is_text, names)))]
+
+
+def _check_coherence(raw: dict) -> list[str]:
+    problems = []
+    fields, years = raw.get("fields", {}), raw.get("years", {})
+    if isinstance(fields, dict):
+        pair = [fields.get("latitude"), fields.get("longitude")]
+        if (pair[0] is None) != (pair[1] is None):
+            problems.append("keys 'fields.latitude' and 'fields.longitude' must be given together")
+        if pair == [None, None] and fields.get("location") is None:
+            problems.append("key 'fields.location' (or 'fields.latitude' and 'fields.longitude') "
+                            "is missing")
+        if fields.get("status") is None and _lookup(raw, "status.closed"):
+            problems.append("key 'status.closed' needs 'fields.status'")
+    if isinstance(years, dict) and _is_year(years.get("first")) and _is_year(years.get("last")):
+        if years["first"] > years["last"]:
+            problems.append("key 'years.first' must not be after 'years.last'")
+    return problems
+
+
+def _tuple(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _rules(raw_rules: list[dict]) -> tuple[FlagRule, ...]:
+    return tuple(FlagRule(r["field"], _tuple(r.get("equals")), _tuple(r.get("contains")))
+                 for r in raw_rules)
+
+
+def build_profile(raw: dict, path: Path) -> Profile:
+    """A checked raw profile as a `Profile` (call `check` first)."""
+    f, g, y, p = raw["fields"], raw["geography"], raw["years"], raw["portal"]
+    micro = raw.get("micro", {})
+    return Profile(
+        slug=path.stem, path=path, name=raw["name"], registry_note=raw["registry_note"],
+        portal=Portal(**p),
+        geography=Geography(g["state_fips"], g["state_abbr"], tuple(g["county_fips"]),
+                            g["neighborhood_id"], g["neighborhood_name"], g.get("boundary_crs")),
+        years=Years(y["first"], y["last"], y["acs"], tuple(y["lodes"]), y["cbp"]),
+        fields=Fields(**{k: (_tuple(v) if SPEC[f"fields.{k}"][0] == "texts" else v)
+                         for k, v in f.items()}),
+        date_formats=_tuple(raw["dates"]["formats"]),
+        closed_statuses=_tuple(raw.get("status", {}).get("closed")),
+        category_separator=raw.get("categories", {}).get("separator"),
+        category_sectors=dict(raw.get("categories", {}).get("sectors", {})),
+        home_based=_rules(micro.get("home_based", [])),
+        sole_proprietor=_rules(micro.get("sole_proprietor", [])),
+        limited=_rules(micro.get("limited", [])),
+        aliases={name: tuple(names) for name, names in raw.get("aliases", {}).items()},
+    )

@@ -1,0 +1,296 @@
+"""Readers of local and cached files: the business registry and boundary files.
+
+Formats are recognised by content, not by file name:
+
+- registry: the portal's CSV export (display names such as "LICENSE ID") or SODA JSON
+  pages (a JSON array of objects with API names such as `license_id`). Columns are
+  renamed to the API names with the profile's `[aliases]`, so the rest of the pipeline
+  speaks one vocabulary. Bytes that are not UTF-8 are read as Windows-1252, and counted.
+- boundaries: GeoJSON, a zipped or plain shapefile (reprojected from whatever CRS its
+  .prj declares, or the profile's `geography.boundary_crs` when it has none), or the
+  portal's CSV export with a WKT geometry column (`the_geom`).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import geo
+from .errors import PipelineError
+from .profiles import Profile
+
+WKT_COLUMNS = ("the_geom", "geometry", "multipolygon", "wkt", "shape", "geom")
+GEOID_COLUMNS = ("geoid", "geoid20", "geoid10", "geo_id", "affgeoid")
+TRACT_NAME_COLUMNS = ("namelsad", "namelsad20", "namelsad10", "name", "name20", "name10")
+
+
+@dataclass
+class Registry:
+    """Raw registry rows as read, columns renamed to API names."""
+
+    frame: pd.DataFrame
+    original_columns: list[str]   # the input's own column names, in frame order
+    label: str                    # file name(s), for messages
+    sha256: str
+    recoded_rows: int = 0         # rows read as Windows-1252 because they were not UTF-8
+    is_json: bool = False
+
+
+def sha256_of(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def decode(data: bytes) -> tuple[str, int]:
+    """Text of a file and how many of its lines were not UTF-8 (read as Windows-1252)."""
+    try:
+        return data.decode("utf-8-sig"), 0
+    except UnicodeDecodeError:
+        pass
+    lines, recoded = [], 0
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+            recoded += 1
+    return "\n".join(lines).lstrip("\ufeff"), recoded
+
+
+def is_json_array(path: Path) -> bool:
+    """True when a file's first non-blank character opens a JSON array (SODA JSON pages)."""
+    with open(path, "rb") as handle:
+        return handle.read(4096).lstrip().lstrip(b"\xef\xbb\xbf")[:1] == b"["
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        recoded = 0
+    except UnicodeDecodeError:
+        text, recoded = decode(data)
+        data = text.encode("utf-8")
+    frame = read_csv_bytes(data.removeprefix(b"\xef\xbb\xbf"), path.name)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, recoded
+
+
+def read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
+    """Every cell of UTF-8 CSV as text, empty cells NA (pyarrow's fast reader, else pandas')."""
+    options = {"dtype": "string[pyarrow]", "keep_default_na": False, "na_values": [""]}
+    try:
+        return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
+    except Exception:  # pyarrow's reader is stricter than pandas' own
+        pass
+    try:
+        return pd.read_csv(io.BytesIO(data), **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+        raise PipelineError(f"{label} could not be read as CSV ({error}); pass the portal's "
+                            "CSV export or its SODA JSON pages.") from None
+
+
+def read_registry(paths: list[Path] | Path, profile: Profile) -> Registry:
+    """Read registry files (one CSV export, or SODA JSON pages) for a profile."""
+    paths = [Path(p) for p in (paths if isinstance(paths, (list, tuple)) else [paths])]
+    recoded, is_json = 0, all(map(is_json_array, paths))
+    if is_json:
+        from .sources.socrata import read_pages   # a later row replaces an earlier one (:id)
+        frame = pd.DataFrame.from_records(read_pages(paths))
+    elif len(paths) == 1:
+        frame, recoded = _read_csv(paths[0])
+    else:
+        raise PipelineError(f"{', '.join(p.name for p in paths)}: pass one CSV export or "
+                            "SODA JSON pages (JSON arrays of objects), not a mix.")
+    if frame.empty:
+        raise PipelineError(f"{', '.join(p.name for p in paths)} holds no registry rows; export "
+                            "the dataset again (or check its filter).")
+    original = list(frame.columns)
+    frame = frame.rename(columns=api_names(original, profile))
+    registry = Registry(frame, original, ", ".join(p.name for p in paths), sha256_of(paths),
+                        recoded, is_json)
+    require_columns(registry, profile)
+    return registry
+
+
+def api_names(columns: list[str], profile: Profile) -> dict[str, str]:
+    """Renames from export display names (or older API names) to the profile's API names."""
+    present, renames = set(columns), {}
+    for api, names in profile.aliases.items():
+        if api in present:
+            continue
+        found = next((name for name in names if name in present and name not in renames), None)
+        if found:
+            renames[found] = api
+    return renames
+
+
+def _required(profile: Profile) -> set[str]:
+    """Columns a SODA JSON page must carry at least once (it omits keys that are null)."""
+    f = profile.fields
+    points = {f.latitude, f.longitude} if f.latitude else {f.location}
+    return set(f.key) | set(f.opened[:1]) | points
+
+
+def require_columns(registry: Registry, profile: Profile) -> None:
+    """Fail on a column the profile names but the file lacks; add absent optional ones."""
+    uses = list(profile.fields.columns().items())
+    for kind in ("home_based", "sole_proprietor", "limited"):
+        uses += [(f"micro.{kind}", (rule.field,)) for rule in getattr(profile, kind)]
+    required = _required(profile)
+    for key, names in uses:
+        for name in names:
+            if name in registry.frame.columns:
+                continue
+            if registry.is_json and name not in required:
+                registry.frame[name] = pd.Series(pd.NA, index=registry.frame.index, dtype="string")
+                continue
+            raise PipelineError(_missing_column(registry, profile, key, name))
+
+
+def _missing_column(registry: Registry, profile: Profile, key: str, name: str) -> str:
+    aliases = profile.aliases.get(name, ())
+    also = f" (nor {', '.join(repr(a) for a in aliases)})" if aliases else ""
+    where = f"fields.{key}" if not key.startswith("micro.") else key
+    return (f"{registry.label} has no column {name!r}{also}, which {profile.display_path} "
+            f"names in {where}; if the column was renamed, update {where} or add the new "
+            f"name to [aliases] {name}.")
+
+
+def raw_records(registry: Registry, positions: np.ndarray) -> list[str]:
+    """The input rows at `positions` as JSON objects under their original column names."""
+    if len(positions) == 0:
+        return []
+    rows = registry.frame.iloc[positions, :len(registry.original_columns)]  # not columns added empty
+    rows.columns = registry.original_columns
+    return rows.to_json(orient="records", lines=True, force_ascii=False,
+                        date_format="iso").splitlines()
+
+
+# ----------------------------------------------------------------------------- boundaries
+
+def read_shapes(path: Path, fallback_crs: str | None = None, what: str = "boundary file",
+                profile_label: str = "the profile") -> gpd.GeoDataFrame:
+    """Shapes of a GeoJSON, shapefile (zipped or not) or WKT CSV file, in WGS84."""
+    path = Path(path)
+    head = path.read_bytes()[:4]
+    try:
+        if head[:2] == b"PK":
+            shapes = gpd.read_file(f"zip://{path.resolve()}")
+        elif path.suffix.lower() == ".shp" or head.lstrip()[:1] in (b"{",):
+            shapes = gpd.read_file(path)
+        else:
+            shapes = _read_wkt_csv(path)
+    except PipelineError:
+        raise
+    except Exception as error:  # pyogrio and shapely raise many kinds of errors
+        raise PipelineError(f"Could not read the {what} {path.name} ({error}); pass GeoJSON, "
+                            "a zipped shapefile or the portal's CSV export.") from None
+    if shapes.crs is None:
+        if not fallback_crs:
+            raise PipelineError(
+                f"The {what} {path.name} has no coordinate system (a .shp without its .prj); "
+                f"set geography.boundary_crs in {profile_label} (e.g. \"EPSG:3435\").")
+        shapes = shapes.set_crs(fallback_crs)
+    return shapes.to_crs(geo.WGS84)
+
+
+def _read_wkt_csv(path: Path) -> gpd.GeoDataFrame:
+    text, _ = decode(path.read_bytes())
+    frame = read_csv_bytes(text.encode("utf-8"), path.name)
+    by_lower = {c.lower().strip(): c for c in frame.columns}
+    column = next((by_lower[c] for c in WKT_COLUMNS if c in by_lower), None)
+    if column is None:
+        raise PipelineError(f"{path.name} is a CSV without a WKT geometry column "
+                            f"({', '.join(WKT_COLUMNS)}); export the boundaries as GeoJSON.")
+    wkt = frame.pop(column).to_numpy(dtype=object, na_value=None)
+    geometry = shapely.from_wkt(wkt, on_invalid="ignore")
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=geo.WGS84)
+
+
+def find_column(shapes: pd.DataFrame, wanted: str | tuple[str, ...]) -> str | None:
+    """The frame's column matching any wanted name, ignoring case."""
+    by_lower = {str(c).lower(): c for c in shapes.columns}
+    for name in (wanted,) if isinstance(wanted, str) else wanted:
+        if name.lower() in by_lower:
+            return by_lower[name.lower()]
+    return None
+
+
+def id_text(values: pd.Series) -> pd.Series:
+    """Ids as text: 7 → '7', 7.0 → '7', ' BK33 ' → 'BK33'; empty → NA."""
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return text.mask(text == "")
+
+
+def plain_name(names: pd.Series) -> pd.Series:
+    """'ROGERS PARK' → 'Rogers Park'; names already in mixed case are kept."""
+    names = names.astype("string").str.strip()
+    shouting = names.str.upper() == names
+    return names.where(~shouting, names.str.title())
+
+
+@dataclass
+class Boundaries:
+    shapes: gpd.GeoDataFrame      # neighborhood_id, name, geometry (WGS84)
+    rows_raw: int
+    rows_merged: int
+    rejected: list[tuple[int, str, dict]]   # (row number, reason, raw properties)
+
+
+def read_boundaries(path: Path, profile: Profile) -> Boundaries:
+    """Neighborhood polygons with the profile's id and name, repaired and deduplicated."""
+    g = profile.geography
+    shapes = read_shapes(path, g.boundary_crs, "neighborhood boundary file", profile.display_path)
+    id_col, name_col = find_column(shapes, g.neighborhood_id), find_column(shapes, g.neighborhood_name)
+    for key, col in (("neighborhood_id", id_col), ("neighborhood_name", name_col)):
+        if col is None:
+            raise PipelineError(
+                f"{Path(path).name} has no property {getattr(g, key)!r}, which "
+                f"{profile.display_path} names in geography.{key}; its properties are "
+                f"{', '.join(c for c in shapes.columns if c != 'geometry')}.")
+    out = gpd.GeoDataFrame({"neighborhood_id": id_text(shapes[id_col]),
+                            "name": plain_name(shapes[name_col])},
+                           geometry=shapes.geometry.to_numpy(), crs=geo.WGS84)
+    out = geo.make_valid(out)
+    bad = out["neighborhood_id"].isna() | out.geometry.isna() | out.geometry.is_empty
+    reasons = np.where(out["neighborhood_id"].isna(), "no neighborhood id", "no polygon")
+    rejected = [(int(i) + 1, str(reasons[i]), _properties(shapes.iloc[i]))
+                for i in np.flatnonzero(bad.to_numpy())]
+    kept = out[~bad]
+    merged = kept.dissolve(by="neighborhood_id", aggfunc="first", as_index=False)
+    merged = merged[["neighborhood_id", "name", "geometry"]].reset_index(drop=True)
+    return Boundaries(merged, len(out), len(kept) - len(merged), rejected)
+
+
+def _properties(row: pd.Series) -> dict:
+    return {str(k): (None if pd.isna(v) else str(v)) for k, v in row.items() if k != "geometry"}
+
+
+# ----------------------------------------------------------------------------- tracts
+
+def read_tracts(path: Path, profile: Profile) -> gpd.GeoDataFrame:
+    """Census tract shapes of the profile's counties: geoid (11 digits), name, geometry."""
+    shapes = read_shapes(path, profile.geography.boundary_crs, "tract file", profile.display_path)
+    geoid_col = find_column(shapes, GEOID_COLUMNS)
+    if geoid_col is None:
+        raise PipelineError(f"{Path(path).name} has no GEOID property ({', '.join(GEOID_COLUMNS)}); "
+                            "pass Census cartographic tract shapes.")
+    geoid = id_text(shapes[geoid_col]).str.replace(r"^.*US", "", regex=True).str.zfill(11)
+    name_col = find_column(shapes, TRACT_NAME_COLUMNS)
+    name = shapes[name_col].astype("string") if name_col else "Census Tract " + geoid.str[5:]
+    out = gpd.GeoDataFrame({"geoid": geoid, "name": name},
+                           geometry=shapes.geometry.to_numpy(), crs=geo.WGS84)
+    out = geo.make_valid(out[geoid.str[:5].isin(profile.county_geoids).to_numpy()])
+    out = out[out.geometry.notna() & ~out.geometry.is_empty]
+    return out.drop_duplicates("geoid").reset_index(drop=True)

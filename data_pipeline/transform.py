@@ -1,0 +1,222 @@
+"""Registry rows → business locations, driven by the city profile.
+
+1. Map the profile's columns to canonical ones (`transform_fields`).
+2. Reject rows that cannot be used, with their reason: a repeated row id, no business
+   key, no or unparseable dates, a term that ends before it starts, no coordinates, a
+   point outside every neighborhood. Nothing is dropped silently.
+3. Merge license terms and renewals into one business location per business key:
+   opened = the earliest start; closed = the latest term's end when that is before the
+   data's as-of date, or the status date when the latest term's status says closed or
+   revoked; terms_merged counts the rows merged.
+4. Place each location in a neighborhood and a tract (point in polygon), map its
+   category to a NAICS sector and a plain-language category, and apply the privacy
+   rules: no address for home-based businesses, no name for sole proprietors.
+
+Raw rows = loaded + merged + rejected, always.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import canonical as c
+from . import categories, geo
+from . import transform_fields as tf
+from .profiles import Profile
+from .readers import Registry, raw_records
+
+WITHHELD = "name, address and location withheld (home-based business or sole proprietor)"
+
+
+@dataclass
+class BusinessResult:
+    businesses: pd.DataFrame     # BUSINESS_COLUMNS
+    zips: pd.Series              # ZIP code of each business, aligned with `businesses`
+    rejected: pd.DataFrame       # REJECTED_COLUMNS
+    unmapped: pd.DataFrame       # UNMAPPED_COLUMNS
+    rows_raw: int
+    rows_merged: int
+    as_of: pd.Timestamp
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.businesses)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejected)
+
+
+def transform_businesses(registry: Registry, profile: Profile, neighborhoods: gpd.GeoDataFrame,
+                         tracts: gpd.GeoDataFrame | None = None, source_id: str = "businesses",
+                         as_of=None) -> BusinessResult:
+    """Turn raw registry rows into canonical business locations plus rejects."""
+    terms = extract_terms(registry, profile)
+    as_of = pd.Timestamp(as_of).normalize() if as_of is not None else latest_date(terms)
+    terms["neighborhood_id"] = place_points(terms, neighborhoods, "neighborhood_id")
+    reasons = rejection_reasons(terms)
+    rejected = rejected_records(registry, profile, terms, reasons, source_id)
+    kept = terms[pd.isna(reasons)]
+    locations = merge_terms(kept, as_of)
+    if tracts is not None and len(tracts):
+        locations["tract_geoid"] = place_points(locations, tracts, "geoid")
+    else:
+        locations["tract_geoid"] = None
+    businesses = canonical_businesses(locations, source_id)
+    return BusinessResult(businesses, locations["zip"].reset_index(drop=True), rejected,
+                          unmapped_categories(businesses, source_id), len(terms),
+                          len(kept) - len(locations), as_of)
+
+
+def extract_terms(registry: Registry, profile: Profile) -> pd.DataFrame:
+    """One row per raw row: the canonical fields, parsed but not yet judged."""
+    frame, f, formats = registry.frame, profile.fields, profile.date_formats
+    opened, opened_bad = tf.dates(frame, f.opened, formats)
+    end, end_bad = tf.dates(frame, f.closed, formats)
+    status_date, _ = tf.dates(frame, (f.status_date,) if f.status_date else (), formats)
+    latitude, longitude = tf.coordinates(frame, profile)
+    raw_category, sector = tf.sectors(frame, profile)
+    return pd.DataFrame({
+        "row_number": np.arange(1, len(frame) + 1),
+        "row_id": tf.text(frame, f.row_id) if f.row_id else pd.NA,
+        "key": tf.business_key(frame, f.key),
+        "name": tf.first_text(frame, f.name),
+        "license_type": tf.text(frame, f.license_type) if f.license_type else pd.NA,
+        "raw_category": raw_category, "naics_sector": sector,
+        "opened": opened, "opened_bad": opened_bad, "end": end, "end_bad": end_bad,
+        "status_closed": tf.closed_status(frame, profile), "status_date": status_date,
+        "latitude": latitude, "longitude": longitude,
+        "address": tf.joined_text(frame, f.address, " "), "zip": tf.zip_codes(frame, f.zip),
+        "home_based": tf.flag(frame, profile.home_based),
+        "sole_proprietor": tf.flag(frame, profile.sole_proprietor),
+        "limited": tf.flag(frame, profile.limited),
+    }, index=frame.index)
+
+
+def place_points(rows: pd.DataFrame, polygons: gpd.GeoDataFrame, id_column: str) -> np.ndarray:
+    """The polygon id of each row's point, testing each distinct point once (renewals share one)."""
+    points = rows[["latitude", "longitude"]].drop_duplicates()
+    ids = geo.assign_points(points["latitude"], points["longitude"], polygons, id_column)
+    found = pd.DataFrame({"latitude": points["latitude"].to_numpy(),
+                          "longitude": points["longitude"].to_numpy(), "id": ids})
+    placed = rows[["latitude", "longitude"]].merge(found, how="left", on=["latitude", "longitude"])
+    return placed["id"].to_numpy(dtype=object)
+
+
+def latest_date(terms: pd.DataFrame) -> pd.Timestamp:
+    """The data's as-of date when none is given: the latest start it records (not after today)."""
+    today = pd.Timestamp.today().normalize()
+    latest = terms["opened"].max()
+    return today if pd.isna(latest) else min(latest, today)
+
+
+def rejection_reasons(terms: pd.DataFrame) -> np.ndarray:
+    """The first reason each row cannot be used, or None."""
+    no_point = np.isnan(terms["latitude"].to_numpy()) | np.isnan(terms["longitude"].to_numpy())
+    checks = [
+        (terms["row_id"].notna() & terms["row_id"].duplicated(keep="first"), "repeated row id"),
+        (terms["key"].isna(), "no business key"),
+        (terms["opened_bad"], "unparseable opening date"),
+        (terms["opened"].isna(), "no opening date"),
+        (terms["end_bad"], "unparseable closing date"),
+        (terms["end"] < terms["opened"], "term ends before it starts"),
+        (no_point, "no coordinates"),
+        (terms["neighborhood_id"].isna(), "outside the city"),
+    ]
+    reasons = np.full(len(terms), None, dtype=object)
+    for mask, reason in checks:
+        mask = np.asarray(mask, dtype=bool)
+        reasons[mask & pd.isna(reasons)] = reason
+    return reasons
+
+
+def rejected_records(registry: Registry, profile: Profile, terms: pd.DataFrame,
+                     reasons: np.ndarray, source_id: str) -> pd.DataFrame:
+    """Rejected rows with their reason and the raw row as JSON (private fields withheld)."""
+    positions = np.flatnonzero(pd.notna(reasons))
+    records = raw_records(registry, positions)
+    private = (terms["home_based"] | terms["sole_proprietor"]).to_numpy()[positions]
+    if private.any():
+        keep = _shareable_columns(registry, profile)
+        records = [_withheld(record, keep) if p else record for record, p in zip(records, private)]
+    return pd.DataFrame({
+        "source_id": source_id,
+        "row_number": terms["row_number"].to_numpy()[positions],
+        "reason": reasons[positions].astype(str),
+        "raw": records,
+    }, columns=c.REJECTED_COLUMNS)
+
+
+def _withheld(record: str, keep: set[str]) -> str:
+    shown = {k: v for k, v in json.loads(record).items() if k in keep}
+    return json.dumps(shown | {"withheld": WITHHELD}, ensure_ascii=False)
+
+
+def _shareable_columns(registry: Registry, profile: Profile) -> set[str]:
+    """Original names of the mapped columns that identify neither a person nor a home."""
+    f = profile.fields
+    private = set(f.name) | set(f.address) | {f.latitude, f.longitude, f.location}
+    used = {name for names in f.columns().values() for name in names} - private
+    to_original = dict(zip(registry.frame.columns, registry.original_columns))
+    return {to_original.get(name, name) for name in used}
+
+
+def merge_terms(kept: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """One row per business key: the latest term's details, the earliest start, flags of any term."""
+    kept = kept.assign(key_code=pd.factorize(kept["key"])[0])
+    ordered = kept.sort_values(["key_code", "opened", "end"], kind="stable", na_position="last")
+    summary = ordered.groupby("key", sort=False).agg(
+        opened=("opened", "min"), terms_merged=("row_number", "size"),
+        home_based=("home_based", "any"), sole_proprietor=("sole_proprietor", "any"),
+        limited=("limited", "any"))
+    latest = ordered.drop_duplicates("key", keep="last").set_index("key")
+    locations = latest.drop(columns=list(summary.columns), errors="ignore").join(summary)
+    locations["closed"] = closing_dates(locations, as_of)
+    return locations.reset_index().drop(columns="key_code")
+
+
+def closing_dates(locations: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """NULL while active; the latest term's end once past; the status date if closed by status."""
+    end = locations["end"]
+    closed = end.where(end < as_of)
+    by_status = locations["status_date"].fillna(end).fillna(as_of).clip(upper=as_of)
+    closed = closed.mask(locations["status_closed"].astype(bool), by_status)
+    return closed.where(closed.isna() | (closed >= locations["opened"]), locations["opened"])
+
+
+def canonical_businesses(locations: pd.DataFrame, source_id: str) -> pd.DataFrame:
+    """Locations in BUSINESS_COLUMNS, with the privacy rules applied."""
+    home, sole = locations["home_based"].astype(bool), locations["sole_proprietor"].astype(bool)
+    sector = locations["naics_sector"]
+    out = pd.DataFrame({
+        "business_id": source_id + ":" + locations["key"].astype(str),
+        "source": source_id,
+        "source_key": locations["key"].astype(str),
+        "name": locations["name"].mask(sole),
+        "license_type": locations["license_type"],
+        "raw_category": locations["raw_category"],
+        "category": sector.map(categories.SECTORS).fillna(categories.UNKNOWN_CATEGORY).astype(str),
+        "naics_sector": sector,
+        "home_based": home, "sole_proprietor": sole,
+        "is_micro": home | sole | locations["limited"].astype(bool),
+        "opened": locations["opened"].dt.date,
+        "closed": locations["closed"].dt.date.astype(object).where(locations["closed"].notna(), None),
+        "address": locations["address"].mask(home),
+        "latitude": locations["latitude"], "longitude": locations["longitude"],
+        "neighborhood_id": locations["neighborhood_id"].astype(str),
+        "tract_geoid": locations["tract_geoid"],
+        "terms_merged": locations["terms_merged"].astype("int64"),
+    })
+    return out[c.BUSINESS_COLUMNS].reset_index(drop=True)
+
+
+def unmapped_categories(businesses: pd.DataFrame, source_id: str) -> pd.DataFrame:
+    """Loaded business locations whose category the profile does not map, by raw category."""
+    unmapped = businesses[businesses["naics_sector"].isna()]
+    counts = unmapped["raw_category"].fillna("(no category)").value_counts()
+    return pd.DataFrame({"source_id": source_id, "raw_category": counts.index.astype(str),
+                         "rows": counts.to_numpy(dtype="int64")}, columns=c.UNMAPPED_COLUMNS)
