@@ -1,0 +1,378 @@
+"""Every metric of the tiny city (tests/tiny_city.py), worked out by hand.
+
+The tiny city is built with the suppression threshold 0 so every figure is visible; the
+suppression itself is tested at the default threshold at the end and in
+test_metrics_properties.py. Years 2020–2023; N1, N2, N3 and the city; tracts T1, T2.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from data_pipeline import canonical, load, metrics
+from tests.tiny_city import T1, T2, tiny_city
+
+YEARS = [2020, 2021, 2022, 2023]
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"
+    load.write_database(tiny_city(), path, suppression_threshold=0)
+    with duckdb.connect(str(path), read_only=True) as connection:
+        yield connection
+
+
+def values(con, metric_id: str, geo_level: str = "neighborhood", column: str = "value") -> dict:
+    rows = con.execute(f"SELECT geo_id, year, {column} FROM metrics_long "
+                       "WHERE metric_id = ? AND geo_level = ?", [metric_id, geo_level]).fetchall()
+    return {(geo_id, year): value for geo_id, year, value in rows}
+
+
+def by_area(table: dict[str, list], years=YEARS) -> dict:
+    """{'N1': [v2020, v2021, ...]} → {('N1', 2020): v2020, ...}"""
+    return {(area, year): v for area, row in table.items() for year, v in zip(years, row)}
+
+
+def assert_close(actual: dict, expected: dict, tolerance: float = 1e-9) -> None:
+    assert set(actual) == set(expected)
+    for key, value in expected.items():
+        assert actual[key] == pytest.approx(value, abs=tolerance), key
+
+
+# Active on 31 December (opened on or before, not closed by then), from tiny_city.BUSINESSES:
+# N1 2020 b01 b02 b03 = 3 (b04 opened and closed in 2020) · 2021 b01 b03 b05 b08 = 4 (b02
+# closed Feb 2021; b08 opened 31 Dec 2021 counts) · 2022 + b06 = 5 · 2023 b06 closed on
+# 31 Dec 2023, so not active; + b07 = 5.
+# N2 2020 b09 b11 b12 b23 = 4 (b10 closed Mar 2020) · 2021 + b13 = 5 · 2022 b12 and b23
+# closed, b14 opened, b15 opened and closed = 4 · 2023 + b16 = 5.
+# N3 2020 b17 b18 = 2 · 2021 b18 closed, b19 b22 opened = 3 · 2022 b21 never active = 3 ·
+# 2023 + b20 = 4.
+ACTIVE = {"N1": [3, 4, 5, 5], "N2": [4, 5, 4, 5], "N3": [2, 3, 3, 4]}
+CITY_ACTIVE = [9, 12, 12, 14]               # column sums
+MICRO = {"N1": [2, 4, 5, 4],                # b01 b03 | + b05 b08 | + b06 | − b06
+         "N2": [3, 4, 2, 2],                # b09 b12 b23 | + b13 | − b12 b23 | same
+         "N3": [2, 2, 2, 3]}                # b17 b18 | b17 b22 | same | + b20
+FORMATIONS = {"N1": [2, 2, 1, 1], "N2": [2, 1, 2, 1], "N3": [1, 2, 1, 1]}
+# Closures by closing year; b21 closed before it opened, so it closes in 2022, its
+# opening year. N2 2022: b12, b15, b23.
+CLOSURES = {"N1": [1, 1, 0, 1], "N2": [1, 0, 3, 0], "N3": [0, 1, 1, 0]}
+# Residents: T1 150 (MOE 40), T2 2000 (MOE 300); weights T1 → N1 0.6, N2 0.4; T2 → N2 0.25,
+# N3 0.75. N1 = 90, N2 = 60 + 500 = 560, N3 = 1500, city 2150.
+RESIDENTS = {"N1": 90.0, "N2": 560.0, "N3": 1500.0, "city": 2150.0}
+RESIDENTS_MOE = {"N1": 0.6 * 40, "N2": math.sqrt((0.4 * 40) ** 2 + (0.25 * 300) ** 2),
+                 "N3": 0.75 * 300, "city": math.sqrt(40 ** 2 + 300 ** 2)}
+
+
+def test_counts_by_neighborhood_and_city(con):
+    for metric_id, table in [("active_businesses", ACTIVE), ("micro_businesses", MICRO),
+                             ("formations", FORMATIONS), ("closures", CLOSURES)]:
+        assert_close(values(con, metric_id), by_area(table))
+        city = [sum(row[i] for row in table.values()) for i in range(4)]
+        assert_close(values(con, metric_id, "city"), by_area({"city": city}))
+    assert [values(con, "active_businesses", "city")[("city", y)] for y in YEARS] == CITY_ACTIVE
+
+
+def test_net_formations_match_the_change_in_active_businesses(con):
+    net = {a: [f - c for f, c in zip(FORMATIONS[a], CLOSURES[a])] for a in ACTIVE}
+    assert net == {"N1": [1, 1, 1, 0], "N2": [1, 1, -1, 1], "N3": [1, 1, 0, 1]}
+    assert_close(values(con, "net_formations"), by_area(net))
+    for area, row in ACTIVE.items():  # A(y) − A(y−1) = new − closed
+        assert [row[i] - row[i - 1] for i in (1, 2, 3)] == net[area][1:]
+
+
+def test_residents_are_apportioned_with_their_margins(con):
+    assert values(con, "residents") == {(a, 2022): RESIDENTS[a] for a in ("N1", "N2", "N3")}
+    assert values(con, "residents", "city") == {("city", 2022): 2150.0}
+    moe = values(con, "residents", "neighborhood", "moe") | values(con, "residents", "city", "moe")
+    assert_close(moe, {(a, 2022): m for a, m in RESIDENTS_MOE.items()})
+    assert RESIDENTS_MOE["N2"] == pytest.approx(76.6877, abs=1e-4)
+    assert values(con, "residents", "tract") == {(T1, 2022): 150.0, (T2, 2022): 2000.0}
+
+
+def test_rates_per_1000_residents_carry_moe_and_reliability(con):
+    for metric_id, counts in [("micro_per_1k_residents", MICRO),
+                              ("businesses_per_1k_residents", ACTIVE),
+                              ("formations_per_1k_residents", FORMATIONS),
+                              ("closures_per_1k_residents", CLOSURES)]:
+        expected = {(a, y): 1000 * n / RESIDENTS[a] for (a, y), n in by_area(counts).items()}
+        assert_close(values(con, metric_id), expected)
+    # N1 2020: 2 micro-businesses / 90 residents × 1000 = 22.22; MOE = 2 × 1000 × 24 / 90².
+    assert values(con, "micro_per_1k_residents")[("N1", 2020)] == pytest.approx(22.2222, abs=1e-4)
+    assert values(con, "micro_per_1k_residents", column="moe")[("N1", 2020)] == pytest.approx(
+        2 * 1000 * 24 / 90 ** 2)
+    # Fewer than 100 residents: unreliable, whatever the margin (N1 only).
+    unreliable = values(con, "micro_per_1k_residents", column="unreliable")
+    assert {a for (a, _), flag in unreliable.items() if flag} == {"N1"}
+    # City: 9 active / 2150 × 1000 in 2020.
+    assert values(con, "businesses_per_1k_residents", "city")[("city", 2020)] == pytest.approx(
+        9000 / 2150)
+
+
+def test_businesses_per_km2_use_the_loaded_areas(con):
+    areas = dict(con.execute("SELECT neighborhood_id, area_km2 FROM neighborhoods").fetchall())
+    assert areas["N1"] == pytest.approx(1.2309, abs=1e-3)  # 0.01° × 0.01° at the equator
+    expected = {(a, y): n / areas[a] for (a, y), n in by_area(ACTIVE).items()}
+    assert_close(values(con, "businesses_per_km2"), expected)
+
+
+def test_rates_per_100_active_businesses_start_in_the_second_year(con):
+    # New in y ÷ active on 31 Dec of y − 1 × 100; N3 2021: 2 / 2 × 100 = 100.
+    expected = {(a, YEARS[i]): 100 * FORMATIONS[a][i] / ACTIVE[a][i - 1]
+                for a in ACTIVE for i in (1, 2, 3)}
+    assert_close(values(con, "formations_per_100_active"), expected)
+    assert values(con, "formations_per_100_active")[("N3", 2021)] == 100.0
+    expected = {(a, YEARS[i]): 100 * CLOSURES[a][i] / ACTIVE[a][i - 1]
+                for a in ACTIVE for i in (1, 2, 3)}
+    assert_close(values(con, "closures_per_100_active"), expected)
+    # N2 2022: 3 closed / 5 active at the start = 60 per 100.
+    assert values(con, "closures_per_100_active")[("N2", 2022)] == 60.0
+
+
+def test_survival_by_cohort(con):
+    # Cohort 2020 — N1: b03 open, b04 closed 2020 → 1 of 2 after 1 and 3 years.
+    # N2: b11 open, b12 closed 2022 → 2 of 2 after 1 year, 1 of 2 after 3.
+    # N3: b18 closed 2021 → 0 of 1. Cohort 2021 — N1 b05 b08, N2 b13, N3 b19 b22: all open.
+    # Cohort 2022 — N1 b06 closed 2023 → 0/1; N2 b14 open, b15 closed → 1/2; N3 b21 → 0/1.
+    assert_close(values(con, "survival_1y"), {
+        ("N1", 2020): 1 / 2, ("N1", 2021): 1.0, ("N1", 2022): 0.0,
+        ("N2", 2020): 1.0, ("N2", 2021): 1.0, ("N2", 2022): 1 / 2,
+        ("N3", 2020): 0.0, ("N3", 2021): 1.0, ("N3", 2022): 0.0})
+    assert_close(values(con, "survival_1y", "city"),
+                 {("city", 2020): 3 / 5, ("city", 2021): 5 / 5, ("city", 2022): 1 / 4})
+    assert_close(values(con, "survival_3y"),
+                 {("N1", 2020): 1 / 2, ("N2", 2020): 1 / 2, ("N3", 2020): 0.0})
+    assert values(con, "survival_3y", "city") == {("city", 2020): 2 / 5}
+    assert values(con, "survival_5y") == {}  # 2020 + 5 is after the last year
+
+
+def test_survival_after_five_years_with_an_earlier_start(tmp_path):
+    path = load.write_database(tiny_city(first_year=2018), tmp_path / "t.duckdb",
+                               suppression_threshold=0)
+    with duckdb.connect(str(path), read_only=True) as con:
+        # Cohort 2018: b01 (N1, open), b23 (N2, closed Feb 2022), b24 (N3, closed 2019).
+        # After 5 years (end of 2023): b01 only. After 1 year: b01, b23. After 3: b01, b23.
+        assert values(con, "survival_5y") == {("N1", 2018): 1.0, ("N2", 2018): 0.0,
+                                              ("N3", 2018): 0.0}
+        assert values(con, "survival_5y", "city") == {("city", 2018): 1 / 3}
+        assert values(con, "survival_1y", "city")[("city", 2018)] == 2 / 3
+        assert values(con, "survival_3y", "city")[("city", 2018)] == 2 / 3
+
+
+def test_jobs_by_location_and_by_tract_weights(con):
+    # The T2 block has no neighborhood: N2 gets 0.25 of it, N3 0.75.
+    # 2021 total: N1 40; N2 20 + 0.25 × 100 = 45; N3 75. 2022: 44; 18 + 30 = 48; 90.
+    years = [2021, 2022]
+    assert_close(values(con, "jobs_total"),
+                 by_area({"N1": [40, 44], "N2": [45, 48], "N3": [75, 90]}, years))
+    assert_close(values(con, "jobs_change"), {("N1", 2022): 4, ("N2", 2022): 3, ("N3", 2022): 15})
+    assert_close(values(con, "jobs_change", "city"), {("city", 2022): 22})
+    # Private 2021: 30; 20 + 20 = 40; 60. Small firms 2021: 12; 8 + 5 = 13; 15.
+    assert_close(values(con, "jobs_small_firms_share"), by_area(
+        {"N1": [12 / 30, 14 / 32], "N2": [13 / 40, 15 / 43], "N3": [15 / 60, 18 / 75]}, years))
+    # Young firms 2021: 5; 4 + 2 = 6; 6. 2022: 6; 3 + 3 = 6; 9.
+    assert_close(values(con, "jobs_young_firms_share"), by_area(
+        {"N1": [5 / 30, 6 / 32], "N2": [6 / 40, 6 / 43], "N3": [6 / 60, 9 / 75]}, years))
+    assert_close(values(con, "jobs_young_firms_share", "city"),
+                 by_area({"city": [17 / 130, 21 / 150]}, years))
+    assert_close(values(con, "jobs_total", "tract"),
+                 by_area({T1: [60, 62], T2: [100, 120]}, years))
+
+
+def test_census_micro_establishments_are_apportioned_from_zip_codes(con):
+    # Size class 212, all sectors: ZIP 99901 has 10 (N1 0.5, N2 0.5), 99902 has 25
+    # (N2 0.2, N3 0.8): N1 5, N2 5 + 5 = 10, N3 20, city 35. Other rows are ignored.
+    assert_close(values(con, "census_micro_establishments"),
+                 {("N1", 2022): 5, ("N2", 2022): 10, ("N3", 2022): 20})
+    assert values(con, "census_micro_establishments", "city") == {("city", 2022): 35}
+    assert "Census ZIP Business Patterns" in metrics.get("census_micro_establishments").label
+
+
+# Active businesses by category (R retail, F food, P professional, S personal, O other):
+MIX = {("N1", 2020): [2, 1], ("N1", 2021): [2, 1, 1], ("N1", 2022): [2, 1, 2],
+       ("N1", 2023): [2, 1, 1, 1], ("N2", 2020): [2, 1, 1], ("N2", 2021): [2, 1, 2],
+       ("N2", 2022): [1, 1, 1],  # R F S, and b14 in "Other or unclassified", left out
+       ("N2", 2023): [2, 1, 1], ("N3", 2020): [2], ("N3", 2021): [1, 1, 1],
+       ("N3", 2022): [1, 1, 1], ("N3", 2023): [1, 1, 2]}
+
+
+def rounded(x: float, digits: int) -> float:
+    """Half away from zero, as SQL's round (Python's round goes half to even)."""
+    return math.floor(x * 10 ** digits + 0.5) / 10 ** digits
+
+
+def shannon(counts: list[int]) -> float:
+    n = sum(counts)
+    return -sum(k / n * math.log(k / n) for k in counts)
+
+
+def test_diversity_indices(con):
+    assert shannon([2, 1]) == pytest.approx(0.6365, abs=1e-4)  # −(⅔ ln ⅔ + ⅓ ln ⅓)
+    assert_close(values(con, "category_richness"), {k: len(v) for k, v in MIX.items()})
+    assert_close(values(con, "shannon_diversity"), {k: rounded(shannon(v), 2) for k, v in MIX.items()})
+    assert_close(values(con, "effective_categories"),
+                 {k: rounded(math.exp(shannon(v)), 1) for k, v in MIX.items()})
+    assert_close(values(con, "gini_simpson"),
+                 {k: rounded(1 - sum((c / sum(v)) ** 2 for c in v), 2) for k, v in MIX.items()})
+    evenness = values(con, "diversity_evenness")
+    assert evenness.pop(("N3", 2020)) is None  # one category: evenness is not defined
+    assert_close(evenness, {k: rounded(shannon(v) / math.log(len(v)), 2)
+                            for k, v in MIX.items() if len(v) > 1})
+    # City 2020: R 4, F 4, S 1 of 9.
+    assert values(con, "gini_simpson", "city")[("city", 2020)] == 0.59  # 1 − 33/81 = 0.593
+    assert values(con, "gini_simpson")[("N1", 2021)] == 0.63  # 1 − 6/16 = 0.625, half up
+
+
+def test_category_counts_and_location_quotients(con):
+    counts = dict(((g, y, c), n) for g, y, c, n in con.execute(
+        "SELECT geo_id, year, category, count FROM category_counts").fetchall())
+    assert counts[("N1", 2020, "Retail shops")] == 2
+    # Every category active in the city that year is listed for every neighborhood: N1 has
+    # no personal services in 2020; nobody had professional services yet.
+    assert counts[("N1", 2020, "Personal services & repair")] == 0
+    assert ("N1", 2020, "Professional services") not in counts
+    assert counts[("city", 2020, "Retail shops")] == 4
+    assert not con.execute("SELECT count(*) FROM category_counts WHERE geo_level = 'tract'"
+                           ).fetchone()[0]
+    lq = con.execute("SELECT share, city_share, lq FROM location_quotients WHERE geo_id = 'N1' "
+                     "AND year = 2020 AND category = 'Retail shops'").fetchone()
+    # N1 2020 retail: 2 of 3 here, 4 of 9 in the city → (2/3) / (4/9) = 1.5.
+    assert lq == pytest.approx((2 / 3, 4 / 9, 1.5))
+    assert con.execute("SELECT count(*) FROM location_quotients WHERE category = ?",
+                       ["Other or unclassified"]).fetchone()[0] == 0
+
+
+def test_tract_level_uses_the_business_tract(con):
+    # T1 holds N1 plus b09 b10 b15 b23; T2 the rest but b22, which has no tract.
+    assert_close(values(con, "active_businesses", "tract"),
+                 by_area({T1: [5, 6, 6, 6], T2: [4, 5, 5, 7]}))
+    per_1k = values(con, "businesses_per_1k_residents", "tract")
+    assert per_1k[(T1, 2020)] == pytest.approx(5 / 150 * 1000)
+    assert not any(g.startswith("~") for g, in con.execute(
+        "SELECT DISTINCT geo_id FROM metrics_long").fetchall())
+
+
+def test_every_metric_is_there_for_every_neighborhood(con):
+    present = {m for m, in con.execute("SELECT DISTINCT metric_id FROM metrics_long").fetchall()}
+    assert present == set(metrics.LONG_METRICS) - {"survival_5y"}  # needs 6 years
+    per_year = con.execute("SELECT metric_id, year, count(DISTINCT geo_id) FROM metrics_long "
+                           "WHERE geo_level = 'neighborhood' GROUP BY ALL").fetchall()
+    assert {n for _, _, n in per_year} == {3}
+
+
+def test_wide_table_matches_the_long_one(con):
+    wide = con.execute("SELECT * FROM neighborhood_metrics ORDER BY geo_id, year").df()
+    assert len(wide) == 3 * 4 and wide["year"].min() == 2020
+    long = values(con, "micro_per_1k_residents")
+    for row in wide.itertuples():
+        assert row.micro_per_1k_residents == pytest.approx(long[(row.geo_id, row.year)])
+        assert not row.micro_per_1k_residents_suppressed
+    city = con.execute("SELECT active_businesses FROM city_metrics ORDER BY year").fetchall()
+    assert [v for v, in city] == CITY_ACTIVE
+
+
+def test_registry_table_carries_the_words_and_the_vintages(con):
+    rows = con.execute("SELECT metric_id, label, description, source_vintages, available "
+                       "FROM metric_registry").fetchall()
+    assert [r[0] for r in rows] == list(metrics.REGISTRY)
+    by_id = {r[0]: r for r in rows}
+    assert by_id["micro_per_1k_residents"][1] == "Micro-businesses per 1,000 residents"
+    assert "ACS 5-year estimates, 2018-2022" in by_id["micro_per_1k_residents"][3]
+    assert "Tiny Town Business Registry, 2024-01-15" in by_id["micro_per_1k_residents"][3]
+    assert by_id["survival_5y"][4] is False and by_id["survival_1y"][4] is True
+    assert metrics.source_lines(con, "jobs_total") == [
+        "LEHD LODES WAC (Test fixture), vintage LODES8 2021-2022"]
+
+
+def test_registry_entries_are_complete():
+    for m in metrics.REGISTRY.values():
+        assert m.label and m.label[0].isupper() and "_" not in m.label, m.id
+        assert m.description.endswith(".") and m.formula and m.unit, m.id
+        assert m.tables and m.sources and m.group in metrics.GROUPS, m.id
+        assert m.format.format(1234.5), m.id
+    for caveated in ("jobs_small_firms", "census_micro_establishments", "active_businesses"):
+        assert metrics.get(caveated).caveat
+    with pytest.raises(KeyError, match="unknown metric"):
+        metrics.get("no_such_metric")
+
+
+def test_marts_build_without_optional_tables(tmp_path):
+    city = tiny_city()
+    no_tracts = city.businesses.assign(tract_geoid=None)
+    bare = canonical.CityData(city_name=city.city_name, city_slug="bare",
+                              neighborhoods=city.neighborhoods, businesses=no_tracts,
+                              sources=city.sources[city.sources["kind"] == "businesses"],
+                              build_info=city.build_info)
+    path = load.write_database(bare, tmp_path / "bare.duckdb", suppression_threshold=0)
+    with duckdb.connect(str(path), read_only=True) as con:
+        present = {m for m, in con.execute("SELECT DISTINCT metric_id FROM metrics_long").fetchall()}
+        levels = {g for g, in con.execute("SELECT DISTINCT geo_level FROM metrics_long").fetchall()}
+        vintages = con.execute("SELECT source_vintages FROM metric_registry "
+                               "WHERE metric_id = 'jobs_total'").fetchone()[0]
+    assert "active_businesses" in present and "survival_1y" in present
+    assert not present & {"residents", "micro_per_1k_residents", "jobs_total",
+                          "census_micro_establishments"}
+    assert levels == {"neighborhood", "city"} and vintages is None
+
+
+def test_years_come_from_the_data_when_the_build_does_not_set_them(tmp_path):
+    city = tiny_city()
+    city.build_info = {"is_demo": "false"}
+    path = load.write_database(city, tmp_path / "t.duckdb", suppression_threshold=0)
+    with duckdb.connect(str(path), read_only=True) as con:
+        span = con.execute("SELECT first_year, last_year FROM settings").fetchone()
+    # Earliest opening 2015 (b09), latest date 2023 (b06 closed 31 Dec 2023).
+    assert span == (2015, 2023)
+
+
+def test_small_counts_are_hidden_at_the_default_threshold(tmp_path):
+    path = load.write_database(tiny_city(), tmp_path / "t.duckdb")
+    with duckdb.connect(str(path), read_only=True) as con:
+        row = con.execute("SELECT value, numerator, suppressed FROM metrics_long WHERE "
+                          "metric_id = 'active_businesses' AND geo_id = 'N3' AND year = 2020"
+                          ).fetchone()
+        assert row == (None, None, True)  # 2 active businesses: "fewer than 3"
+        frame = con.execute("SELECT * FROM metrics_long").df()
+    assert con is not None
+    hidden = frame[frame["suppressed"]]
+    assert hidden["value"].isna().all()
+    counts = frame[frame["metric_id"].isin(["active_businesses", "formations", "closures"])]
+    assert (counts["value"].dropna() >= 3).all()
+    # A rate over a hidden count is hidden too.
+    n3 = frame[(frame["geo_id"] == "N3") & (frame["year"] == 2020)].set_index("metric_id")
+    for rate in ("businesses_per_1k_residents", "businesses_per_km2", "shannon_diversity"):
+        assert n3.loc[rate, "suppressed"] and pd.isna(n3.loc[rate, "value"])
+
+
+def test_demo_city_has_every_metric_for_every_neighborhood_and_year(demo_db):
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        first, last = con.execute("SELECT first_year, last_year FROM settings").fetchone()
+        hoods = con.execute("SELECT count(*) FROM neighborhoods").fetchone()[0]
+        rows = con.execute("""
+            SELECT metric_id, year, count(DISTINCT geo_id) FROM metrics_long
+            WHERE geo_level = 'neighborhood' GROUP BY ALL""").fetchall()
+        jobs_years = {y for y, in con.execute("SELECT DISTINCT year FROM jobs").fetchall()}
+    years = {}
+    for metric_id, year, n in rows:
+        assert n == hoods, (metric_id, year)  # every neighborhood, whenever a metric has a year
+        years.setdefault(metric_id, set()).add(year)
+    assert set(years) == set(metrics.LONG_METRICS)
+    every_year = set(range(first, last + 1))
+    for metric_id in ("active_businesses", "micro_businesses", "micro_per_1k_residents",
+                      "businesses_per_km2", "formations", "formations_per_1k_residents",
+                      "closures", "net_formations", "shannon_diversity", "gini_simpson"):
+        assert years[metric_id] == every_year, metric_id
+    assert years["formations_per_100_active"] == every_year - {first}
+    for k in (1, 3, 5):
+        assert years[f"survival_{k}y"] == set(range(first, last - k + 1))
+    assert years["jobs_total"] == jobs_years
+
+
+def test_docs_list_the_registry_as_it_is():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text()
+    block = text.split("<!-- registry:start -->\n")[1].split("<!-- registry:end -->")[0]
+    assert block == metrics.markdown(), "run `python -m data_pipeline.metrics` into docs/metrics.md"

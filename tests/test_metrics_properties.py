@@ -1,0 +1,397 @@
+"""Properties of the marts over random cities (hypothesis), and the honesty rules.
+
+The reader we guard against knows every published figure, the sums that tie them (areas
+add up to the city, categories to an area's active businesses, active(y) − active(y−1) =
+new − closed) and that no count is negative. `pinned_counts` plays that reader with
+linear programmes built from the published tables only — not from the marts' internals.
+"""
+from __future__ import annotations
+
+import math
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+from shapely.geometry import box
+
+from data_pipeline import canonical, load, marts
+from data_pipeline.categories import UNKNOWN_CATEGORY
+from data_pipeline.geo import WGS84
+from tests.tiny_city import tiny_city
+
+COUNTS = ["active_businesses", "micro_businesses", "formations", "closures", "jobs_total",
+          "jobs_private", "jobs_small_firms", "jobs_young_firms", "census_micro_establishments"]
+SURVIVAL = {"survival_1y": "survivors_1y", "survival_3y": "survivors_3y",
+            "survival_5y": "survivors_5y"}
+# What each published figure is computed from: (count, years back). Shown only if all are.
+INPUTS = {
+    "micro_per_1k_residents": [("micro_businesses", 0)],
+    "businesses_per_1k_residents": [("active_businesses", 0)],
+    "businesses_per_km2": [("active_businesses", 0)],
+    "formations_per_1k_residents": [("formations", 0)],
+    "closures_per_1k_residents": [("closures", 0)],
+    "formations_per_100_active": [("formations", 0), ("active_businesses", 1)],
+    "closures_per_100_active": [("closures", 0), ("active_businesses", 1)],
+    "net_formations": [("formations", 0), ("closures", 0)],
+    "jobs_change": [("jobs_total", 0), ("jobs_total", 1)],
+    "jobs_small_firms_share": [("jobs_small_firms", 0), ("jobs_private", 0)],
+    "jobs_young_firms_share": [("jobs_young_firms", 0), ("jobs_private", 0)],
+    **{m: [("formations", 0)] for m in SURVIVAL},
+    **{m: [("active_businesses", 0)] for m in ("category_richness", "shannon_diversity",
+                                               "diversity_evenness", "effective_categories",
+                                               "gini_simpson")},
+}
+FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=10)
+
+
+# --- The reader ------------------------------------------------------------------------------
+
+def pinned_counts(value: np.ndarray, hidden: np.ndarray, lines: list[list[tuple[int, float]]],
+                  threshold: int) -> list[int]:
+    """Hidden cells of 1 to threshold−1 whose minimum and maximum, given the lines and
+    "no count is negative", coincide."""
+    unknown = np.flatnonzero(hidden)
+    position = {int(c): i for i, c in enumerate(unknown)}
+    a = np.zeros((len(lines), unknown.size))
+    b = np.zeros(len(lines))
+    for r, members in enumerate(lines):
+        for c, k in members:
+            if hidden[c]:
+                a[r, position[c]] += k
+            else:
+                b[r] -= k * value[c]
+    found = []
+    for c in np.flatnonzero(hidden & (value > 0) & (value < threshold)):
+        goal = np.zeros(unknown.size)
+        goal[position[int(c)]] = 1.0
+        low = linprog(goal, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        high = linprog(-goal, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        assert low.status == 0, "the published figures must be consistent"
+        if high.status == 0 and high.x[position[int(c)]] - low.x[position[int(c)]] < 1e-6:
+            found.append(int(c))
+    return found
+
+
+def published_cells(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every published count: key columns, value (NaN when hidden), hidden."""
+    counts = con.execute(f"""
+        SELECT geo_level, geo_id, year, metric_id AS measure, '' AS category, numerator AS value
+        FROM metrics_long WHERE metric_id IN ({', '.join('?' for _ in COUNTS)})""", COUNTS).df()
+    survivors = con.execute(f"""
+        SELECT geo_level, geo_id, year, metric_id AS measure, '' AS category, numerator AS value
+        FROM metrics_long WHERE metric_id IN ({', '.join('?' for _ in SURVIVAL)})""",
+                            list(SURVIVAL)).df()
+    survivors["measure"] = survivors["measure"].map(SURVIVAL)
+    categories = con.execute("SELECT geo_level, geo_id, year, 'category' AS measure, category, "
+                             "count AS value FROM category_counts").df()
+    cells = pd.concat([counts, survivors, categories], ignore_index=True)
+    return cells.assign(hidden=cells["value"].isna())
+
+
+def reader_lines(cells: pd.DataFrame, first_year: int) -> list[list[tuple[int, float]]]:
+    """The sums a reader can form, over the row positions of `cells` (truth in 'truth')."""
+    lines = []
+    for level in ("neighborhood", "tract"):
+        parts = cells[cells["geo_level"] == level]
+        city = cells[cells["geo_level"] == "city"].set_index(["measure", "category", "year"])
+        for key, group in parts.groupby(["measure", "category", "year"]):
+            if key in city.index and city.loc[key, f"rest_{level}"] >= 0 and abs(
+                    cells.loc[int(city.loc[key, f"rest_{level}"]), "truth"]) < 1e-9:
+                lines.append([(i, 1.0) for i in group.index]
+                             + [(int(city.loc[key, "row"]), -1.0),
+                                (int(city.loc[key, f"rest_{level}"]), 1.0)])
+    mix = cells[cells["measure"].isin(["category", "active_businesses"])
+                & cells["geo_level"].isin(["neighborhood", "city"])]
+    for _, group in mix.groupby(["geo_level", "geo_id", "year"]):
+        if (group["measure"] == "category").any():
+            lines.append([(i, 1.0 if m == "category" else -1.0)
+                          for i, m in zip(group.index, group["measure"])])
+    flow = cells[cells["measure"].isin(["active_businesses", "formations", "closures"])
+                 & cells["geo_level"].isin(["neighborhood", "city"])]
+    keyed = {(g, a, y, m): i for i, g, a, y, m in zip(
+        flow.index, flow["geo_level"], flow["geo_id"], flow["year"], flow["measure"])}
+    for (g, a, y, m), i in keyed.items():
+        if m == "active_businesses" and y > first_year:
+            lines.append([(i, 1.0), (keyed[(g, a, y - 1, m)], -1.0),
+                          (keyed[(g, a, y, "formations")], -1.0),
+                          (keyed[(g, a, y, "closures")], 1.0)])
+    return lines
+
+
+def with_rests(cells: pd.DataFrame) -> pd.DataFrame:
+    """Add, per city cell, what the areas of each level do not hold (businesses without a
+    tract, jobs of tracts outside the city). A level's sum is a line only when that is 0:
+    the reader may assume the areas cover the city, and is right only then."""
+    cells = cells.reset_index(drop=True).assign(row=lambda f: f.index)
+    keys = ["measure", "category", "year"]
+    city = cells[cells["geo_level"] == "city"]
+    extra = []
+    for level in ("neighborhood", "tract"):
+        sums = cells[cells["geo_level"] == level].groupby(keys)["truth"].sum()
+        rest = city.set_index(keys)["truth"] - sums.reindex(city.set_index(keys).index).fillna(0)
+        extra.append(rest.reset_index().assign(geo_level=f"rest_{level}", geo_id="", value=0.0,
+                                               hidden=False))
+    cells = pd.concat([cells, *extra], ignore_index=True).assign(row=lambda f: f.index)
+    for level in ("neighborhood", "tract"):
+        rests = cells[cells["geo_level"] == f"rest_{level}"].set_index(keys)["row"]
+        cells[f"rest_{level}"] = [rests.get(k, -1) for k in zip(*(cells[c] for c in keys))]
+    return cells
+
+
+def overlap_lines(cells: pd.DataFrame, con) -> tuple[pd.DataFrame, list]:
+    """Where tracts and neighborhoods overlap (by the published weights), a group's tracts
+    and neighborhoods hold the same businesses — a line whenever nothing is left over."""
+    pairs = con.execute("SELECT geoid, neighborhood_id FROM tract_neighborhood_weights "
+                        "WHERE weight > 0").fetchall()
+    group: dict[tuple[str, str], int] = {}
+    for tract, hood in pairs:  # merge the groups of both ends
+        a, b = ("tract", tract), ("neighborhood", hood)
+        ga, gb = group.setdefault(a, len(group)), group.setdefault(b, len(group))
+        group = {node: ga if g == gb else g for node, g in group.items()}
+    placed = cells.assign(group=[group.get(k) for k in zip(cells["geo_level"], cells["geo_id"])])
+    placed = placed[placed["group"].notna()]
+    tract_measures = set(cells.loc[cells["geo_level"] == "tract", "measure"])
+    placed = placed[placed["measure"].isin(tract_measures)]
+    rests, lines = [], []
+    for (g, measure, year), members in placed.groupby(["group", "measure", "year"]):
+        sign = np.where(members["geo_level"] == "tract", 1.0, -1.0)
+        rest = -(sign * members["truth"]).sum()
+        if abs(rest) > 1e-9:  # the sum holds only when nothing is left over
+            continue
+        rests.append({"geo_level": "rest_overlap", "geo_id": str(g), "year": year,
+                      "measure": measure, "category": "", "truth": rest, "hidden": False})
+        lines.append(list(zip(members.index, sign)) + [(len(cells) + len(rests) - 1, 1.0)])
+    return pd.concat([cells, pd.DataFrame(rests)], ignore_index=True), lines
+
+
+def recoverable(truth_con, published_con, threshold: int) -> pd.DataFrame:
+    """Hidden small counts the reader can work out from the published tables."""
+    key = ["geo_level", "geo_id", "year", "measure", "category"]
+    published = published_cells(published_con)
+    truth = published_cells(truth_con).rename(columns={"value": "truth"})[key + ["truth"]]
+    cells = with_rests(published.merge(truth, on=key, how="left"))
+    first = published_con.execute("SELECT first_year FROM settings").fetchone()[0]
+    lines = reader_lines(cells, first)
+    cells, more = overlap_lines(cells, published_con)
+    value = cells["truth"].to_numpy(float)
+    found = pinned_counts(value, cells["hidden"].to_numpy(bool), lines + more, threshold)
+    return cells.loc[found, key + ["truth"]]
+
+
+def hidden_inputs_shown(con) -> pd.DataFrame:
+    """Published figures computed from a hidden count (there must be none)."""
+    frame = con.execute("SELECT geo_level, geo_id, year, metric_id, value, suppressed "
+                        "FROM metrics_long").df()
+    status = frame.set_index(["geo_level", "geo_id", "year", "metric_id"])["suppressed"]
+    bad = []
+    for row in frame[~frame["suppressed"] & frame["value"].notna()].itertuples():
+        for count, back in INPUTS.get(row.metric_id, []):
+            if status.get((row.geo_level, row.geo_id, row.year - back, count), True):
+                bad.append(row)
+    return pd.DataFrame(bad)
+
+
+# --- Random cities -------------------------------------------------------------------------
+
+CATEGORIES = ["Retail shops", "Restaurants, food & lodging", "Professional services",
+              UNKNOWN_CATEGORY]
+
+
+@st.composite
+def cities(draw) -> canonical.CityData:
+    n_hoods = draw(st.integers(2, 3))
+    n_tracts = draw(st.integers(1, 3))
+    first = 2016
+    last = first + draw(st.integers(2, 6))
+    hoods = [f"N{i}" for i in range(n_hoods)]
+    tracts = [f"990010{i:05d}" for i in range(n_tracts)]
+    rows = draw(st.lists(_business(hoods, tracts, first, last), min_size=1, max_size=30))
+    weights = _weights(draw, tracts, hoods)
+    population = draw(st.lists(st.floats(0, 4000), min_size=n_tracts, max_size=n_tracts))
+    city = tiny_city(first_year=first, last_year=last)
+    frame = pd.DataFrame(rows, columns=["neighborhood_id", "tract_geoid", "category", "is_micro",
+                                        "opened", "closed"])
+    frame = frame.assign(business_id=[f"r{i}" for i in range(len(frame))])
+    businesses = city.businesses.iloc[[0] * len(frame)].reset_index(drop=True)
+    for column in frame.columns:
+        businesses[column] = frame[column]
+    businesses["source_key"] = businesses["business_id"]
+    sources = city.sources.copy()
+    sources.loc[sources["kind"] == "businesses", ["rows_raw", "rows_loaded"]] = len(frame)
+    neighborhoods = gpd.GeoDataFrame(
+        {"neighborhood_id": hoods, "name": hoods},
+        geometry=[box(i * 0.01, 0, (i + 1) * 0.01, 0.01) for i in range(n_hoods)], crs=WGS84)
+    tract_frame = pd.DataFrame(city.tracts.drop(columns="geometry").iloc[[0] * n_tracts])
+    tract_frame = tract_frame.assign(geoid=tracts, population=population,
+                                     population_moe=[p / 10 for p in population])
+    return canonical.CityData(
+        city_name="Random Town", city_slug="random", neighborhoods=neighborhoods,
+        businesses=businesses, sources=sources,
+        tracts=gpd.GeoDataFrame(tract_frame, geometry=[box(0, 0, 0.01, 0.01)] * n_tracts,
+                                crs=WGS84),
+        tract_weights=weights, jobs=draw(_jobs(hoods, tracts, first)),
+        build_info={"first_year": str(first), "last_year": str(last)})
+
+
+@st.composite
+def _jobs(draw, hoods, tracts, first) -> pd.DataFrame:
+    """One workplace per tract and year (two years), known by neighborhood or not."""
+    rows = []
+    for i, tract in enumerate(tracts):
+        hood = draw(st.sampled_from(hoods + [None]))
+        for year in (first, first + 1):
+            total = draw(st.integers(0, 12))
+            private = draw(st.integers(0, total))
+            rows.append((f"block{i}", tract, hood, year, total, private,
+                         draw(st.integers(0, private)), draw(st.integers(0, private))))
+    frame = pd.DataFrame(rows, columns=["geo_id", "tract_geoid", "neighborhood_id", "year",
+                                        "jobs_total", "jobs_private", "jobs_small_firms",
+                                        "jobs_young_firms"])
+    return frame.assign(geo_level="block")[canonical.JOB_COLUMNS]
+
+
+def _business(hoods, tracts, first, last):
+    dates = st.dates(pd.Timestamp(first - 6, 1, 1).date(), pd.Timestamp(last, 12, 31).date())
+    return st.tuples(st.sampled_from(hoods), st.sampled_from(tracts + [None]),
+                     st.sampled_from(CATEGORIES), st.booleans(), dates,
+                     st.one_of(st.none(), dates))
+
+
+def _weights(draw, tracts, hoods) -> pd.DataFrame:
+    """For each tract, random shares of some neighborhoods, summing to 1."""
+    rows = []
+    for tract in tracts:
+        chosen = draw(st.lists(st.sampled_from(hoods), min_size=1, unique=True))
+        raw = draw(st.lists(st.integers(1, 10), min_size=len(chosen), max_size=len(chosen)))
+        rows += [(tract, hood, r / sum(raw)) for hood, r in zip(chosen, raw)]
+    return pd.DataFrame(rows, columns=["geoid", "neighborhood_id", "weight"]).assign(
+        method="area")
+
+
+def build_twice(city: canonical.CityData, folder, threshold: int = 3):
+    """The city with everything shown (the truth), and as published at `threshold`."""
+    truth = load.write_database(city, folder / "truth.duckdb", suppression_threshold=0)
+    published = folder / "published.duckdb"
+    published.write_bytes(truth.read_bytes())
+    with duckdb.connect(str(published)) as con:
+        marts.build_marts(con, suppression_threshold=threshold)
+    return truth, published
+
+
+# --- Properties ------------------------------------------------------------------------------
+
+@FAST
+@given(city=cities())
+def test_no_hidden_small_count_can_be_worked_out(city, tmp_path_factory):
+    truth, published = build_twice(city, tmp_path_factory.mktemp("random"))
+    with duckdb.connect(str(truth), read_only=True) as t, \
+            duckdb.connect(str(published), read_only=True) as p:
+        assert recoverable(t, p, 3).empty
+        assert hidden_inputs_shown(p).empty
+        hidden = p.execute("SELECT count(*) FROM metrics_long WHERE suppressed "
+                           "AND (value IS NOT NULL)").fetchone()[0]
+    assert hidden == 0
+
+
+def test_no_hidden_count_of_the_tiny_city_can_be_worked_out(tmp_path):
+    truth, published = build_twice(tiny_city(), tmp_path)
+    with duckdb.connect(str(truth), read_only=True) as t, \
+            duckdb.connect(str(published), read_only=True) as p:
+        assert recoverable(t, p, 3).empty
+        assert hidden_inputs_shown(p).empty
+        # N3 2020 has 2 active businesses, N1 and N2 hold 3 and 4 of the city's 9: without
+        # complementary suppression 9 − 3 − 4 would give N3 away.
+        shown = {g for g, in p.execute(
+            "SELECT geo_id FROM metrics_long WHERE metric_id = 'active_businesses' "
+            "AND year = 2020 AND geo_level <> 'tract' AND NOT suppressed").fetchall()}
+    assert "N3" not in shown and not {"N1", "N2", "city"} <= shown
+
+
+def test_the_reader_does_find_counts_left_unprotected(tmp_path):
+    """The checker itself: hide only the small counts, and it works them out."""
+    truth = load.write_database(tiny_city(), tmp_path / "truth.duckdb", suppression_threshold=0)
+    naive = tmp_path / "naive.duckdb"
+    naive.write_bytes(truth.read_bytes())
+    with duckdb.connect(str(naive)) as con:
+        con.execute("UPDATE metrics_long SET numerator = NULL WHERE numerator < 3")
+        con.execute("UPDATE category_counts SET count = NULL WHERE count < 3")
+    with duckdb.connect(str(truth), read_only=True) as t, \
+            duckdb.connect(str(naive), read_only=True) as p:
+        found = recoverable(t, p, 3)
+    keys = set(found[["geo_level", "geo_id", "year", "measure"]].itertuples(index=False, name=None))
+    assert ("neighborhood", "N3", 2020, "active_businesses") in keys  # 9 − 3 − 4
+
+
+@FAST
+@given(city=cities())
+def test_indices_survival_and_apportionment(city, tmp_path_factory):
+    path = load.write_database(city, tmp_path_factory.mktemp("random") / "c.duckdb",
+                               suppression_threshold=0)
+    with duckdb.connect(str(path), read_only=True) as con:
+        wide = con.execute("SELECT * FROM neighborhood_metrics").df()
+        city_wide = con.execute("SELECT * FROM city_metrics").df()
+        residents = con.execute("SELECT geo_level, sum(value) FROM metrics_long "
+                                "WHERE metric_id = 'residents' GROUP BY 1").fetchall()
+        tracts = con.execute("SELECT sum(population) FROM tracts").fetchone()[0]
+    both = pd.concat([wide, city_wide])
+    richness = both["category_richness"]
+    # Shannon H ≤ ln(richness) (H is rounded to 2 decimals: allow half a unit).
+    assert (both["shannon_diversity"][richness > 0]
+            <= np.log(richness[richness > 0]) + 0.005).all()
+    assert both["diversity_evenness"].dropna().between(0, 1).all()
+    # Survival does not rise with the horizon.
+    for short, long in (("survival_1y", "survival_3y"), ("survival_3y", "survival_5y")):
+        pair = both[[short, long]].dropna()
+        assert (pair[long] <= pair[short] + 1e-12).all()
+    # Apportioned residents add up to the tracts' (weights of each tract sum to 1).
+    for _, total in residents:
+        assert total == pytest.approx(tracts, rel=1e-3)
+
+
+# --- The suppression engine on random tables ----------------------------------------------------
+
+@settings(deadline=None, max_examples=60)
+@given(table=st.lists(st.lists(st.integers(0, 9).map(lambda v: v if v < 6 else v * 3),
+                               min_size=2, max_size=6), min_size=2, max_size=6),
+       threshold=st.integers(1, 5))
+def test_engine_protects_every_small_cell_of_a_table(table, threshold):
+    """A table with row, column and grand totals: no hidden small cell is pinned."""
+    width = min(len(row) for row in table)
+    grid = np.array([row[:width] for row in table], dtype=float)
+    value, lines = table_cells(grid)
+    line = np.array([r for r, members in enumerate(lines) for _ in members])
+    cell = np.array([c for members in lines for c, _ in members])
+    coef = np.array([k for members in lines for _, k in members])
+    hidden = marts.protect_cells(value, np.ones(value.size, bool), line, cell, coef, threshold)
+    assert hidden[value < threshold].all()
+    assert pinned_counts(value, hidden, lines, threshold) == []
+
+
+def table_cells(grid: np.ndarray) -> tuple[np.ndarray, list[list[tuple[int, float]]]]:
+    """Cells (interior, row totals, column totals, grand total) and the sums tying them."""
+    rows, cols = grid.shape
+    full = np.zeros((rows + 1, cols + 1))
+    full[:rows, :cols] = grid
+    full[:rows, cols] = grid.sum(axis=1)
+    full[rows, :cols] = grid.sum(axis=0)
+    full[rows, cols] = grid.sum()
+    index = np.arange(full.size).reshape(full.shape)
+    lines = [[(int(index[r, c]), 1.0) for c in range(cols)] + [(int(index[r, cols]), -1.0)]
+             for r in range(rows + 1)]
+    lines += [[(int(index[r, c]), 1.0) for r in range(rows)] + [(int(index[rows, c]), -1.0)]
+              for c in range(cols + 1)]
+    return full.ravel(), lines
+
+
+def test_engine_hides_a_lone_small_cell_with_a_partner():
+    # One row: 2 + 5 + 9 = 16. Hiding the 2 alone would give it away (16 − 5 − 9).
+    value = np.array([2.0, 5.0, 9.0, 16.0])
+    line, cell, coef = np.zeros(4, int), np.arange(4), np.array([1.0, 1.0, 1.0, -1.0])
+    hidden = marts.protect_cells(value, np.ones(4, bool), line, cell, coef, 3)
+    assert hidden.tolist() == [True, True, False, False]  # the next smallest goes too
+    assert math.isclose(value[~hidden].sum(), 25.0)
