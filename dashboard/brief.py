@@ -1,0 +1,237 @@
+"""The neighborhood brief: a two-page PDF for a community meeting, made without a browser.
+
+    pdf_bytes = brief.make_brief(db, "N07", date.today())   # None: the city's brief
+
+`gather` reads everything the brief shows into a `BriefContent` (testable on its own);
+`brief_pdf.draw` lays it out with fpdf2 (locator map, tables, trend chart and bars drawn
+as PDF vector graphics). Hidden figures are said as "fewer than 3".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import shapely
+
+from data_pipeline import metrics
+
+from . import exports, mix, narrative, queries
+from .db import Database
+from .formatting import format_value, ordinal, suppressed_text
+from .images import file_name
+
+HEADLINE = ["active_businesses", "micro_businesses", "micro_per_1k_residents",
+            "businesses_per_1k_residents", "formations", "closures", "net_formations",
+            "survival_3y", "category_richness", "residents"]
+JOBS = ["jobs_total", "jobs_private", "jobs_small_firms", "jobs_small_firms_share",
+        "jobs_young_firms", "jobs_young_firms_share"]
+TREND = ["formations", "closures"]
+TOP_CATEGORIES = 10
+DEMO_NOTE = "These are demo figures from a synthetic city, not real data."
+MAX_SENTENCES = 5
+METHODS = (
+    "Counts come from the city's business registry: a business is active in a year if it "
+    "was open on 31 December. Rates per 1,000 residents use one ACS 5-year estimate of the "
+    "population, split from census tracts to neighborhoods. Jobs are LEHD LODES workplace "
+    "jobs; small firms have fewer than 20 employees and young firms are 0 to 3 years old, "
+    "both measured for the whole firm nationwide, private jobs only. To protect privacy, "
+    "counts below {t} are hidden and shown as \"{small}\", with a few other cells hidden "
+    "so that a small count cannot be worked out. Ranks run from 1 (highest value) and "
+    "count only areas whose figure is shown.")
+
+
+@dataclass
+class Row:
+    """One line of the headline or jobs table, as printed."""
+
+    label: str
+    here: str
+    city: str = ""
+    rank: str = ""
+
+
+@dataclass
+class BriefContent:
+    city: str
+    place: str
+    is_city: bool
+    is_demo: bool
+    year: int | None
+    made_on: date
+    threshold: int
+    headline: list[Row]
+    sentences: list[str]
+    trend: pd.DataFrame                     # year, formations, closures (NaN = hidden)
+    categories: pd.DataFrame                # category, count, suppressed, share, city_share
+    hidden_categories: int
+    jobs: list[Row]
+    jobs_year: int | None
+    sources: list[str]
+    methods: str
+    shapes: list[tuple[str, object]] = field(default_factory=list)   # (geo_id, shapely geom)
+    highlight: str | None = None
+    demo_note: str = DEMO_NOTE
+
+
+def make_brief(db: Database, neighborhood_id: str | None, made_on: date) -> bytes:
+    """The PDF brief of one neighborhood, or of the city when `neighborhood_id` is None."""
+    from .brief_pdf import draw
+    return draw(gather(db, neighborhood_id, made_on))
+
+
+def brief_file_name(db: Database, neighborhood_id: str | None) -> str:
+    info = exports.city_info(db)
+    what = "city" if neighborhood_id is None else exports.area_name(db, neighborhood_id)
+    return file_name(info["slug"], what, None, "pdf", "brief")
+
+
+def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefContent:
+    """Everything the brief prints, read from the marts (never from `businesses`)."""
+    info, threshold = exports.city_info(db), queries.suppression_threshold(db)
+    place = exports.area_name(db, neighborhood_id)
+    latest = _latest(db, neighborhood_id, list(dict.fromkeys(HEADLINE + JOBS + narrative.STORY)))
+    year = _year_of(latest, "active_businesses")
+    categories = _categories(db, neighborhood_id, year)
+    trend = _trend(db, neighborhood_id)
+    return BriefContent(
+        city=info["name"], place=place, is_city=neighborhood_id is None,
+        is_demo=info["is_demo"] == "true", year=year, made_on=made_on, threshold=threshold,
+        headline=_rows(latest, HEADLINE, threshold, neighborhood_id is None),
+        sentences=_sentences(db, place, neighborhood_id, latest, threshold, year),
+        trend=trend, categories=categories.head(TOP_CATEGORIES),
+        hidden_categories=int(categories["suppressed"].sum()),
+        jobs=_rows(latest, JOBS, threshold, neighborhood_id is None),
+        jobs_year=_year_of(latest, "jobs_total"),
+        sources=_sources(db), methods=METHODS.format(t=threshold, small=suppressed_text(threshold)),
+        shapes=_shapes(db), highlight=neighborhood_id,
+        demo_note=db.info().get("demo_note") or DEMO_NOTE)
+
+
+def _latest(db: Database, neighborhood_id: str | None, ids: list[str]) -> pd.DataFrame:
+    """One row per metric: its latest year's value with the city's value and the rank."""
+    if neighborhood_id is not None:
+        return queries.area_profile(db, neighborhood_id, ids)
+    frame = queries.latest_city_values(db, ids)
+    return frame.assign(unreliable=False, rank=float("nan"), ranked=float("nan"),
+                        city_value=float("nan"), city_suppressed=False)
+
+
+def _year_of(latest: pd.DataFrame, metric_id: str) -> int | None:
+    found = latest.loc[latest["metric_id"] == metric_id, "year"]
+    return None if found.empty else int(found.iloc[0])
+
+
+def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool) -> list[Row]:
+    rows = []
+    by_id = {r["metric_id"]: r for r in latest.to_dict("records")}
+    for metric_id in ids:
+        if metric_id not in by_id:
+            continue
+        r, m = by_id[metric_id], metrics.get(metric_id)
+        here = value_words(m, r["value"], bool(r["suppressed"]), threshold)
+        if r.get("unreliable"):
+            here += " (unreliable)"
+        label = f"{_short(m.label)}, {r['year']}"
+        city = "" if is_city else value_words(m, r.get("city_value"),
+                                              bool(r.get("city_suppressed")), threshold)
+        rank = "" if is_city else rank_text(r.get("rank"), r.get("ranked"))
+        rows.append(Row(label, here, city, rank))
+    return rows
+
+
+def value_words(metric: metrics.Metric, value, suppressed: bool, threshold: int) -> str:
+    """The value as printed: a hidden count 'fewer than 3', a hidden rate or share
+    'hidden (fewer than 3)' (the count behind it is small), 'no data' when missing."""
+    if suppressed:
+        small = suppressed_text(threshold)
+        return small if metric.kind == "count" else f"hidden ({small})"
+    return format_value(value, metric.format)
+
+
+def rank_text(rank, ranked) -> str:
+    """'3rd of 36'; '' without a rank."""
+    if is_missing(rank) or is_missing(ranked):
+        return ""
+    return f"{ordinal(int(rank))} of {int(ranked)}"
+
+
+def _short(label: str) -> str:
+    return label.replace(" (city registry)", "").replace(" (ACS estimate)", "")
+
+
+def _trend(db: Database, neighborhood_id: str | None) -> pd.DataFrame:
+    if neighborhood_id is None:
+        series = queries.city_series(db, TREND)
+    else:
+        series = queries.area_series(db, TREND, [neighborhood_id], with_city=False)
+    series = series.assign(value=series["value"].where(~series["suppressed"].astype(bool)))
+    wide = series.pivot_table(index="year", columns="metric_id", values="value",
+                              aggfunc="first", dropna=False)
+    return wide.reindex(columns=TREND).reset_index().sort_values("year")
+
+
+def _categories(db: Database, neighborhood_id: str | None, year: int | None) -> pd.DataFrame:
+    """The area's categories by count (hidden ones last), with its and the city's shares."""
+    columns = ["category", "count", "suppressed", "share", "city_share"]
+    if year is None:
+        return pd.DataFrame(columns=columns)
+    geo = "city" if neighborhood_id is None else neighborhood_id
+    frame = mix.category_mix(db, [] if neighborhood_id is None else [neighborhood_id], year)
+    frame = frame[frame["geo_id"] == geo].copy()
+    frame["suppressed"] = frame["suppressed"].astype(bool)
+    frame = frame[frame["suppressed"] | (frame["count"].fillna(0) > 0)]
+    frame = frame.sort_values(["suppressed", "count", "category"], ascending=[True, False, True])
+    return frame[columns].reset_index(drop=True)
+
+
+def _sentences(db: Database, place: str, neighborhood_id: str | None, latest: pd.DataFrame,
+               threshold: int, year: int | None) -> list[str]:
+    """The profile page's sentences (`narrative`), the first few: the brief has room for 5."""
+    quotients = (mix.location_quotients(db, neighborhood_id, year)
+                 if neighborhood_id is not None and year is not None else None)
+    hidden = latest["suppressed"].astype(bool)
+    said = narrative.sentences(place, latest[~hidden], quotients, threshold)
+    if neighborhood_id is None and year is not None:
+        said.insert(1, _extremes(db, "micro_per_1k_residents", year))
+    said = [s for s in said if s][:MAX_SENTENCES]
+    if hidden[latest["metric_id"].isin(narrative.STORY)].any() and len(said) < MAX_SENTENCES:
+        said.append(f"Some figures for {place} are hidden: fewer than {threshold} businesses "
+                    "stand behind them, or they would let a small count be worked out.")
+    return said
+
+
+def _extremes(db: Database, metric_id: str, year: int) -> str:
+    """'… was highest in A (40.2) and lowest in B (3.1)': the city brief's range."""
+    frame = queries.metric_by_area(db, metric_id, year)
+    shown = frame[frame["rank"].notna()].sort_values("value")
+    if len(shown) < 2:
+        return ""
+    metric, low, high = metrics.get(metric_id), shown.iloc[0], shown.iloc[-1]
+    return (f"Among the {len(shown)} neighborhoods with a published figure, "
+            f"{metric.label.lower()} ranged from {metric.format.format(low['value'])} in "
+            f"{low['name']} to {metric.format.format(high['value'])} in {high['name']}.")
+
+
+def _sources(db: Database) -> list[str]:
+    """'Name (publisher), vintage V' for every source loaded into the database."""
+    frame = db.query("SELECT name, publisher, vintage FROM sources ORDER BY kind, name")
+    return [f"{n}{f' ({p})' if p else ''}, vintage {v or 'unknown'}"
+            for n, p, v in frame.itertuples(index=False)]
+
+
+def _shapes(db: Database) -> list[tuple[str, object]]:
+    """Neighborhood outlines, simplified to about 1/500 of the city's width."""
+    frame = db.query("SELECT neighborhood_id, geometry_wkb FROM neighborhoods ORDER BY 1")
+    geoms = shapely.from_wkb(frame["geometry_wkb"].map(bytes).to_numpy())
+    if len(geoms) == 0:
+        return []
+    west, south, east, north = shapely.total_bounds(geoms)
+    tolerance = max(east - west, north - south, 1e-9) / 500
+    simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    return list(zip(frame["neighborhood_id"], simple))
+
+
+def is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,339 @@
+"""Lay out a `BriefContent` as an A4 PDF with fpdf2: text, tables, and the locator map,
+trend chart and category bars drawn as vector graphics (no browser, no image files).
+
+Type: DejaVu Sans when the font file is found (any Unicode text prints), else the PDF core
+font Helvetica with the text reduced to Latin-1 (dashes and symbols spelled plainly).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import shapely
+from fpdf import FPDF
+
+from . import theme
+from .brief import BriefContent, Row, is_missing
+
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
+             Path("/usr/local/share/fonts"), Path("/Library/Fonts"),
+             Path("C:/Windows/Fonts")]
+LATIN1 = {"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "÷": "/", "×": "x",
+          "≥": ">=", "≤": "<=", "−": "-", "…": "...", "•": "-", "Σ": "sum ", "ᵢ": "i"}
+INK, GREY, LIGHT = (26, 26, 26), (110, 110, 110), (217, 217, 217)
+MARGIN, PAGE_W = 14.0, 210.0
+WIDTH = PAGE_W - 2 * MARGIN
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+NEW, CLOSED, HIGHLIGHT = _rgb(theme.CATEGORICAL[0]), _rgb(theme.CATEGORICAL[1]), \
+    _rgb(theme.HIGHLIGHT)
+
+
+def find_font(name: str = "DejaVuSans.ttf") -> Path | None:
+    return next((d / name for d in FONT_DIRS if (d / name).is_file()), None)
+
+
+class BriefPDF(FPDF):
+    """A4 portrait with the product line and page number in every footer."""
+
+    def __init__(self, footer_text: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+        regular, bold = find_font("DejaVuSans.ttf"), find_font("DejaVuSans-Bold.ttf")
+        self.unicode = regular is not None and bold is not None
+        if self.unicode:
+            self.add_font("DejaVu", "", str(regular))
+            self.add_font("DejaVu", "B", str(bold))
+        self.family = "DejaVu" if self.unicode else "Helvetica"
+        self.set_margins(MARGIN, 12, MARGIN)
+        self.set_auto_page_break(True, margin=16)
+
+    def clean(self, text: str) -> str:
+        if self.unicode:
+            return text
+        for a, b in LATIN1.items():
+            text = text.replace(a, b)
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def font(self, size: float, bold: bool = False, colour=INK) -> None:
+        self.set_font(self.family, "B" if bold else "", size)
+        self.set_text_color(*colour)
+
+    def write_cell(self, w: float, h: float, text: str, **kw) -> None:
+        self.cell(w, h, self.clean(text), **kw)
+
+    def fit_cell(self, w: float, h: float, text: str, size: float, bold: bool = False,
+                 **kw) -> None:
+        """A one-line cell whose type shrinks (to 6.5 pt at most) until the text fits."""
+        text = self.clean(text)
+        self.font(size, bold)
+        while size > 6.5 and self.get_string_width(text) > w - 1.5:
+            size -= 0.5
+            self.font(size, bold)
+        self.cell(w, h, text, **kw)
+
+    def write_lines(self, w: float, h: float, text: str, **kw) -> None:
+        self.multi_cell(w, h, self.clean(text), new_x="LMARGIN", new_y="NEXT", align="L", **kw)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.font(7.5, colour=GREY)
+        self.write_cell(WIDTH * 0.8, 5, self.footer_text)
+        self.write_cell(WIDTH * 0.2, 5, f"page {self.page_no()} of {{nb}}", align="R")
+
+
+def draw(content: BriefContent) -> bytes:
+    """The brief as PDF bytes (two A4 pages)."""
+    pdf = BriefPDF(f"Made with {theme.PRODUCT_NAME} on {content.made_on.isoformat()} · "
+                   f"{content.city}{': synthetic data' if content.is_demo else ''}")
+    pdf.set_title(f"{content.place}: neighborhood brief")
+    pdf.set_author(theme.PRODUCT_NAME)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    _header(pdf, content)
+    top = pdf.get_y()
+    _locator(pdf, content, MARGIN, top, 66, 66)
+    pdf.set_xy(MARGIN + 72, top)
+    _sentences(pdf, content, WIDTH - 72)
+    pdf.set_y(max(pdf.get_y(), top + 68) + 2)
+    _heading(pdf, "Headline figures")
+    _table(pdf, content.headline, content.is_city)
+    _heading(pdf, "New and closed businesses by year")
+    _trend(pdf, content, MARGIN, pdf.get_y(), WIDTH, 52)
+    pdf.add_page()
+    _heading(pdf, f"The business mix{f', {content.year}' if content.year else ''}")
+    _bars(pdf, content)
+    jobs_title = "Jobs at small and young firms"
+    _heading(pdf, f"{jobs_title}{f', {content.jobs_year}' if content.jobs_year else ''}")
+    if content.jobs:
+        _table(pdf, content.jobs, content.is_city)
+    else:
+        _note(pdf, "No jobs data in this database.")
+    _footnotes(pdf, content)
+    return bytes(pdf.output())
+
+
+def _header(pdf: BriefPDF, c: BriefContent) -> None:
+    kind = "City brief" if c.is_city else "Neighborhood brief"
+    demo = " · demo city: every figure is synthetic" if c.is_demo else ""
+    pdf.font(8.5, True, GREY)
+    pdf.write_lines(WIDTH, 4.5, f"{kind.upper()} · {c.city}{demo}")
+    pdf.font(22, True)
+    pdf.write_lines(WIDTH, 10, c.place if c.is_city else f"{c.place}, {c.city}")
+    pdf.font(10.5, colour=GREY)
+    year = f" Figures for {c.year} unless a row says otherwise." if c.year else ""
+    pdf.write_lines(WIDTH, 5.5, "Micro-businesses, new and closed businesses, jobs and the "
+                    f"mix of businesses.{year}")
+    pdf.ln(3)
+
+
+def _heading(pdf: BriefPDF, text: str) -> None:
+    pdf.ln(1.5)
+    pdf.font(12, True)
+    pdf.write_lines(WIDTH, 7, text)
+    pdf.set_draw_color(*LIGHT)
+    pdf.line(MARGIN, pdf.get_y(), MARGIN + WIDTH, pdf.get_y())
+    pdf.ln(1.5)
+
+
+def _note(pdf: BriefPDF, text: str, size: float = 8.5) -> None:
+    pdf.font(size, colour=GREY)
+    pdf.write_lines(WIDTH, size * 0.5, text)
+
+
+def _sentences(pdf: BriefPDF, c: BriefContent, width: float) -> None:
+    x = pdf.get_x()
+    pdf.font(11, True)
+    pdf.write_cell(width, 6, "In brief", new_x="LEFT", new_y="NEXT")
+    for sentence in c.sentences:
+        pdf.set_x(x)
+        pdf.font(10.5)
+        pdf.multi_cell(width, 5.3, pdf.clean(f"• {sentence}"), new_x="LEFT", new_y="NEXT",
+                       align="L")
+        pdf.ln(1.2)
+    if c.is_demo:
+        pdf.set_x(x)
+        _note_at(pdf, width, c.demo_note)
+
+
+def _note_at(pdf: BriefPDF, width: float, text: str) -> None:
+    pdf.font(8.5, colour=GREY)
+    pdf.multi_cell(width, 4.2, pdf.clean(text), new_x="LEFT", new_y="NEXT", align="L")
+
+
+def _table(pdf: BriefPDF, rows: list[Row], is_city: bool) -> None:
+    widths = [112, 70] if is_city else [88, 36, 36, 22]
+    heads = ["Figure", "City-wide"] if is_city else ["Figure", "Here", "City", "Rank"]
+    pdf.font(8.5, True, GREY)
+    for w, head in zip(widths, heads):
+        pdf.write_cell(w, 5.5, head, align="L" if head == "Figure" else "R")
+    pdf.ln()
+    for i, row in enumerate(rows):
+        cells = [row.label, row.here] if is_city else [row.label, row.here, row.city, row.rank]
+        if i % 2 == 0:
+            pdf.set_fill_color(245, 245, 245)
+        for j, (w, text) in enumerate(zip(widths, cells)):
+            pdf.fit_cell(w, 5.6, text, 9.5, bold=j == 1, align="L" if j == 0 else "R",
+                         fill=i % 2 == 0)
+        pdf.ln()
+    pdf.ln(1)
+
+
+# --- Graphics --------------------------------------------------------------------------
+
+def _locator(pdf: BriefPDF, c: BriefContent, x: float, y: float, w: float, h: float) -> None:
+    """The city's neighborhoods in grey, this one in the highlight colour."""
+    if not c.shapes:
+        return
+    to_page = _projection([g for _, g in c.shapes], x, y, w, h)
+    pdf.set_line_width(0.2)
+    for geo_id, geom in c.shapes:
+        chosen = geo_id == c.highlight
+        pdf.set_fill_color(*(HIGHLIGHT if chosen else LIGHT))
+        pdf.set_draw_color(255, 255, 255)
+        for polygon in getattr(geom, "geoms", [geom]):
+            pdf.polygon(to_page(polygon.exterior), style="DF")
+            pdf.set_fill_color(255, 255, 255)
+            for hole in polygon.interiors:
+                pdf.polygon(to_page(hole), style="F")
+            pdf.set_fill_color(*(HIGHLIGHT if chosen else LIGHT))
+    pdf.font(7.5, colour=GREY)
+    pdf.set_xy(x, y + h - 1)
+    caption = "The city's neighborhoods" if c.is_city else f"{c.place} (orange) in {c.city}"
+    pdf.write_cell(w, 4, caption, align="C")
+
+
+def _projection(geoms: list, x: float, y: float, w: float, h: float):
+    """A function from a ring in longitude/latitude to page points that fit the box."""
+    west, south, east, north = shapely.total_bounds(geoms)
+    squash = math.cos(math.radians((south + north) / 2))   # degrees of longitude are shorter
+    scale = min(w / max((east - west) * squash, 1e-9), h / max(north - south, 1e-9))
+    ox = x + (w - (east - west) * squash * scale) / 2
+    oy = y + (h - (north - south) * scale) / 2
+
+    def to_page(ring) -> list[tuple[float, float]]:
+        return [(ox + (lon - west) * squash * scale, oy + (north - lat) * scale)
+                for lon, lat in ring.coords]
+    return to_page
+
+
+def _nice_step(top: float) -> float:
+    raw = max(top, 1) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def _trend(pdf: BriefPDF, c: BriefContent, x: float, y: float, w: float, h: float) -> None:
+    """Lines of new and closed businesses by year; hidden years are gaps."""
+    t = c.trend
+    years = [int(v) for v in t["year"]]
+    values = t[["formations", "closures"]].to_numpy(dtype=float)
+    shown = values[~(values != values)]    # drop NaN
+    if len(years) < 2 or shown.size == 0:
+        _note(pdf, "Not enough published years to draw a trend.")
+        return
+    step = _nice_step(float(shown.max()))
+    top = step * math.ceil(float(shown.max()) / step) or step
+    left, bottom, plot_w, plot_h = x + 14, y + h - 8, w - 18, h - 14
+    px = lambda i: left + plot_w * i / (len(years) - 1)          # noqa: E731
+    py = lambda v: bottom - plot_h * v / top                       # noqa: E731
+    pdf.font(7.5, colour=GREY)
+    pdf.set_line_width(0.15)
+    pdf.set_draw_color(*LIGHT)
+    for k in range(int(round(top / step)) + 1):
+        pdf.line(left, py(k * step), left + plot_w, py(k * step))
+        pdf.set_xy(x, py(k * step) - 2)
+        pdf.write_cell(12, 4, f"{k * step:,.0f}", align="R")
+    for i, year in enumerate(years):
+        if len(years) <= 12 or i % 2 == 0 or i == len(years) - 1:
+            pdf.set_xy(px(i) - 6, bottom + 1)
+            pdf.write_cell(12, 4, str(year), align="C")
+    for column, colour in ((0, NEW), (1, CLOSED)):
+        _line(pdf, [(px(i), py(v)) if v == v else None for i, v in enumerate(values[:, column])],
+              colour)
+    _legend(pdf, left, y, c.threshold, bool((values != values).any()))
+
+
+def _line(pdf: BriefPDF, points: list, colour: tuple[int, int, int]) -> None:
+    pdf.set_draw_color(*colour)
+    pdf.set_fill_color(*colour)
+    pdf.set_line_width(0.6)
+    run: list[tuple[float, float]] = []
+    for point in points + [None]:
+        if point is None:
+            if len(run) > 1:
+                pdf.polyline(run)
+            run = []
+            continue
+        run.append(point)
+        pdf.circle(point[0], point[1], 0.7, style="F")
+
+
+def _legend(pdf: BriefPDF, x: float, y: float, threshold: int, gaps: bool) -> None:
+    pdf.font(8)
+    for label, colour in (("New businesses", NEW), ("Closed businesses", CLOSED)):
+        pdf.set_fill_color(*colour)
+        pdf.rect(x, y + 1.2, 4, 1.6, style="F")
+        pdf.set_xy(x + 5, y)
+        pdf.write_cell(34, 4, label)
+        x += 38
+    if gaps:
+        pdf.font(7.5, colour=GREY)
+        pdf.set_xy(x, y)
+        pdf.write_cell(80, 4, f"A gap: hidden, fewer than {threshold} behind it")
+
+
+def _bars(pdf: BriefPDF, c: BriefContent) -> None:
+    """The top categories: a bar for the share of the area's businesses, the city's share
+    as a tick; hidden counts said in words, without a bar."""
+    frame = c.categories
+    if frame.empty:
+        _note(pdf, "No category counts in this database.")
+        return
+    label_w, bar_w, text_w = 62, 74, WIDTH - 136
+    top = max(float(frame["share"].fillna(0).max()), float(frame["city_share"].fillna(0).max()),
+              0.01)
+    pdf.font(8.5, True, GREY)
+    pdf.write_cell(label_w + bar_w, 5, "Share of active businesses (bar: here; tick: city)")
+    pdf.write_cell(text_w, 5, "Businesses here", align="R", new_x="LMARGIN", new_y="NEXT")
+    for row in frame.itertuples(index=False):
+        _bar_row(pdf, row, top, c.threshold, (label_w, bar_w, text_w))
+    if c.hidden_categories:
+        _note(pdf, f"{c.hidden_categories} categories have counts hidden (fewer than "
+                   f"{c.threshold} businesses, or hidden with one)." if c.hidden_categories > 1
+              else f"1 category has its count hidden (fewer than {c.threshold}).")
+
+
+def _bar_row(pdf: BriefPDF, row, top: float, threshold: int,
+             widths: tuple[float, float, float]) -> None:
+    label_w, bar_w, text_w = widths
+    y = pdf.get_y()
+    pdf.fit_cell(label_w, 6, row.category, 9)
+    if not row.suppressed and not is_missing(row.share):
+        pdf.set_fill_color(*NEW)
+        pdf.rect(MARGIN + label_w, y + 1.2, bar_w * row.share / top, 3.6, style="F")
+    if not is_missing(row.city_share):
+        cx = MARGIN + label_w + bar_w * row.city_share / top
+        pdf.set_draw_color(*INK)
+        pdf.set_line_width(0.5)
+        pdf.line(cx, y + 0.4, cx, y + 5.6)
+    pdf.set_x(MARGIN + label_w + bar_w)
+    here = (f"fewer than {threshold}" if row.suppressed else f"{row.count:,.0f}"
+            + ("" if is_missing(row.share) else f" ({row.share:.0%})"))
+    pdf.write_cell(text_w, 6, here, align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _footnotes(pdf: BriefPDF, c: BriefContent) -> None:
+    _heading(pdf, "Sources and methods")
+    pdf.font(8)
+    for line in c.sources:
+        pdf.write_lines(WIDTH, 4, f"Source: {line}")
+    pdf.ln(1)
+    pdf.write_lines(WIDTH, 4, c.methods)
+    pdf.ln(1)
+    pdf.write_lines(WIDTH, 4, f"Made with {theme.PRODUCT_NAME} on {c.made_on.isoformat()}.")

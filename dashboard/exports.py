@@ -1,0 +1,322 @@
+"""Data downloads: the table behind a chart as CSV with a header block, a map's data as
+GeoJSON, a neighborhood's figures as CSV or XLSX. Pure functions returning bytes.
+
+Privacy: everything here reads the marts (`metrics_long`, `category_counts`,
+`location_quotients`), the area tables and `sources` — never a business's name or address.
+A hidden figure stays hidden: its cell holds the words "fewer than 3", never the number.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import shapely
+
+from data_pipeline import metrics
+
+from . import mix, queries, theme
+from .db import Database
+from .formatting import suppressed_text
+from .images import file_name
+
+# A `suppressed` column hides these columns of its row; `<column>_suppressed` hides <column>.
+HIDDEN_WITH_ROW = ("value", "count", "lq", "share", "numerator", "denominator", "moe", "cv",
+                   "rank")
+TEXT_COLUMNS = ("value", "count", "lq")   # where the words "fewer than 3" are written
+AREA_SHAPES = {"neighborhood": "SELECT neighborhood_id AS geo_id, geometry_wkb FROM neighborhoods",
+               "tract": "SELECT geoid AS geo_id, geometry_wkb FROM tracts"}
+CATEGORY_MEASURES = ("category_count", "location_quotient")
+PRECISION_DEGREES = 1e-6   # about 10 cm: plenty for a neighborhood map, a smaller file
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """What a download holds, said in its header block (CSV) or About sheet (XLSX)."""
+
+    title: str
+    source: str                                  # 'Source: …' with vintages
+    made_on: date
+    filters: dict[str, object] = field(default_factory=dict)
+    definitions: tuple[str, ...] = ()
+    threshold: int = 3
+    city: str = ""
+
+    def lines(self) -> list[tuple[str, str]]:
+        rows = [("Title", self.title), ("City", self.city), ("Source", _no_prefix(self.source)),
+                ("Filters", ", ".join(f"{k}={v}" for k, v in self.filters.items()) or "none")]
+        rows += [("Definition", d) for d in self.definitions]
+        rows += [("Suppressed", suppressed_words(self.threshold)),
+                 ("Made", f"with {theme.PRODUCT_NAME} on {self.made_on.isoformat()}")]
+        return [(k, v) for k, v in rows if v]
+
+
+def suppressed_words(threshold: int = 3) -> str:
+    small = suppressed_text(threshold)
+    return (f'"{small}" marks a figure hidden because fewer than {threshold} businesses are '
+            f"behind it, or hidden with one so that it cannot be worked out from a total; "
+            "an empty cell means no data.")
+
+
+def _no_prefix(source: str) -> str:
+    return source.split(":", 1)[1].strip() if source.lower().startswith("source:") else source
+
+
+# --- Provenance ------------------------------------------------------------------------
+
+def city_info(db: Database) -> dict[str, str]:
+    """name, slug and is_demo ('true'/'false') from build_info."""
+    info = db.info()
+    slug = info.get("city_slug") or db.path.stem
+    return {"name": info.get("city_name") or slug, "slug": slug,
+            "is_demo": info.get("is_demo", "false")}
+
+
+def source_line(db: Database, metric_ids: list[str], extra_kinds: tuple[str, ...] = ()) -> str:
+    """'Source: City of Chicago Business Licenses, 2024-11-02; ACS 5-year estimates,
+    2019–2023' for the sources the metrics depend on (plus `extra_kinds`, e.g. the
+    neighborhood boundaries of a map)."""
+    kinds = sorted({k for m in metric_ids for k in metrics.get(m).sources} | set(extra_kinds))
+    rows = db.query(f"SELECT DISTINCT name, vintage FROM sources WHERE kind IN "
+                    f"({', '.join('?' for _ in kinds)}) ORDER BY name", kinds)
+    parts = [f"{name}, {_dash(vintage)}" if vintage else name
+             for name, vintage in rows.itertuples(index=False)]
+    return "Source: " + ("; ".join(parts) or "not recorded in this database")
+
+
+def _dash(vintage: str) -> str:
+    """'2018-2022' → '2018–2022' (a range of years), dates left alone."""
+    parts = str(vintage).split("-")
+    if len(parts) == 2 and all(p.strip().isdigit() and len(p.strip()) == 4 for p in parts):
+        return f"{parts[0].strip()}–{parts[1].strip()}"
+    return str(vintage)
+
+
+def definition(metric_id: str) -> str:
+    m = metrics.get(metric_id)
+    return f"{m.label} ({m.unit}): {m.description} Computed as {m.formula}"
+
+
+def metric_meta(db: Database, metric_ids: list[str], title: str, made_on: date,
+                filters: dict | None = None, extra_kinds: tuple[str, ...] = ()) -> ExportMeta:
+    """The header of a download of some metrics: source, definitions, threshold, city."""
+    return ExportMeta(title=title, source=source_line(db, metric_ids, extra_kinds),
+                      made_on=made_on, filters=dict(filters or {}),
+                      definitions=tuple(definition(m) for m in metric_ids),
+                      threshold=queries.suppression_threshold(db), city=city_info(db)["name"])
+
+
+# --- Tables ----------------------------------------------------------------------------
+
+def hide_suppressed(frame: pd.DataFrame, threshold: int = 3) -> pd.DataFrame:
+    """Blank every flagged value; write "fewer than 3" in its value cell instead."""
+    out = frame.copy()
+    small = suppressed_text(threshold)
+    flags = {c: [c[: -len("_suppressed")]] for c in out.columns
+             if c.endswith("_suppressed") and c[: -len("_suppressed")] in out.columns}
+    if "suppressed" in out.columns:
+        flags["suppressed"] = [c for c in HIDDEN_WITH_ROW if c in out.columns]
+    for flag, columns in flags.items():
+        hidden = out[flag].fillna(False).astype(bool)
+        for column in columns:
+            out[column] = out[column].astype(object).where(~hidden, None)
+        words = [c for c in columns if c in TEXT_COLUMNS or flag != "suppressed"][:1]
+        for column in words:
+            out.loc[hidden, column] = small
+    for column in out.columns:   # whole numbers as integers: '5', not '5.0'
+        if out[column].dtype == object or pd.api.types.is_float_dtype(out[column]):
+            out[column] = pd.Series([_whole(v) for v in out[column]], index=out.index,
+                                    dtype=object)
+    return out
+
+
+def _whole(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def table_csv(frame: pd.DataFrame, meta: ExportMeta) -> bytes:
+    """UTF-8 CSV: a '# Key: value' header block, then the table (hidden values as words).
+    Read it back with `pd.read_csv(path, comment="#")`."""
+    out = io.StringIO()
+    for key, value in meta.lines():
+        out.write(f"# {key}: {value}\n".replace("\r", " "))
+    body = hide_suppressed(frame, meta.threshold)
+    body.to_csv(out, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return out.getvalue().encode("utf-8")
+
+
+# --- Map data --------------------------------------------------------------------------
+
+def area_values(db: Database, metric_id: str, year: int, level: str = "neighborhood",
+                category: str | None = None) -> pd.DataFrame:
+    """One row per area (as `queries.metric_by_area`); a category measure needs `category`."""
+    if metric_id in CATEGORY_MEASURES:
+        if not category:
+            raise ValueError(f"{metric_id} needs a category")
+        return mix.category_by_area(db, category, year, metric_id, level)
+    return queries.metric_by_area(db, metric_id, year, level)
+
+
+def map_geojson(db: Database, metric_id: str, year: int, level: str = "neighborhood",
+                category: str | None = None, made_on: date | None = None) -> bytes:
+    """A FeatureCollection, one feature per area with its value (null and "fewer than 3"
+    when hidden), rank and flags; the source, definition and date as foreign members."""
+    if level not in AREA_SHAPES:
+        raise ValueError(f"unknown geography {level!r}")
+    values = area_values(db, metric_id, year, level, category)
+    shapes = db.query(AREA_SHAPES[level])
+    geoms = dict(zip(shapes["geo_id"], shapely.set_precision(
+        shapely.from_wkb(shapes["geometry_wkb"].map(bytes).to_numpy()), PRECISION_DEGREES)))
+    metric, threshold = metrics.get(metric_id), queries.suppression_threshold(db)
+    features = [_feature(row, geoms[row.geo_id], metric, year, category, threshold)
+                for row in values.itertuples(index=False) if row.geo_id in geoms]
+    extra = ("neighborhoods",) if level == "neighborhood" else ("tracts",)
+    collection = {"type": "FeatureCollection",
+                  "title": f"{metric.label}{f' — {category}' if category else ''}, {year}",
+                  "source": source_line(db, [metric_id], extra),
+                  "definition": definition(metric_id),
+                  "suppressed": suppressed_words(threshold),
+                  "made": f"with {theme.PRODUCT_NAME} on {(made_on or date.today()).isoformat()}",
+                  "features": features}
+    return json.dumps(collection, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def _feature(row, geom, metric: metrics.Metric, year: int, category: str | None,
+             threshold: int) -> dict:
+    hidden = bool(row.suppressed)
+    value = None if hidden or _missing(row.value) else float(row.value)
+    text = (suppressed_text(threshold) if hidden else
+            "no data" if value is None else metric.format.format(value))
+    props = {"geo_id": row.geo_id, "name": row.name, "metric_id": metric.id,
+             "metric": metric.label, "unit": metric.unit, "year": int(year),
+             "category": category, "value": value, "value_text": text, "suppressed": hidden,
+             "unreliable": bool(row.unreliable),
+             "rank": None if hidden or _missing(row.rank) else int(row.rank),
+             "ranked": int(row.ranked)}
+    return {"type": "Feature", "id": row.geo_id, "properties": props,
+            "geometry": json.loads(shapely.to_geojson(geom))}
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+# --- A neighborhood's figures ----------------------------------------------------------
+
+FIGURE_COLUMNS = ["metric_id", "metric", "category", "unit", "year", "value", "suppressed",
+                  "unreliable", "moe", "numerator", "denominator", "rank", "ranked",
+                  "city_value", "city_value_suppressed"]
+
+
+def neighborhood_figures(db: Database, neighborhood_id: str) -> pd.DataFrame:
+    """Every metric × year for one neighborhood (and every category's count and location
+    quotient), with its rank among the neighborhoods and the city's value. Hidden values
+    are already blank (NaN) here, flagged by `suppressed`."""
+    frame = pd.concat([_metric_rows(db, neighborhood_id), _category_rows(db, neighborhood_id)],
+                      ignore_index=True)
+    order = {m: i for i, m in enumerate(metrics.REGISTRY)}
+    frame["metric"] = frame["metric_id"].map(lambda m: metrics.get(m).label)
+    frame["unit"] = frame["metric_id"].map(lambda m: metrics.get(m).unit)
+    frame = frame.sort_values(["metric_id", "category", "year"], na_position="first",
+                              key=lambda s: s.map(order) if s.name == "metric_id" else s)
+    hidden = frame["suppressed"].astype(bool)
+    for column in ("value", "moe", "numerator", "denominator", "rank"):
+        frame[column] = frame[column].astype("float64").where(~hidden)
+    city_hidden = frame["city_value_suppressed"].fillna(False).astype(bool)
+    frame["city_value"] = frame["city_value"].astype("float64").where(~city_hidden)
+    return frame[FIGURE_COLUMNS].reset_index(drop=True)
+
+
+_RANKED = """
+    CASE WHEN {v} IS NOT NULL AND NOT suppressed THEN rank() OVER (
+        PARTITION BY {keys}, ({v} IS NOT NULL AND NOT suppressed) ORDER BY {v} DESC) END
+        AS rank,
+    count(CASE WHEN {v} IS NOT NULL AND NOT suppressed THEN 1 END) OVER (PARTITION BY {keys})
+        AS ranked"""
+
+
+def _metric_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
+    return db.query(f"""
+        WITH ranked AS (
+            SELECT *, {_RANKED.format(v='value', keys='metric_id, year')}
+            FROM metrics_long WHERE geo_level = 'neighborhood')
+        SELECT r.metric_id, NULL::VARCHAR AS category, r.year, r.value, r.suppressed,
+               r.unreliable, r.moe, r.numerator, r.denominator, r.rank, r.ranked,
+               c.value AS city_value, coalesce(c.suppressed, false) AS city_value_suppressed
+        FROM ranked r
+        LEFT JOIN metrics_long c ON c.geo_level = 'city' AND c.geo_id = 'city'
+             AND c.metric_id = r.metric_id AND c.year = r.year
+        WHERE r.geo_id = ?""", [neighborhood_id])
+
+
+def _category_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
+    counts = db.query(f"""
+        WITH ranked AS (
+            SELECT *, {_RANKED.format(v='count', keys='category, year')}
+            FROM category_counts WHERE geo_level = 'neighborhood')
+        SELECT 'category_count' AS metric_id, r.category, r.year, r.count::DOUBLE AS value,
+               r.suppressed, false AS unreliable, r.rank, r.ranked,
+               c.count::DOUBLE AS city_value, c.suppressed AS city_value_suppressed
+        FROM ranked r LEFT JOIN category_counts c ON c.geo_level = 'city'
+             AND c.category = r.category AND c.year = r.year
+        WHERE r.geo_id = ?""", [neighborhood_id])
+    quotients = db.query(f"""
+        WITH ranked AS (
+            SELECT *, {_RANKED.format(v='lq', keys='category, year')}
+            FROM location_quotients WHERE geo_level = 'neighborhood')
+        SELECT 'location_quotient' AS metric_id, category, year, lq AS value, suppressed,
+               false AS unreliable, count::DOUBLE AS numerator, rank, ranked,
+               1.0 AS city_value, false AS city_value_suppressed
+        FROM ranked WHERE geo_id = ?""", [neighborhood_id])
+    return pd.concat([counts, quotients], ignore_index=True)
+
+
+def figures_meta(db: Database, neighborhood_id: str | None, made_on: date) -> ExportMeta:
+    name = area_name(db, neighborhood_id)
+    ids = list(metrics.REGISTRY)
+    return metric_meta(db, ids, f"All figures for {name}", made_on,
+                       {"neighborhood": f"{name} ({neighborhood_id})"})
+
+
+def area_name(db: Database, neighborhood_id: str | None) -> str:
+    """The neighborhood's name, or the city's for None."""
+    if neighborhood_id is None:
+        return city_info(db)["name"]
+    name = db.scalar("SELECT name FROM neighborhoods WHERE neighborhood_id = ?",
+                     [neighborhood_id])
+    if name is None:
+        raise KeyError(f"no neighborhood {neighborhood_id!r}")
+    return str(name)
+
+
+def as_csv(frame: pd.DataFrame, meta: ExportMeta) -> bytes:
+    return table_csv(frame, meta)
+
+
+def as_xlsx(frame: pd.DataFrame, meta: ExportMeta) -> bytes:
+    """A workbook: 'Figures' (hidden values as words) and 'About' (the header block)."""
+    out = io.BytesIO()
+    body = hide_suppressed(frame, meta.threshold)
+    about = pd.DataFrame(meta.lines(), columns=["About", ""])
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        body.to_excel(writer, sheet_name="Figures", index=False)
+        about.to_excel(writer, sheet_name="About", index=False)
+        sheet = writer.sheets["Figures"]
+        sheet.freeze_panes = "A2"
+        for letter, width in (("A", 26), ("B", 44), ("C", 28), ("D", 24)):
+            sheet.column_dimensions[letter].width = width
+        writer.sheets["About"].column_dimensions["B"].width = 120
+    return out.getvalue()
+
+
+def figures_file_name(db: Database, neighborhood_id: str, ext: str) -> str:
+    return file_name(city_info(db)["slug"], area_name(db, neighborhood_id), None, ext,
+                     "figures")

@@ -1,0 +1,149 @@
+"""The PDF brief: its content against hand counts, the PDF's pages and text (pypdf), the
+Latin-1 fallback, and `python -m dashboard brief`.
+
+Hand counts (tests/tiny_city.py), 31 December 2023: Northgate (N1) has 5 active businesses
+(b01 b03 b05 b07 b08), tied first with Millbrook (5) ahead of Eastwater (4), of 14 in the
+city; 4 of N1's are micro-businesses (b01 b03 b05 b08), of 9 in the city; N1's one opening
+in 2023 (b07) is hidden. Jobs 2022: N1 44 of 182 in the city, 3rd of 3.
+"""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ROOT
+from dashboard import __main__ as cli
+from dashboard import brief, brief_pdf, exports, queries
+from dashboard.brief import Row
+from dashboard.db import open_database
+
+MADE = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_dir):
+    return open_database(tiny_dir / "tiny.duckdb")
+
+
+def pdf_text(data: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_headline_table_holds_hand_counted_figures(tiny):
+    content = brief.gather(tiny, "N1", MADE)
+    rows = {r.label: r for r in content.headline}
+    assert rows["Active businesses, 2023"] == Row("Active businesses, 2023", "5", "14", "1st of 3")
+    assert rows["Micro-businesses, 2023"].here == "4"
+    assert rows["Micro-businesses, 2023"].city == "9"
+    assert rows["New businesses, 2023"].here == "fewer than 3"
+    assert rows["Net new businesses, 2023"].here == "hidden (fewer than 3)"
+    jobs = {r.label: r for r in content.jobs}
+    assert jobs["Jobs, 2022"] == Row("Jobs, 2022", "44", "182", "3rd of 3")
+    assert content.place == "Northgate" and content.city == "Tiny Town (test city)"
+
+
+def test_the_category_mix_never_shows_a_hidden_count(tiny):
+    content = brief.gather(tiny, "N3", MADE)
+    expected = tiny.query("SELECT category, count, suppressed FROM category_counts "
+                          "WHERE geo_level = 'neighborhood' AND geo_id = 'N3' AND year = 2023")
+    cats = content.categories.set_index("category")
+    for row in expected.itertuples(index=False):
+        if row.category in cats.index and row.suppressed:
+            assert cats.at[row.category, "count"] != cats.at[row.category, "count"]  # NaN
+
+
+def test_the_pdf_has_two_pages_with_the_name_figures_sources_and_date(tiny):
+    pages, text = pdf_text(brief.make_brief(tiny, "N1", MADE))
+    assert 1 <= pages <= 2
+    text = flat(text)
+    for words in ("Northgate, Tiny Town (test city)", "Active businesses, 2023 5 14 1st of 3",
+                  "Jobs, 2022 44 182 3rd of 3", "New businesses, 2023 fewer than 3",
+                  "ACS 5-year estimates (Test fixture), vintage 2018-2022",
+                  "Made with Main Street Atlas on 2026-11-25", "Northgate (orange)"):
+        assert words in text, words
+
+
+def test_the_city_brief_speaks_of_the_city(tiny):
+    pages, text = pdf_text(brief.make_brief(tiny, None, MADE))
+    text = flat(text)
+    assert 1 <= pages <= 2
+    assert "CITY BRIEF" in text and "Active businesses, 2023 14" in text
+    assert "Micro-businesses, 2023 9" in text and "Figure City-wide" in text
+    assert " of 3" not in text    # no ranks: the city is not ranked
+
+
+def test_the_brief_sentences_come_from_the_numbers(tiny):
+    said = brief.gather(tiny, "N1", MADE).sentences
+    assert 3 <= len(said) <= 5
+    assert said[0].startswith("In 2023, Northgate had 44.4 micro-businesses per 1,000 residents")
+    assert any("44 jobs" in s and "182" in s for s in said)
+
+
+def test_without_dejavu_the_brief_falls_back_to_latin1(tiny, monkeypatch):
+    monkeypatch.setattr(brief_pdf, "FONT_DIRS", [])
+    pages, text = pdf_text(brief.make_brief(tiny, "N1", MADE))
+    assert pages == 2 and "Northgate" in text
+    assert "2018-2022" in text and "–" not in text
+
+
+def test_the_brief_of_the_demo_city_prints_its_numbers(demo_db):
+    db = open_database(demo_db)
+    nid, name = db.query("SELECT neighborhood_id, name FROM neighborhoods ORDER BY 1").iloc[0]
+    profile = queries.area_profile(db, nid, ["active_businesses", "jobs_total"])
+    pages, text = pdf_text(brief.make_brief(db, nid, MADE))
+    text = flat(text)
+    assert pages == 2 and name in text and "synthetic" in text
+    for row in profile.itertuples(index=False):
+        shown = "fewer than 3" if row.suppressed else f"{row.value:,.0f}"
+        assert f", {row.year} {shown}" in text, row.metric_id
+
+
+def test_cli_writes_one_brief_and_a_stack(tiny_dir, tmp_path, capsys):
+    db = str(tiny_dir / "tiny.duckdb")
+    out = tmp_path / "northgate.pdf"
+    assert cli.main(["brief", "--db", db, "--neighborhood", "northgate", "--out", str(out),
+                     "--date", "2026-11-25"]) == 0
+    assert "Northgate" in pdf_text(out.read_bytes())[1]
+    assert cli.main(["brief", "--db", db, "--all", "--out-dir", str(tmp_path / "all")]) == 0
+    names = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert names == ["tiny_city_brief.pdf", "tiny_eastwater_brief.pdf",
+                     "tiny_millbrook_brief.pdf", "tiny_northgate_brief.pdf"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--neighborhood", "Q9"], "No neighborhood 'Q9' in Tiny Town (test city)"),
+    (["--all"], "add --out-dir"),
+])
+def test_cli_errors_are_one_sentence_and_exit_1(tiny_dir, capsys, args, words):
+    assert cli.main(["brief", "--db", str(tiny_dir / "tiny.duckdb"), *args]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("Error: ") and words in err and "\n" not in err
+
+
+def test_cli_finds_a_city_by_slug_or_name_and_says_when_it_is_missing(tiny_dir, monkeypatch):
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tiny_dir))
+    assert cli.find_database("tiny", None) == tiny_dir / "tiny.duckdb"
+    assert cli.find_database("Tiny Town (test city)", None) == tiny_dir / "tiny.duckdb"
+    with pytest.raises(cli.BriefError, match="python -m data_pipeline build --city chicago"):
+        cli.find_database("Chicago", None)
+
+
+def test_python_m_dashboard_brief_runs(tiny_dir, tmp_path):
+    out = tmp_path / "city.pdf"
+    done = subprocess.run([sys.executable, "-m", "dashboard", "brief", "--db",
+                           str(tiny_dir / "tiny.duckdb"), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    assert "Tiny Town (test city)" in pdf_text(out.read_bytes())[1]
+    assert exports.city_info(open_database(tiny_dir / "tiny.duckdb"))["slug"] == "tiny"
