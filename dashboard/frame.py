@@ -1,19 +1,32 @@
-"""Streamlit glue shared by every page: the open database, URL-synced controls, banners.
+"""Streamlit glue shared by every page: the open database, URL-synced controls, banners,
+charts with their tables, and empty states.
 
 The rest of `dashboard` imports no Streamlit; this module is the seam.
+
+How a control finds its value (see `_start_value`): a URL value the app did not write
+itself (a pasted link, a link from another page) wins; otherwise the control keeps what the
+visitor chose; otherwise the value this session last had for that key (so `?n=` follows
+the visitor from page to page even when the sidebar drops the query string); otherwise
+the default. The chosen value is then written back to the URL.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from data_pipeline import paths
 
 from . import db as dbmod
-from . import geometry, urlstate
+from . import geometry, queries, urlstate
+
+log = logging.getLogger("atlas")
+MEMORY = "_url_memory"      # session_state: the value each URL key last had in this session
+PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": True}
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,7 +37,7 @@ def _open(path: str, mtime: float) -> dbmod.Database:
 
 def _build_demo(path: Path) -> None:
     from data_pipeline.build import build_demo
-    with st.spinner("Building the demo city for the first time (about a minute)…"):
+    with st.spinner("Building the demo city for the first time (a minute or two)…"):
         build_demo(path)
 
 
@@ -35,18 +48,16 @@ def current_database() -> dbmod.Database:
         _build_demo(paths.database_path(paths.DEMO_SLUG))
         found = dbmod.available_databases()
     slugs = list(found)
-    choice = url_select("City", slugs, "city", slugs[0], sidebar=True,
-                        format_func=_city_label(found), hide_if_single=True)
+    choice = url_select("City", slugs, "city", slugs[0], where=st.sidebar,
+                        format_func=_city_label, hide_if_single=True)
     path = found[choice]
     return CachedDatabase(path, _open(str(path), path.stat().st_mtime).con)
 
 
-def _city_label(found: dict[str, Path]) -> Callable[[str], str]:
-    def label(slug: str) -> str:
-        if slug == paths.DEMO_SLUG:
-            return "Port Juniper (demo city)"
-        return slug.replace("_", " ").title()
-    return label
+def _city_label(slug: str) -> str:
+    if slug == paths.DEMO_SLUG:
+        return "Port Juniper (demo city)"
+    return slug.replace("_", " ").title()
 
 
 class CachedDatabase(dbmod.Database):
@@ -57,43 +68,131 @@ class CachedDatabase(dbmod.Database):
                              tuple(params or ())).copy()
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
+@st.cache_data(show_spinner=False, max_entries=4000)
 def _cached_query(path: str, mtime: float, sql: str, params: tuple) -> pd.DataFrame:
     return _open(path, mtime).query(sql, list(params))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _cached_shapes(path: str, mtime: float, level: str) -> dict:
     return geometry.shapes_geojson(_open(path, mtime), level)
 
 
 def shapes(db: dbmod.Database, level: str) -> dict:
-    """Simplified GeoJSON of the city's neighborhoods or tracts, cached once per process."""
+    """Simplified GeoJSON of the city's neighborhoods or tracts, cached once per process.
+
+    Shared by every session (cache_resource: not copied); callers must not change it."""
     return _cached_shapes(str(db.path), db.path.stat().st_mtime, level)
 
 
-def url_select(label: str, options: Sequence, key: str, default: Any, sidebar: bool = False,
-               format_func: Callable[[Any], str] = str, hide_if_single: bool = False,
-               widget: str = "selectbox") -> Any:
-    """A select box whose value lives in the URL (`?key=value`)."""
-    options = list(options)
-    parsed = urlstate.parse_choice(st.query_params.get(key), key, options, default)
-    if parsed.notice:
-        st.toast(parsed.notice)
-        st.warning(parsed.notice)
-    if hide_if_single and len(options) <= 1:
-        value = parsed.value
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _cached_neighbors(path: str, mtime: float) -> dict[str, list[str]]:
+    return geometry.neighbors(_open(path, mtime))
+
+
+def neighbors(db: dbmod.Database) -> dict[str, list[str]]:
+    """Neighborhood id → ids of the neighborhoods that share a border with it."""
+    return _cached_neighbors(str(db.path), db.path.stat().st_mtime)
+
+
+# --- Controls whose value lives in the URL -------------------------------------------------
+
+def _memory() -> dict[str, str]:
+    return st.session_state.setdefault(MEMORY, {})
+
+
+def _start_value(key: str, parse: Callable[[str | None], urlstate.Parsed],
+                 valid: Callable[[Any], bool]) -> None:
+    """Put the value the control must show into its widget state (see the module doc)."""
+    widget, raw, memory = f"w_{key}", st.query_params.get(key), _memory()
+    if raw is not None and raw != memory.get(key):
+        parsed = parse(raw)
+        if parsed.notice:
+            st.warning(parsed.notice, icon=":material/link_off:")
+        st.session_state[widget] = parsed.value
+    elif widget in st.session_state and valid(st.session_state[widget]):
+        return
     else:
-        where = st.sidebar if sidebar else st
-        index = options.index(parsed.value) if parsed.value in options else 0
-        if widget == "select_slider":
-            value = where.select_slider(label, options, value=options[index],
-                                        format_func=format_func, key=f"w_{key}")
-        else:
-            value = where.selectbox(label, options, index=index, format_func=format_func,
-                                    key=f"w_{key}")
-    st.query_params[key] = str(value)
+        remembered = parse(memory.get(key))
+        st.session_state[widget] = parse(None).value if remembered.notice else remembered.value
+
+
+def _remember(key: str, text: str) -> None:
+    st.query_params[key] = text
+    _memory()[key] = text
+
+
+def url_select(label: str, options: Sequence, key: str, default: Any, where=st,
+               format_func: Callable[[Any], str] = str, hide_if_single: bool = False,
+               widget: str = "selectbox", help: str | None = None,
+               known: Sequence = ()) -> Any:
+    """A single choice (select box, slider or radio) whose value lives in the URL.
+
+    A URL value among `known` (valid elsewhere, say a metric another filter excludes)
+    falls back to the default without a notice."""
+    options = list(options)
+    if default not in options:
+        default = options[0]
+    raw = st.query_params.get(key)
+    if raw is not None and raw in {str(k) for k in known} - {str(o) for o in options}:
+        del st.query_params[key]
+    _start_value(key, lambda raw: urlstate.parse_choice(raw, key, options, default),
+                 lambda value: value in options)
+    if hide_if_single and len(options) <= 1:
+        value = st.session_state.pop(f"w_{key}")
+    elif widget == "select_slider" and len(options) > 1:
+        value = where.select_slider(label, options, format_func=format_func, key=f"w_{key}",
+                                    help=help)
+    elif widget == "radio":
+        value = where.radio(label, options, format_func=format_func, key=f"w_{key}",
+                            horizontal=True, help=help)
+    else:
+        value = where.selectbox(label, options, format_func=format_func, key=f"w_{key}",
+                                help=help)
+    _remember(key, str(value))
     return value
+
+
+def url_multiselect(label: str, options: Sequence, key: str, default: list, where=st,
+                    format_func: Callable[[Any], str] = str, min_count: int = 0,
+                    max_count: int | None = None, help: str | None = None) -> list:
+    """A multiselect whose values live in the URL as `key=a,b,c`."""
+    options = list(options)
+    default = [d for d in default if d in options]
+
+    def valid(value) -> bool:
+        return (isinstance(value, list) and all(v in options for v in value)
+                and (max_count is None or len(value) <= max_count))
+
+    _start_value(key, lambda raw: urlstate.parse_multi(raw, key, options, default, min_count,
+                                                       max_count), valid)
+    values = where.multiselect(label, options, format_func=format_func, key=f"w_{key}",
+                               max_selections=max_count, help=help)
+    _remember(key, ",".join(map(str, values)))
+    return values
+
+
+# --- Layout helpers ------------------------------------------------------------------------
+
+def chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None = None,
+          on_select: bool = False, height: int | None = None):
+    """A chart with its data table one click away (two tabs). Returns the selection event
+    when `on_select` (points only), else None."""
+    chart_tab, table_tab = st.tabs(["Chart", "Data table"])
+    with chart_tab:
+        kwargs = {"on_select": "rerun", "selection_mode": "points"} if on_select else {}
+        event = st.plotly_chart(figure, width="stretch", key=key, theme=None,
+                                config=PLOTLY_CONFIG, **kwargs)
+    with table_tab:
+        st.dataframe(table, hide_index=True, width="stretch", height=height or "auto")
+    if caption:
+        st.caption(caption)
+    return event if on_select else None
+
+
+def missing(sentence: str) -> None:
+    """An empty state: one sentence saying what is missing (and what would fill it)."""
+    st.info(sentence, icon=":material/info:")
 
 
 def demo_banner(info: dict[str, str]) -> None:
@@ -106,6 +205,44 @@ def demo_banner(info: dict[str, str]) -> None:
 
 def database() -> dbmod.Database:
     """The database app.py opened for this run of the page."""
+    _require_router()
     if "database" not in st.session_state:
         st.session_state["database"] = current_database()
     return st.session_state["database"]
+
+
+def _require_router() -> None:
+    """Rerun through app.py when Streamlit ran a page file on its own.
+
+    On a fresh server, until some run has called `st.navigation`, Streamlit treats the
+    `pages/` folder as an old-style multipage app and runs `pages/<x>.py` directly for a
+    deep link such as `/map`, skipping app.py's frame and error boundary. The first page
+    that notices switches Streamlit to `st.navigation` mode and reruns the same URL."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a later Streamlit without the old mode: nothing to do
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def link_params(**params) -> dict[str, str]:
+    """Query parameters for a link to another page: the city, then the page's own keys."""
+    city = _memory().get("city")
+    return {**({"city": city} if city else {}), **{k: str(v) for k, v in params.items()}}
+
+
+def neighborhood_picker(db: dbmod.Database, label: str = "Neighborhood", where=st) -> tuple[str, str]:
+    """The neighborhood of URL key `n` (shared by the profile, jobs and diversity pages):
+    its id and name."""
+    hoods = queries.areas(db, "neighborhood")
+    names = dict(zip(hoods["geo_id"], hoods["name"]))
+    chosen = url_select(label, list(names), "n", next(iter(names)), where=where,
+                        format_func=names.get)
+    return chosen, names[chosen]
+
+
+def remembered(key: str) -> str | None:
+    """The value URL key `key` last had in this session (on any page), if any."""
+    return st.query_params.get(key) or _memory().get(key)

@@ -10,6 +10,22 @@ from .db import Database
 
 # About 10 m at mid latitudes: invisible at city zoom, cuts vertices a lot.
 SIMPLIFY_DEGREES = 0.0001
+DECIMALS = 5   # coordinates rounded to about 1 m: shorter JSON for the browser
+
+
+class SharedGeoJSON(dict):
+    """A FeatureCollection shared by every figure and never changed: copying it returns it.
+
+    Plotly deep-copies a figure's data when the figure is built, converted to a dict and
+    serialised; for 2,000 shapes that is ~130,000 small lists and most of a map redraw's
+    time. Handing plotly this object skips those copies."""
+
+    def __deepcopy__(self, memo) -> SharedGeoJSON:
+        return self
+
+    def __copy__(self) -> SharedGeoJSON:
+        return self
+TILE_PX = 512  # MapLibre's tile size: the world is 512 px wide at zoom 0
 
 _SHAPE_QUERIES = {
     "neighborhood": "SELECT neighborhood_id AS geo_id, name, geometry_wkb FROM neighborhoods ORDER BY 1",
@@ -17,29 +33,57 @@ _SHAPE_QUERIES = {
 }
 
 
-def shapes_geojson(db: Database, level: str) -> dict:
-    """A FeatureCollection with `id` = geo_id and properties geo_id and name."""
+def shapes_geojson(db: Database, level: str) -> SharedGeoJSON:
+    """A FeatureCollection with `id` = geo_id, properties geo_id and name, and a `bbox`."""
     frame = db.query(_SHAPE_QUERIES[level])
     geoms = shapely.from_wkb(frame["geometry_wkb"].map(bytes).to_numpy())
     geoms = shapely.simplify(geoms, SIMPLIFY_DEGREES, preserve_topology=True)
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, DECIMALS))
     features = [
         {"type": "Feature", "id": gid,
          "properties": {"geo_id": gid, "name": name},
          "geometry": json.loads(shapely.to_geojson(g))}
         for gid, name, g in zip(frame["geo_id"], frame["name"], geoms)
     ]
-    return {"type": "FeatureCollection", "features": features}
+    box = [float(b) for b in shapely.total_bounds(geoms)] if len(geoms) else [0.0] * 4
+    return SharedGeoJSON(type="FeatureCollection", bbox=box, features=features)
 
 
 def bounds(geojson: dict) -> tuple[float, float, float, float]:
-    """(min lon, min lat, max lon, max lat) of a FeatureCollection."""
+    """(min lon, min lat, max lon, max lat) of a FeatureCollection (its `bbox` if it has one)."""
+    if "bbox" in geojson:
+        return tuple(geojson["bbox"])
     geoms = [shapely.from_geojson(json.dumps(f["geometry"])) for f in geojson["features"]]
     return tuple(shapely.total_bounds(np.array(geoms)))
 
 
-def center_and_zoom(geojson: dict, width_px: int = 900) -> tuple[dict, float]:
-    """A map centre and a zoom level that fits the shapes in about `width_px` pixels."""
+def center_and_zoom(geojson: dict, width_px: int = 560, height_px: int = 540,
+                    left_px: int = 0) -> tuple[dict, float]:
+    """A map centre and a web-mercator zoom level that fit the shapes in a box of about
+    `width_px` × `height_px`, leaving `left_px` free on the left for a legend (MapLibre's
+    zoom z: a degree of longitude is 512·2^z/360 pixels, a degree of latitude about that
+    divided by cos(latitude))."""
     min_lon, min_lat, max_lon, max_lat = bounds(geojson)
-    span = max(max_lon - min_lon, (max_lat - min_lat) * 1.4, 1e-6)
-    zoom = float(np.log2(360 * width_px / 512 / span)) - 0.2
-    return {"lat": (min_lat + max_lat) / 2, "lon": (min_lon + max_lon) / 2}, round(zoom, 2)
+    lat = (min_lat + max_lat) / 2
+    lon_span = max(max_lon - min_lon, 1e-6)
+    lat_span = max(max_lat - min_lat, 1e-6)
+    zoom_x = np.log2((width_px - left_px) * 360 / (TILE_PX * lon_span))
+    zoom_y = np.log2(height_px * 360 * np.cos(np.radians(lat)) / (TILE_PX * lat_span))
+    zoom = float(min(zoom_x, zoom_y)) - 0.1
+    shift = (left_px / 2) * 360 / (TILE_PX * 2 ** zoom)   # degrees: move the shapes right
+    return {"lat": lat, "lon": (min_lon + max_lon) / 2 - shift}, round(zoom, 2)
+
+
+def neighbors(db: Database) -> dict[str, list[str]]:
+    """Neighborhood id → ids of the neighborhoods whose borders touch or overlap it."""
+    frame = db.query("SELECT neighborhood_id, geometry_wkb FROM neighborhoods ORDER BY 1")
+    ids = frame["neighborhood_id"].tolist()
+    geoms = shapely.from_wkb(frame["geometry_wkb"].map(bytes).to_numpy())
+    # A hair of tolerance (about 1 m) so shapes digitised with tiny gaps still touch.
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(shapely.buffer(geoms, 0.00001), predicate="intersects")
+    found: dict[str, list[str]] = {i: [] for i in ids}
+    for a, b in sorted(zip(left, right)):
+        if a != b:
+            found[ids[a]].append(ids[b])
+    return found

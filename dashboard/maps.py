@@ -1,62 +1,176 @@
-"""Choropleth maps of one metric by neighborhood or tract, drawn without a tile server."""
+"""Choropleth maps of one figure by neighborhood or tract, drawn without a tile server.
+
+One map trace holds every area (the shapes travel to the browser once): areas with a
+published value get their class's colour, the others grey. The colour bar names each
+class's range in plain words.
+"""
 from __future__ import annotations
 
+import textwrap
+from dataclasses import dataclass
+
 import pandas as pd
+import plotly.colors as pcolors
 import plotly.graph_objects as go
 
-from . import theme
-from .formatting import format_value, suppressed_text
+from data_pipeline.metrics import Metric
+
+from . import classify, theme, wording
+from .formatting import suppressed_text
 from .geometry import center_and_zoom
 
 OFFLINE_STYLE = "white-bg"       # draws polygons with no tiles: works with no internet
 TILED_STYLE = "carto-positron"   # a street base map, only when online
+BASE_MAPS = {"none": OFFLINE_STYLE, "streets": TILED_STYLE}
+HIDDEN_CLASS = -1
+LEGEND_COLUMNS = ["class", "range", "short", "areas", "colour"]
+LEGEND_PX = 170   # room kept free for the legend in the map's top-left corner
 
 
-def hover_text(frame: pd.DataFrame, label: str, fmt: str | None, threshold: int) -> list[str]:
-    """One hover box per area: name, value, rank and the count behind a rate."""
+@dataclass(frozen=True)
+class MapView:
+    """What to draw and how: the metric, its level, the classification, the base map."""
+
+    metric: Metric
+    geo_level: str = "neighborhood"
+    scheme: str = classify.DEFAULT_SCHEME
+    k: int = classify.DEFAULT_CLASSES
+    threshold: int = 3
+    base: str = "none"
+    title: str | None = None       # the colour bar's title; the metric's label by default
+
+
+def shown_mask(frame: pd.DataFrame) -> pd.Series:
+    return frame["value"].notna() & ~frame["suppressed"].astype(bool)
+
+
+def class_frame(frame: pd.DataFrame, view: MapView) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame with a `klass` column (-1: hidden or no data), and the legend table:
+    class, range in plain words, number of areas, colour."""
+    frame = frame.copy()
+    shown = shown_mask(frame)
+    frame["klass"] = HIDDEN_CLASS
+    rows = []
+    if shown.any():
+        classes = classify.classify(frame.loc[shown, "value"], view.scheme, view.k)
+        frame.loc[shown, "klass"] = classes.index
+        lines = classify.legend_lines(classes, view.metric.format, wording.noun(view.metric))
+        shorts = classify.legend_lines(classes, view.metric.format)
+        colours = class_colours(classes.k, view.metric.kind)
+        rows = [{"class": i + 1, "range": line, "short": short, "areas": n, "colour": colour}
+                for i, (line, short, n, colour)
+                in enumerate(zip(lines, shorts, classes.counts, colours))]
+    hidden = int((~shown).sum())
+    if hidden:
+        rows.append({"class": None, "range": _hidden_words(view.threshold),
+                     "short": "hidden or no data", "areas": hidden, "colour": theme.NO_DATA})
+    return frame, pd.DataFrame(rows, columns=LEGEND_COLUMNS)
+
+
+def _hidden_words(threshold: int) -> str:
+    return f"hidden ({suppressed_text(threshold)} behind it) or no data"
+
+
+def class_colours(k: int, kind: str = "rate") -> list[str]:
+    """k colours, light to dark (viridis), or orange to purple for changes."""
+    if k == 1:
+        return [theme.SEQUENTIAL[1]]
+    scale = theme.DIVERGING_NAME if kind == "change" else theme.SEQUENTIAL_REVERSED_NAME
+    return pcolors.sample_colorscale(scale, [i / (k - 1) for i in range(k)])
+
+
+def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
+    """One hover box per area: name, value, rank, the count behind a rate, the caveat."""
+    metric, caveat = view.metric, wording.short_caveat(view.metric)
     texts = []
     for row in frame.itertuples(index=False):
-        value = format_value(row.value, fmt, bool(row.suppressed), threshold)
-        lines = [f"<b>{row.name}</b>", f"{label}: {value}"]
-        if not row.suppressed and pd.notna(getattr(row, "rank", None)):
-            lines.append(f"Rank {int(row.rank)} of {int(row.ranked)}")
-        count = getattr(row, "numerator", None)
-        if not row.suppressed and pd.notna(count) and getattr(row, "denominator", None) is not None \
-                and pd.notna(row.denominator):
-            lines.append(f"Count behind it: {count:,.0f}")
-        if getattr(row, "unreliable", False):
-            lines.append("Unreliable: fewer than 100 residents")
+        suppressed = bool(row.suppressed)
+        lines = [f"<b>{row.name}</b>",
+                 f"{metric.label}: {wording.value_text(metric, row.value, suppressed, view.threshold)}"]
+        if not suppressed:
+            rank = wording.rank_phrase(row.rank, row.ranked, view.geo_level)
+            behind = wording.count_behind(metric, row.numerator, row.denominator)
+            lines += [f"Rank: {rank}"] * bool(rank) + [f"Based on: {behind}"] * bool(behind)
+        if row.unreliable:
+            lines.append(f"<i>{wording.UNRELIABLE_TEXT}</i>")
+        if caveat:
+            lines.append(f"<span style='font-size:12px'>{caveat}</span>")
         texts.append("<br>".join(lines))
     return texts
 
 
-def choropleth(frame: pd.DataFrame, geojson: dict, label: str, fmt: str | None = None,
-               threshold: int = 3, map_style: str = OFFLINE_STYLE,
-               colorscale: str | list = theme.SEQUENTIAL_NAME) -> go.Figure:
-    """A map: areas with a value coloured on a sequential scale, the rest grey and said why.
+def choropleth(frame: pd.DataFrame, geojson: dict, view: MapView) -> tuple[go.Figure, pd.DataFrame]:
+    """The classed map and its legend table. `frame` has geo_id, name, value, numerator,
+    denominator, suppressed, unreliable, rank, ranked (as `queries.metric_by_area`)."""
+    frame, legend = class_frame(frame, view)
+    shown = legend[legend["class"].notna()]
+    levels = ([HIDDEN_CLASS] if (frame["klass"] == HIDDEN_CLASS).any() else []) + \
+        list(range(len(shown)))
+    colours = {HIDDEN_CLASS: theme.NO_DATA, **dict(enumerate(shown["colour"]))}
+    ticks = {HIDDEN_CLASS: "hidden or no data",
+             **{i: f"{t} ({n})" for i, (t, n) in enumerate(zip(shown["short"], shown["areas"]))}}
+    trace = go.Choroplethmap(
+        geojson=geojson, locations=frame["geo_id"], z=frame["klass"],
+        text=hover_text(frame, view), hoverinfo="text", customdata=frame["geo_id"],
+        colorscale=_steps([colours[lv] for lv in levels]),
+        zmin=min(levels, default=0) - 0.5, zmax=max(levels, default=0) + 0.5,
+        marker_line_color="white", marker_line_width=0.7,
+        colorbar=_colour_bar(view.title or view.metric.label, levels, [ticks[lv] for lv in levels]))
+    fig = go.Figure(trace)
+    _frame_map(fig, geojson, view.base, left_px=LEGEND_PX)
+    return fig, legend
 
-    `frame` has geo_id, name, value, suppressed and optionally numerator, denominator,
-    unreliable, rank, ranked.
-    """
-    frame = frame.copy()
-    frame["hover"] = hover_text(frame, label, fmt, threshold)
-    shown = frame[frame["value"].notna() & ~frame["suppressed"].astype(bool)]
-    hidden = frame.drop(shown.index)
+
+def _steps(colours: list[str]) -> list[list]:
+    """A stepped colour scale: one flat band per level."""
+    n = max(len(colours), 1)
+    scale = []
+    for i, colour in enumerate(colours or [theme.NO_DATA]):
+        scale += [[i / n, colour], [(i + 1) / n, colour]]
+    return scale
+
+
+def _colour_bar(title: str, levels: list[int], texts: list[str]) -> dict:
+    """The legend, inside the map's top-left corner on a light panel."""
+    return {"title": {"text": _wrap(title), "side": "top", "font": {"size": 14}},
+            "tickvals": levels, "ticktext": texts, "thickness": 16,
+            "len": min(0.075 * len(levels) + 0.1, 0.7), "lenmode": "fraction",
+            "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top", "ticks": "",
+            "tickfont": {"size": 13}, "outlinewidth": 0, "bgcolor": "rgba(255,255,255,0.85)"}
+
+
+def _wrap(text: str, width: int = 22) -> str:
+    return "<br>".join(textwrap.wrap(text, width))
+
+
+def _frame_map(fig: go.Figure, geojson: dict, base: str, left_px: int = 0) -> None:
+    center, zoom = center_and_zoom(geojson, left_px=left_px)
+    fig.update_layout(**theme.base_layout(), height=600, clickmode="event+select",
+                      map={"style": BASE_MAPS.get(base, OFFLINE_STYLE), "center": center,
+                           "zoom": zoom})
+
+
+def change_map(frame: pd.DataFrame, geojson: dict, metric: Metric, threshold: int = 3,
+               base: str = "none", geo_level: str = "neighborhood") -> go.Figure:
+    """A diverging map of a change (gains purple, losses orange, no change white), centred
+    on zero; hidden areas grey."""
+    view = MapView(metric, geo_level, threshold=threshold, base=base)
+    shown = shown_mask(frame)
+    limit = float(frame.loc[shown, "value"].abs().max()) if shown.any() else 1.0
+    text = hover_text(frame, view)
     fig = go.Figure()
-    if len(hidden):
+    if (~shown).any():
         fig.add_trace(go.Choroplethmap(
-            geojson=geojson, locations=hidden["geo_id"], z=[0] * len(hidden),
+            geojson=geojson, locations=frame.loc[~shown, "geo_id"], z=[0] * int((~shown).sum()),
             colorscale=[[0, theme.NO_DATA], [1, theme.NO_DATA]], showscale=False,
-            text=hidden["hover"], hoverinfo="text", marker_line_color="white",
-            marker_line_width=0.8, name=f"{suppressed_text(threshold)} or no data",
-            customdata=hidden["geo_id"]))
+            text=[t for t, s in zip(text, shown) if not s], hoverinfo="text",
+            marker_line_color="white", marker_line_width=0.7))
     fig.add_trace(go.Choroplethmap(
-        geojson=geojson, locations=shown["geo_id"], z=shown["value"], colorscale=colorscale,
-        text=shown["hover"], hoverinfo="text", marker_line_color="white",
-        marker_line_width=0.8, customdata=shown["geo_id"],
-        colorbar={"title": {"text": label.replace(" per ", "<br>per "), "side": "top"},
-                  "thickness": 14, "len": 0.8}))
-    center, zoom = center_and_zoom(geojson)
-    fig.update_layout(**theme.base_layout(), map={"style": map_style, "center": center,
-                                                 "zoom": zoom}, height=560)
+        geojson=geojson, locations=frame.loc[shown, "geo_id"], z=frame.loc[shown, "value"],
+        colorscale=theme.DIVERGING_NAME, zmid=0, zmin=-limit, zmax=limit,
+        text=[t for t, s in zip(text, shown) if s], hoverinfo="text",
+        customdata=frame.loc[shown, "geo_id"], marker_line_color="white", marker_line_width=0.7,
+        colorbar={**_colour_bar(metric.label, [], []), "tickvals": None, "ticktext": None,
+                  "len": 0.6, "tickformat": "+,d" if metric.format.endswith("0f}") else None}))
+    _frame_map(fig, geojson, base, left_px=LEGEND_PX)
     return fig

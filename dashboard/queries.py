@@ -1,4 +1,8 @@
-"""Queries over the marts. Every value is a parameter; identifiers come from allow-lists."""
+"""Queries over `metrics_long`. Every value is a parameter; identifiers come from allow-lists.
+
+Ranks: 1 is the highest value; only published (not suppressed, not missing) values are
+ranked, and `ranked` says how many areas were.
+"""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,6 +10,25 @@ import pandas as pd
 from .db import Database
 
 GEO_LEVELS = ("neighborhood", "tract")
+_AREA_NAMES = {
+    "neighborhood": "SELECT neighborhood_id AS geo_id, name FROM neighborhoods",
+    "tract": "SELECT geoid AS geo_id, coalesce(name, geoid) AS name FROM tracts",
+}
+
+
+def _marks(values: list) -> str:
+    return ", ".join("?" for _ in values) or "NULL"
+
+
+def area_names_sql(geo_level: str) -> str:
+    if geo_level not in GEO_LEVELS:
+        raise ValueError(f"unknown geography {geo_level!r}")
+    return _AREA_NAMES[geo_level]
+
+
+def has_rows(db: Database, table: str) -> bool:
+    """Whether a table exists and holds at least one row (table names from code only)."""
+    return db.has_table(table) and bool(db.scalar(f"SELECT count(*) > 0 FROM {table}"))
 
 
 def suppression_threshold(db: Database) -> int:
@@ -14,24 +37,34 @@ def suppression_threshold(db: Database) -> int:
     return int(db.scalar("SELECT suppression_threshold FROM settings") or 3)
 
 
-def metric_ids(db: Database) -> list[str]:
-    """Metrics that have at least one value in this database."""
-    return db.query("SELECT DISTINCT metric_id FROM metrics_long ORDER BY 1")["metric_id"].tolist()
+def metric_ids(db: Database, geo_level: str = "neighborhood") -> list[str]:
+    """Metrics with at least one published value at this level."""
+    return db.query("SELECT DISTINCT metric_id FROM metrics_long WHERE geo_level = ? "
+                    "AND value IS NOT NULL ORDER BY 1", [geo_level])["metric_id"].tolist()
+
+
+def geo_levels(db: Database) -> list[str]:
+    """The levels that have areas and published figures: neighborhood, and tract if any."""
+    found = db.query("SELECT DISTINCT geo_level FROM metrics_long WHERE value IS NOT NULL")
+    present = set(found["geo_level"])
+    return [level for level in GEO_LEVELS if level in present]
 
 
 def metric_years(db: Database, metric_id: str, geo_level: str = "neighborhood") -> list[int]:
-    frame = db.query("SELECT DISTINCT year FROM metrics_long WHERE metric_id = ? AND geo_level = ? "
-                     "ORDER BY year", [metric_id, geo_level])
+    """Years in which the metric has at least one published value at this level."""
+    frame = db.query("SELECT DISTINCT year FROM metrics_long WHERE metric_id = ? AND "
+                     "geo_level = ? AND value IS NOT NULL ORDER BY year", [metric_id, geo_level])
     return [int(y) for y in frame["year"]]
+
+
+def areas(db: Database, geo_level: str = "neighborhood") -> pd.DataFrame:
+    """geo_id and name of every area of a level, by name."""
+    return db.query(f"SELECT geo_id, name FROM ({area_names_sql(geo_level)}) ORDER BY name, geo_id")
 
 
 def metric_by_area(db: Database, metric_id: str, year: int,
                    geo_level: str = "neighborhood") -> pd.DataFrame:
     """One row per area: value, the count behind it, flags, and its rank (1 = highest)."""
-    if geo_level not in GEO_LEVELS:
-        raise ValueError(f"unknown geography {geo_level!r}")
-    names = ("SELECT neighborhood_id AS geo_id, name FROM neighborhoods" if geo_level == "neighborhood"
-             else "SELECT geoid AS geo_id, coalesce(name, geoid) AS name FROM tracts")
     return db.query(f"""
         WITH m AS (
             SELECT geo_id, value, numerator, denominator, suppressed, unreliable
@@ -43,22 +76,82 @@ def metric_by_area(db: Database, metric_id: str, year: int,
                     THEN rank() OVER (PARTITION BY (m.value IS NOT NULL AND NOT m.suppressed)
                                       ORDER BY m.value DESC) END AS rank,
                count(CASE WHEN m.value IS NOT NULL AND NOT m.suppressed THEN 1 END) OVER () AS ranked
-        FROM ({names}) a LEFT JOIN m USING (geo_id)
+        FROM ({area_names_sql(geo_level)}) a LEFT JOIN m USING (geo_id)
         ORDER BY m.value DESC NULLS LAST, a.name""", [metric_id, year, geo_level])
 
 
+def city_value(db: Database, metric_id: str, year: int) -> pd.Series | None:
+    """The city-wide row (value, numerator, denominator, suppressed) of a metric in a year."""
+    frame = db.query("SELECT value, numerator, denominator, suppressed FROM metrics_long "
+                     "WHERE geo_level = 'city' AND metric_id = ? AND year = ?", [metric_id, year])
+    return None if frame.empty else frame.iloc[0]
+
+
 def city_series(db: Database, metric_ids: list[str]) -> pd.DataFrame:
-    """City-wide values of some metrics for every year (long: year, metric_id, value, suppressed)."""
-    marks = ", ".join("?" for _ in metric_ids)
+    """City-wide values of some metrics for every year (year, metric_id, value, suppressed)."""
     return db.query(f"""
         SELECT year, metric_id, value, suppressed FROM metrics_long
-        WHERE geo_level = 'city' AND metric_id IN ({marks}) ORDER BY year""", metric_ids)
+        WHERE geo_level = 'city' AND metric_id IN ({_marks(metric_ids)}) ORDER BY year""",
+                    metric_ids)
+
+
+def area_series(db: Database, metric_ids: list[str], geo_ids: list[str],
+                geo_level: str = "neighborhood", with_city: bool = True) -> pd.DataFrame:
+    """Values over the years for some areas (and the city): geo_id, name, year, metric_id,
+    value, numerator, denominator, suppressed, unreliable. The city's geo_id is 'city'."""
+    names = f"{area_names_sql(geo_level)} UNION ALL SELECT 'city', 'City'"
+    return db.query(f"""
+        SELECT m.geo_id, a.name, m.year, m.metric_id, m.value, m.numerator, m.denominator,
+               m.suppressed, m.unreliable
+        FROM metrics_long m JOIN ({names}) a USING (geo_id)
+        WHERE m.metric_id IN ({_marks(metric_ids)})
+          AND ((m.geo_level = ? AND m.geo_id IN ({_marks(geo_ids)}))
+               OR (? AND m.geo_level = 'city'))
+        ORDER BY m.metric_id, m.geo_id, m.year""",
+                    [*metric_ids, geo_level, *geo_ids, with_city])
 
 
 def latest_city_values(db: Database, metric_ids: list[str]) -> pd.DataFrame:
     """For each metric, its city-wide value in the latest year that has one."""
-    marks = ", ".join("?" for _ in metric_ids)
     return db.query(f"""
         SELECT metric_id, year, value, suppressed FROM metrics_long
-        WHERE geo_level = 'city' AND metric_id IN ({marks}) AND (value IS NOT NULL OR suppressed)
-        QUALIFY row_number() OVER (PARTITION BY metric_id ORDER BY year DESC) = 1""", metric_ids)
+        WHERE geo_level = 'city' AND metric_id IN ({_marks(metric_ids)})
+          AND (value IS NOT NULL OR suppressed)
+        QUALIFY row_number() OVER (PARTITION BY metric_id ORDER BY year DESC) = 1""",
+                    metric_ids)
+
+
+def area_profile(db: Database, geo_id: str, metric_ids: list[str],
+                 geo_level: str = "neighborhood") -> pd.DataFrame:
+    """For each metric, the area's figures in the latest year the metric has at this level
+    (published or hidden), with the city's value and the area's rank that year."""
+    return db.query(f"""
+        WITH latest AS (
+            SELECT metric_id, max(year) AS year FROM metrics_long
+            WHERE geo_level = ? AND metric_id IN ({_marks(metric_ids)})
+              AND (value IS NOT NULL OR suppressed)
+            GROUP BY metric_id),
+        ranked AS (
+            SELECT m.*, CASE WHEN m.value IS NOT NULL AND NOT m.suppressed THEN rank() OVER (
+                       PARTITION BY m.metric_id, (m.value IS NOT NULL AND NOT m.suppressed)
+                       ORDER BY m.value DESC) END AS rank,
+                   count(CASE WHEN m.value IS NOT NULL AND NOT m.suppressed THEN 1 END)
+                       OVER (PARTITION BY m.metric_id) AS ranked
+            FROM metrics_long m JOIN latest l USING (metric_id, year)
+            WHERE m.geo_level = ?)
+        SELECT r.metric_id, r.year, r.value, r.numerator, r.denominator, r.suppressed,
+               r.unreliable, r.moe, r.rank, r.ranked, c.value AS city_value,
+               c.suppressed AS city_suppressed
+        FROM ranked r
+        LEFT JOIN metrics_long c ON c.geo_level = 'city' AND c.metric_id = r.metric_id
+                                AND c.year = r.year
+        WHERE r.geo_id = ?""", [geo_level, *metric_ids, geo_level, geo_id])
+
+
+def tract_neighborhood(db: Database) -> dict[str, str]:
+    """Tract GEOID → the neighborhood holding most of its residents (for clicks on tracts)."""
+    frame = db.query("""
+        SELECT geoid, neighborhood_id FROM tract_neighborhood_weights
+        QUALIFY row_number() OVER (PARTITION BY geoid ORDER BY weight DESC, neighborhood_id) = 1""")
+    return dict(zip(frame["geoid"], frame["neighborhood_id"]))
+

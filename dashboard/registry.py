@@ -10,9 +10,19 @@ class PageSpec:
     title: str       # plain words in the sidebar
     icon: str        # Material icon (no emoji font needed)
     url_path: str    # the page's address: /<url_path>
+    keys: tuple[str, ...] = ()   # the URL keys the page reads (documented in docs/dashboard.md)
 
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
-    PageSpec("pages/map.py", "Map explorer", ":material/map:", "map"),
+    PageSpec("pages/map.py", "Map explorer", ":material/map:", "map",
+             ("metric", "category", "level", "year", "classes", "k", "base")),
+    PageSpec("pages/profile.py", "Neighborhood profile", ":material/location_city:", "profile",
+             ("n",)),
+    PageSpec("pages/compare.py", "Compare neighborhoods", ":material/compare_arrows:",
+             "compare", ("compare", "metric")),
+    PageSpec("pages/jobs.py", "Job creation", ":material/work:", "jobs", ("n", "year")),
+    PageSpec("pages/diversity.py", "Diversity of offerings", ":material/category:",
+             "diversity", ("metric", "n", "year", "x")),
+    PageSpec("pages/methods.py", "Data & methods", ":material/menu_book:", "methods"),
 ]

@@ -1,15 +1,23 @@
 """One look for every chart: colour-blind-safe palettes and type that reads on a projector."""
 from __future__ import annotations
 
-# Sequential: viridis is perceptually uniform and readable with every common colour-vision deficiency.
+# Sequential: viridis is perceptually uniform and readable with every common colour-vision
+# deficiency. Maps use it reversed, so that darker means more.
 SEQUENTIAL = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
 SEQUENTIAL_NAME = "Viridis"
-# Diverging (gains/losses): blue–orange, safe for red–green deficiencies (ColorBrewer PuOr-like).
+SEQUENTIAL_REVERSED_NAME = "Viridis_r"
+# Diverging (gains/losses): orange for less, purple for more; safe for red–green deficiencies.
 DIVERGING = ["#b35806", "#f1a340", "#fee0b6", "#f7f7f7", "#d8daeb", "#998ec3", "#542788"]
+DIVERGING_NAME = "PuOr"
+GAIN, LOSS = "#542788", "#b35806"
 # Categorical: Okabe–Ito, designed for colour-vision deficiencies.
 CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
                "#F0E442", "#000000"]
+CITY = "#555555"          # the city as a reference line: dark grey, dashed
+HIGHLIGHT = "#D55E00"     # the chosen neighborhood among the others
+MUTED = "#b8b8b8"
 NO_DATA = "#d9d9d9"
+GRID = "#e5e5e5"
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
 BASE_FONT_SIZE = 15
 PRODUCT_NAME = "Main Street Atlas"
@@ -23,7 +31,12 @@ def base_layout(title: str | None = None) -> dict:
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "colorway": CATEGORICAL,
+        "hoverlabel": {"font": {"size": 14, "family": FONT_FAMILY}, "align": "left"},
     }
     if title:
-        layout["title"] = {"text": title, "x": 0, "xanchor": "left"}
+        layout["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 19}}
     return layout
+
+
+def colour(i: int) -> str:
+    return CATEGORICAL[i % len(CATEGORICAL)]

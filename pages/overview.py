@@ -1,7 +1,7 @@
-"""Overview: the city's headline figures and how they moved over the years."""
+"""Overview: the city's headline figures, how they moved over the years, and where to go."""
 import streamlit as st
 
-from dashboard import charts, frame, queries
+from dashboard import catalog, charts, frame, queries
 from dashboard.formatting import format_value
 from data_pipeline import metrics
 
@@ -27,13 +27,34 @@ for i, metric_id in enumerate(HEADLINES):
                   format_value(row.value, spec.format, bool(row.suppressed), threshold),
                   help=spec.description)
 
-series = queries.city_series(db, TRENDS)
-if series.empty:
-    st.info("No yearly figures in this database yet.")
+gaps = catalog.gaps(db)
+if gaps:
+    frame.missing(" ".join(gaps))
+
+st.subheader("Where to start")
+st.page_link("pages/map.py", label="Which neighborhoods have the most and the fewest "
+             "micro-businesses per resident?", icon=":material/map:",
+             query_params=frame.link_params(metric="micro_per_1k_residents"))
+st.page_link("pages/jobs.py", label="Where are jobs growing, and at small or young firms?",
+             icon=":material/work:")
+st.page_link("pages/diversity.py", label="Which neighborhoods have the most varied businesses?",
+             icon=":material/category:")
+st.page_link("pages/methods.py", label="Where do these numbers come from?",
+             icon=":material/menu_book:")
+
+series = queries.area_series(db, TRENDS, [])
+if series.dropna(subset=["value"]).empty:
+    frame.missing("No yearly figures in this database yet: they need the business registry.")
 else:
     st.subheader("Openings, closures and active businesses by year")
-    figure = charts.city_trend(series, {m: metrics.get(m).label for m in TRENDS})
-    st.plotly_chart(figure, width="stretch")
-    with st.expander("Data table"):
-        st.dataframe(charts.trend_table(series, {m: metrics.get(m).label for m in TRENDS}),
-                     hide_index=True)
+    left, right = st.columns(2)
+    with left:
+        figure, table = charts.flows(series, threshold, "city", metrics.get("formations"),
+                                     metrics.get("closures"),
+                                     title="Businesses opened (up) and closed (down)")
+        frame.chart(figure, table, key="city_flows")
+    with right:
+        figure, table = charts.several_lines(series, [metrics.get("active_businesses")],
+                                             threshold, "city", y_title="businesses",
+                                             title="Active businesses on 31 December")
+        frame.chart(figure, table, key="city_active")

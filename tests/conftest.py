@@ -115,3 +115,32 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory) -> Path:
+    """A data folder holding only the tiny hand-made city (tests/tiny_city.py)."""
+    from data_pipeline.load import write_database
+    from tests.tiny_city import tiny_city
+    folder = tmp_path_factory.mktemp("tiny")
+    write_database(tiny_city(), folder / "tiny.duckdb")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def partial_dir(tmp_path_factory) -> Path:
+    """A data folder holding the tiny city as a real import without LODES jobs, census
+    tracts (so no residents) or Census Business Patterns would be."""
+    from data_pipeline import canonical as c
+    from data_pipeline.load import write_database
+    from tests.tiny_city import tiny_city
+    data = tiny_city()
+    data.tracts, data.tract_weights = None, None
+    data.jobs = c.empty_frame(c.JOB_COLUMNS)
+    data.business_patterns = c.empty_frame(c.BUSINESS_PATTERN_COLUMNS)
+    data.zip_weights = c.empty_frame(c.ZIP_WEIGHT_COLUMNS)
+    data.businesses["tract_geoid"] = None
+    data.sources = data.sources[data.sources["kind"].isin(["businesses", "neighborhoods"])]
+    folder = tmp_path_factory.mktemp("partial")
+    write_database(data, folder / "partial.duckdb")
+    return folder

@@ -1,0 +1,52 @@
+"""Headline figure cards: the value in words, the city's value and the rank beside it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data_pipeline import metrics
+
+from . import wording
+from .formatting import format_value, suppressed_text
+
+PROFILE_HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
+                     "formations", "closures", "survival_3y", "jobs_total",
+                     "jobs_small_firms_share", "effective_categories", "residents"]
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str      # 'Micro-businesses per 1,000 residents (2025)'
+    value: str      # '14.2', 'fewer than 3', 'not available'
+    note: str       # 'City: 11.0 · 3rd of 36 neighborhoods'
+    help: str       # the description and the caveat
+
+
+def cards(profile: pd.DataFrame, metric_ids: list[str], threshold: int,
+          geo_level: str = "neighborhood") -> list[Card]:
+    """One card per metric, in order; a metric without a row says 'not available'."""
+    rows = profile.set_index("metric_id")
+    return [_card(metrics.get(m), rows.loc[m] if m in rows.index else None, threshold, geo_level)
+            for m in metric_ids]
+
+
+def _card(metric, row: pd.Series | None, threshold: int, geo_level: str) -> Card:
+    help_text = f"{metric.description} {metric.caveat}".strip()
+    if row is None:
+        return Card(metric.label, "—", "not in this database", help_text)
+    hidden = bool(row["suppressed"])
+    value = wording.value_text(metric, row["value"], hidden, threshold)
+    notes = []
+    if hidden and metric.kind != "count":
+        value, notes = "hidden", [f"{suppressed_text(threshold)} behind it"]
+    if not hidden and pd.notna(row.get("moe")) and metric.kind == "estimate":
+        value += f" ± {format_value(row['moe'], metric.format)}"
+    if pd.notna(row["city_value"]) and not bool(row["city_suppressed"]):
+        notes.append(f"City: {format_value(row['city_value'], metric.format)}")
+    rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level)
+    if rank and not hidden and metric.id != "residents":
+        notes.append(rank)
+    if bool(row["unreliable"]):
+        notes.append("unreliable")
+    return Card(f"{metric.label} ({int(row['year'])})", value, " · ".join(notes), help_text)

@@ -1,0 +1,92 @@
+"""What a database is made of, for the Data & methods page: sources, rejected rows, the
+metric registry as built, apportionment, and the suppression settings."""
+from __future__ import annotations
+
+import pandas as pd
+
+from data_pipeline import metrics
+
+from .db import Database
+from .queries import has_rows
+
+
+def sources(db: Database) -> pd.DataFrame:
+    """Every source with its vintage, fetch time and how its rows were accounted for."""
+    frame = db.query("""
+        SELECT name AS "Source", vintage AS "Vintage",
+               strftime(fetched_at, '%Y-%m-%d %H:%M UTC') AS "Fetched",
+               rows_raw AS "Rows in", rows_loaded AS "Loaded", rows_merged AS "Merged",
+               rows_rejected AS "Rejected",
+               CASE WHEN rows_raw = rows_loaded + rows_merged + rows_rejected
+                    THEN 'yes' ELSE 'NO' END AS "Adds up",
+               publisher AS "Publisher", license AS "Licence", url AS "Address"
+        FROM sources ORDER BY kind, name""")
+    return frame
+
+
+def rejected_by_reason(db: Database) -> pd.DataFrame:
+    return db.query("""
+        SELECT s.name AS "Source", r.reason AS "Reason", count(*) AS "Rows"
+        FROM rejected_records r LEFT JOIN sources s USING (source_id)
+        GROUP BY 1, 2 ORDER BY 1, 3 DESC""")
+
+
+def unmapped_categories(db: Database) -> pd.DataFrame:
+    return db.query("""
+        SELECT raw_category AS "Registry category", rows AS "Rows"
+        FROM unmapped_categories ORDER BY rows DESC LIMIT 25""")
+
+
+def registry(db: Database) -> pd.DataFrame:
+    """The metric registry as this database was built (with the sources' vintages);
+    the code's registry when the table is missing."""
+    if db.has_table("metric_registry"):
+        return db.query("SELECT * FROM metric_registry")
+    rows = [{"metric_id": m.id, "label": m.label, "description": m.description,
+             "unit": m.unit, "formula": m.formula, "metric_group": m.group,
+             "caveat": m.caveat, "source_vintages": None, "available": None}
+            for m in metrics.REGISTRY.values()]
+    return pd.DataFrame(rows)
+
+
+def apportionment(db: Database) -> pd.DataFrame:
+    if not db.has_table("apportionment"):
+        return pd.DataFrame()
+    return db.query("""
+        SELECT step AS "Figure", method AS "Method", pairs AS "Pairs of areas",
+               source_units AS "Source units" FROM apportionment""")
+
+
+def settings(db: Database) -> dict:
+    if not has_rows(db, "settings"):
+        return {}
+    return db.query("SELECT * FROM settings").iloc[0].to_dict()
+
+
+def table_rows(db: Database, tables: list[str]) -> dict[str, int]:
+    """Row counts of some canonical tables (names from code)."""
+    return {t: int(db.scalar(f"SELECT count(*) FROM {t}")) if db.has_table(t) else 0
+            for t in tables}
+
+
+# What each kind of source brings, said when it is missing.
+MISSING_SOURCE = {
+    "acs": "No census population (ACS) was loaded, so figures per 1,000 residents are "
+           "not available.",
+    "jobs": "No LODES jobs were loaded, so the jobs figures are not available.",
+    "tracts": "No census tracts were loaded, so maps show neighborhoods only.",
+    "business_patterns": "No Census Business Patterns were loaded, so the Census count of "
+                         "establishments with 1–4 employees is not available.",
+}
+
+
+def gaps(db: Database) -> list[str]:
+    """One sentence per kind of input this database lacks."""
+    present = {
+        "acs": has_rows(db, "tracts") and bool(db.scalar(
+            "SELECT count(population) > 0 FROM tracts")),
+        "jobs": has_rows(db, "jobs"),
+        "tracts": has_rows(db, "tracts"),
+        "business_patterns": has_rows(db, "business_patterns"),
+    }
+    return [MISSING_SOURCE[kind] for kind, found in present.items() if not found]

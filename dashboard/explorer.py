@@ -1,0 +1,101 @@
+"""The map explorer's logic without Streamlit: which figures can be mapped, their values by
+area, the ranking beside the map, and which profile a click opens."""
+from __future__ import annotations
+
+import pandas as pd
+
+from data_pipeline import metrics
+from data_pipeline.metrics import Metric
+
+from . import mix, queries, wording
+from .db import Database
+
+DEFAULT_METRIC = "micro_per_1k_residents"
+CATEGORY_METRICS = ["category_count", "location_quotient"]
+
+
+def metric_choices(db: Database, geo_level: str, category: str) -> list[str]:
+    """Metric ids the map can show: the category's measures when a category is chosen,
+    else every registry metric with published values at this level (registry order)."""
+    if category != mix.ALL:
+        return CATEGORY_METRICS
+    present = set(queries.metric_ids(db, geo_level))
+    return [m for m in metrics.LONG_METRICS if m in present]
+
+
+def years(db: Database, metric_id: str, geo_level: str, category: str) -> list[int]:
+    if metric_id in CATEGORY_METRICS:
+        return mix.category_years(db)
+    return queries.metric_years(db, metric_id, geo_level)
+
+
+def values(db: Database, metric_id: str, year: int, geo_level: str,
+           category: str) -> pd.DataFrame:
+    """One row per area: value, count behind it, flags, rank (as `queries.metric_by_area`)."""
+    if metric_id in CATEGORY_METRICS:
+        return mix.category_by_area(db, category, year, metric_id, geo_level)
+    return queries.metric_by_area(db, metric_id, year, geo_level)
+
+
+def title(metric: Metric, category: str) -> str:
+    """The figure's name on the map: the metric, or the category's measure."""
+    if category == mix.ALL:
+        return metric.label
+    if metric.id == "category_count":
+        return f"{category}: active businesses"
+    return f"{category}: concentration compared with the city"
+
+
+def ranking(frame: pd.DataFrame, metric: Metric, threshold: int) -> pd.DataFrame:
+    """Rank, area, value in words, and a note (hidden, unreliable), best first."""
+    table = pd.DataFrame({
+        "Rank": ["" if pd.isna(r) else str(int(r)) for r in frame["rank"]],
+        "Area": frame["name"],
+        "Value": [wording.value_text(metric, v, bool(s), threshold)
+                  for v, s in zip(frame["value"], frame["suppressed"])],
+        "Note": [wording.UNRELIABLE_TEXT if u and not s else "" for u, s
+                 in zip(frame["unreliable"], frame["suppressed"])],
+    })
+    order = frame["rank"].astype("float64").fillna(float("inf")).to_numpy().argsort(kind="stable")
+    return table.iloc[order].reset_index(drop=True)
+
+
+def extremes(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series] | None:
+    """The rows of the highest and the lowest published value; None if none is published."""
+    shown = frame[frame["rank"].notna()]
+    if shown.empty:
+        return None
+    return shown.loc[shown["value"].idxmax()], shown.loc[shown["value"].idxmin()]
+
+
+def extremes_text(frame: pd.DataFrame, metric: Metric, geo_level: str) -> str:
+    """'Highest: A (14.2). Lowest: B (3.1). 36 of 36 neighborhoods have a published value.'"""
+    found = extremes(frame)
+    if found is None:
+        return "No area has a published value for this figure and year."
+    top, low = found
+    level = wording.LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
+    published = int(frame["rank"].notna().sum())
+    return (f"Highest: **{top['name']}** ({metric.format.format(top['value'])}). "
+            f"Lowest: **{low['name']}** ({metric.format.format(low['value'])}). "
+            f"{published} of {len(frame)} {level} have a published value.")
+
+
+def clicked_area(event) -> str | None:
+    """The geo_id of the area a map click selected, if any."""
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    for point in points:
+        found = point.get("location") or point.get("customdata")
+        if isinstance(found, list):
+            found = found[0] if found else None
+        if found:
+            return str(found)
+    return None
+
+
+def profile_target(db: Database, geo_id: str, geo_level: str) -> str | None:
+    """The neighborhood whose profile a click on an area opens (a tract: the neighborhood
+    holding most of its residents)."""
+    if geo_level == "neighborhood":
+        return geo_id
+    return queries.tract_neighborhood(db).get(geo_id)

@@ -1,0 +1,95 @@
+"""A few plain sentences about one neighborhood, generated from its numbers.
+
+"Millbrook has 14.2 micro-businesses per 1,000 residents, 3rd of 36 neighborhoods (the
+city: 11.0)." Hidden figures are said to be hidden, unreliable ones flagged; nothing here
+invents a number the marts did not publish.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from data_pipeline import metrics
+
+from . import wording
+from .formatting import format_value, suppressed_text
+
+# The figures the sentences speak about, in the order they are said.
+STORY = ["micro_per_1k_residents", "formations", "closures", "survival_3y", "jobs_total",
+         "jobs_small_firms_share", "effective_categories"]
+
+
+def sentences(name: str, profile: pd.DataFrame, quotients: pd.DataFrame | None,
+              threshold: int, geo_level: str = "neighborhood") -> list[str]:
+    """Sentences about an area from `queries.area_profile` rows and its location quotients;
+    the hidden figures are named together in one sentence at the end."""
+    rows = profile.set_index("metric_id")
+    story = [m for m in STORY if m in rows.index]
+    hidden = [m for m in story if bool(rows.at[m, "suppressed"])]
+    said = [_sentence(name, metrics.get(m), rows.loc[m], geo_level)
+            for m in story if m not in hidden]
+    said = [s for s in said if s]
+    if quotients is not None:
+        said += _mix_sentences(name, quotients)
+    if hidden:
+        labels = [metrics.get(m).label.lower() for m in hidden]
+        said.append(f"Hidden for {name}, because fewer than {threshold} businesses stand "
+                    f"behind them or they would let a small count be worked out: "
+                    f"{_join(labels)}.")
+    return said
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _sentence(name: str, metric, row: pd.Series, geo_level: str) -> str:
+    if pd.isna(row["value"]):
+        return ""
+    value = format_value(row["value"], metric.format)
+    noun = wording.noun(metric) or metric.label.lower()
+    rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level)
+    city = ("" if pd.isna(row["city_value"]) or bool(row["city_suppressed"])
+            else f"; city-wide: {format_value(row['city_value'], metric.format)}")
+    text = (_phrase(name, metric, value, noun, int(row["year"])) + (f", {rank}" if rank else "")
+            + city + ".")
+    if bool(row["unreliable"]):
+        text += " Treat it with caution: it rests on fewer than 100 residents or a wide margin of error."
+    return text
+
+
+TEMPLATES = {
+    "formations": "In {year}, {value} new businesses opened in {name}",
+    "closures": "In {year}, {value} businesses in {name} closed",
+    "survival_3y": ("{value} of the businesses that opened in {name} in {year} were still "
+                    "open 3 years later"),
+    "jobs_small_firms_share": ("{value} of {name}'s private jobs in {year} were at firms "
+                               "with fewer than 20 employees"),
+    "effective_categories": ("In {year}, {name}'s business mix was as varied as {value} "
+                             "equally common kinds of business"),
+}
+
+
+def _phrase(name: str, metric, value: str, noun: str, year: int) -> str:
+    template = TEMPLATES.get(metric.id, "In {year}, {name} had {value} {noun}")
+    return template.format(name=name, value=value, noun=noun, year=year)
+
+
+def _mix_sentences(name: str, quotients: pd.DataFrame) -> list[str]:
+    """What the area has unusually much and unusually little of (location quotients)."""
+    shown = quotients[~quotients["suppressed"].astype(bool) & quotients["lq"].notna()]
+    if shown.empty:
+        return []
+    top, low = shown.nlargest(1, "lq").iloc[0], shown.nsmallest(1, "lq").iloc[0]
+    parts = []
+    if top["lq"] >= 1.2:
+        parts.append(f"unusually many businesses in {top['category'].lower()} "
+                     f"({top['lq']:.1f} times their share citywide)")
+    if low["lq"] <= 0.8:
+        parts.append(f"unusually few in {low['category'].lower()} ({low['lq']:.1f} times)")
+    return [f"Compared with the city, {name} has {' and '.join(parts)}."] if parts else []
+
+
+def hidden_note(threshold: int) -> str:
+    return (f"“{suppressed_text(threshold)}” marks a count too small to publish; some "
+            "larger counts are hidden too, so that a small one cannot be worked out by "
+            "subtraction.")

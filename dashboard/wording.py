@@ -1,0 +1,84 @@
+"""Plain words about a metric's numbers: what a class covers, the count behind a rate, a
+rank, a caveat short enough for a tooltip. Labels and units come from the registry."""
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+
+import pandas as pd
+
+from data_pipeline.metrics import Metric
+
+from .formatting import format_value, ordinal, suppressed_text
+
+LEVEL_NOUNS = {"neighborhood": ("neighborhood", "neighborhoods"), "tract": ("tract", "tracts")}
+# What a rate is divided by, said plainly, by the registry's unit.
+DENOMINATORS = {
+    "per 1,000 residents": "residents",
+    "per km²": "km²",
+    "per 100 active businesses": "businesses active at the start of the year",
+    "share of the year's new businesses": "new businesses that year",
+    "share of private jobs": "private-sector jobs",
+}
+UNRELIABLE_TEXT = "unreliable: fewer than 100 residents or a wide margin of error"
+
+
+def noun(metric: Metric) -> str:
+    """What the values count, for a legend line ('micro-businesses per 1,000 residents');
+    empty for indexes and shares, whose label heads the legend instead."""
+    if metric.kind not in ("count", "rate", "estimate"):
+        return ""
+    label = re.sub(r"\s*\([^)]*\)", "", metric.label).strip()
+    return label[:1].lower() + label[1:] if not label[:2].isupper() else label
+
+
+def rank_phrase(rank, ranked, geo_level: str = "neighborhood") -> str:
+    """'3rd of 36 neighborhoods', '36th of 36 neighborhoods (the lowest)'; '' with no rank.
+    Rank 1 is the highest value."""
+    if _missing(rank) or _missing(ranked):
+        return ""
+    rank, ranked = int(rank), int(ranked)
+    plural = LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
+    extreme = " (the highest)" if rank == 1 and ranked > 1 else \
+        " (the lowest)" if rank == ranked and ranked > 1 else ""
+    return f"{ordinal(rank)} of {ranked} {plural}{extreme}"
+
+
+def count_behind(metric: Metric, numerator, denominator) -> str:
+    """The count a rate or share stands on: '42 of 310 new businesses that year',
+    '42 ÷ 8,650 residents'; '' for plain counts or when hidden."""
+    if metric.kind not in ("rate", "share") or _missing(numerator):
+        return ""
+    below = DENOMINATORS.get(metric.unit, "")
+    if _missing(denominator):
+        return f"{numerator:,.0f} counted"
+    size = f"{denominator:,.2f}" if metric.unit == "per km²" else f"{denominator:,.0f}"
+    if metric.kind == "share":
+        return f"{numerator:,.0f} of {size} {below}".strip()
+    return f"{numerator:,.0f} ÷ {size} {below}".strip()
+
+
+def value_text(metric: Metric, value, suppressed: bool, threshold: int) -> str:
+    """The value as a reader should see it; for a suppressed figure never a number:
+    'fewer than 3' for a count, 'hidden (fewer than 3 behind it)' for a rate or index."""
+    if suppressed:
+        small = suppressed_text(threshold)
+        return small if metric.kind == "count" else f"hidden ({small} behind it)"
+    return format_value(value, metric.format)
+
+
+def short_caveat(metric: Metric, width: int = 60, sentences: int = 1) -> str:
+    """The caveat's first sentence(s), wrapped with <br> for a plotly tooltip."""
+    if not metric.caveat:
+        return ""
+    parts = re.split(r"(?<=[.;])\s+", metric.caveat.strip())
+    text = " ".join(parts[:sentences])
+    return "<br>".join(textwrap.wrap(text, width))
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or math.isnan(float(value))
+    except (TypeError, ValueError):
+        return value is pd.NA

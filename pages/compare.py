@@ -1,0 +1,65 @@
+"""Compare neighborhoods: two to four side by side on the same scales, the city as a
+dashed reference line."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import bars, charts, frame, mix, queries
+from dashboard.explorer import DEFAULT_METRIC
+from data_pipeline import metrics
+
+PANELS = ["micro_per_1k_residents", "businesses_per_1k_residents", "formations_per_100_active",
+          "closures_per_100_active", "survival_3y", "jobs_small_firms_share",
+          "effective_categories"]
+
+db = frame.database()
+threshold = queries.suppression_threshold(db)
+st.title("Compare neighborhoods")
+hoods = queries.areas(db)
+names = dict(zip(hoods["geo_id"], hoods["name"]))
+if len(names) < 2:
+    frame.missing("This city has fewer than two neighborhoods, so there is nothing to compare.")
+    st.stop()
+
+start = frame.remembered("n")
+nearby = frame.neighbors(db).get(start, []) if start in names else []
+default = [start, nearby[0]] if nearby else list(names)[:2]
+chosen = frame.url_multiselect("Neighborhoods (two to four)", list(names), "compare", default,
+                               format_func=names.get, min_count=2, max_count=4)
+if len(chosen) < 2:
+    frame.missing("Pick at least two neighborhoods to compare.")
+    st.stop()
+
+shown = {g: names[g] for g in chosen}
+present = set(queries.metric_ids(db))
+panels = [metrics.get(m) for m in PANELS if m in present]
+profile = pd.concat([queries.area_profile(db, g, [m.id for m in panels]).assign(geo_id=g)
+                     for g in chosen])
+st.header("Side by side, latest year")
+figure, table = bars.side_by_side(profile, panels, shown, threshold)
+frame.chart(figure, table, key="panels")
+st.caption("Dashed line: the city as a whole. Each panel has one scale for every neighborhood.")
+
+st.header("Over the years")
+choices = [m for m in metrics.LONG_METRICS if m in present]
+metric_id = frame.url_select("Figure", choices, "metric", DEFAULT_METRIC,
+                             format_func=lambda m: metrics.get(m).label,
+                             known=list(metrics.REGISTRY))
+metric = metrics.get(metric_id)
+series = queries.area_series(db, [metric_id], chosen)
+figure, table = charts.area_trend(series, metric, threshold, title=metric.label, order=chosen)
+frame.chart(figure, table, key="trend")
+if metric.kind == "count":
+    st.caption("The city's total is left out here: it would dwarf a single neighborhood.")
+
+st.header("Mix of businesses")
+years = mix.category_years(db) if queries.has_rows(db, "category_counts") else []
+if years:
+    shares = mix.category_mix(db, chosen, years[-1])
+    figure, table = bars.category_mix(shares, {**shown, "city": "City"}, threshold,
+                                      title=f"Share of businesses by kind, {years[-1]}")
+    frame.chart(figure, table, key="mix")
+else:
+    frame.missing("No business categories in this database: the registry gave none.")
+for geo_id in chosen:
+    st.page_link("pages/profile.py", label=f"Open the profile of {names[geo_id]}",
+                 icon=":material/location_city:", query_params=frame.link_params(n=geo_id))

@@ -1,0 +1,73 @@
+"""Diversity of offerings: how varied each neighborhood's businesses are, what a chosen
+neighborhood has unusually much or little of, and variety against density."""
+import streamlit as st
+
+from dashboard import bars, classify, frame, maps, mix, queries
+from dashboard.explorer import ranking
+from data_pipeline import metrics
+
+INDEXES = ["shannon_diversity", "diversity_evenness", "effective_categories",
+           "category_richness", "gini_simpson"]
+DENSITIES = ["businesses_per_km2", "businesses_per_1k_residents"]
+
+db = frame.database()
+threshold = queries.suppression_threshold(db)
+st.title("Diversity of offerings")
+available = [m for m in INDEXES if m in queries.metric_ids(db)]
+if not available:
+    frame.missing("No diversity figures in this database: they need businesses with a "
+                  "known category, and the registry gave none.")
+    st.stop()
+
+top = st.columns([3, 3, 3])
+metric_id = frame.url_select("Measure of variety", available, "metric", available[0],
+                             where=top[0], format_func=lambda m: metrics.get(m).label,
+                             known=list(metrics.REGISTRY))
+metric = metrics.get(metric_id)
+years = queries.metric_years(db, metric_id)
+with top[1]:
+    hood, name = frame.neighborhood_picker(db)
+year = frame.url_select("Year", years, "year", years[-1], where=top[2], widget="select_slider")
+
+st.header(f"{metric.label}, {year}")
+st.markdown(f"{metric.description} *{metric.formula}*")
+data = queries.metric_by_area(db, metric_id, year)
+left, right = st.columns([3, 2])
+with left:
+    view = maps.MapView(metric, "neighborhood", classify.DEFAULT_SCHEME, 5, threshold)
+    figure, legend = maps.choropleth(data, frame.shapes(db, "neighborhood"), view)
+    frame.chart(figure, legend[["range", "areas"]].rename(
+        columns={"range": "Colour class", "areas": "Areas"}), key="diversity_map")
+with right:
+    st.dataframe(ranking(data, metric, threshold), hide_index=True, height=520, width="stretch")
+
+st.header(f"What {name} has, {year}")
+if queries.has_rows(db, "category_counts"):
+    left, right = st.columns(2)
+    with left:
+        shares = mix.category_mix(db, [hood], year)
+        figure, table = bars.category_mix(shares, {hood: name, "city": "City"}, threshold,
+                                          title=f"Share of businesses by kind: {name} and the city")
+        frame.chart(figure, table, key="mix")
+    with right:
+        quotients = mix.location_quotients(db, hood, year)
+        figure, table = bars.quotients(quotients, name, threshold,
+                                       title="Unusually much (purple) or little (orange)")
+        frame.chart(figure, table, key="lq")
+        st.caption(metrics.get("location_quotient").description)
+else:
+    frame.missing("No business categories in this database: the registry gave none.")
+
+densities = [m for m in DENSITIES if m in queries.metric_ids(db) and year in queries.metric_years(db, m)]
+st.header("Variety against density")
+if densities:
+    density_id = frame.url_select("Density", densities, "x", densities[0],
+                                  format_func=lambda m: metrics.get(m).label, widget="radio")
+    density = metrics.get(density_id)
+    figure, table = bars.scatter(queries.metric_by_area(db, density_id, year), data, density,
+                                 metric, highlight=hood, title=f"{metric.label} against "
+                                 f"{density.label.lower()}, {year}")
+    frame.chart(figure, table, key="scatter")
+    st.caption(f"Each dot is a neighborhood; {name} is orange. Hidden figures are left out.")
+else:
+    frame.missing(f"No business density for {year} in this database.")

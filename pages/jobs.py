@@ -1,0 +1,81 @@
+"""Job creation: jobs over time for the city and a neighborhood, jobs at small and young
+firms, where jobs grew and shrank, and openings and closures beside them."""
+import streamlit as st
+
+from dashboard import bars, charts, explorer, frame, maps, mix, queries
+from data_pipeline import metrics
+
+COUNTS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
+SHARES = ["jobs_small_firms_share", "jobs_young_firms_share"]
+FLOWS = ["formations", "closures"]
+
+db = frame.database()
+threshold = queries.suppression_threshold(db)
+st.title("Job creation")
+if "jobs_total" not in queries.metric_ids(db):
+    frame.missing("No jobs figures in this database: they come from LEHD LODES workplace "
+                  "data (or the demo city), which this build did not load.")
+    st.stop()
+
+controls = st.columns([3, 4])
+with controls[0]:
+    hood, name = frame.neighborhood_picker(db)
+change_years = queries.metric_years(db, "jobs_change")
+series = queries.area_series(db, COUNTS + SHARES + FLOWS, [hood])
+present = [metrics.get(m) for m in COUNTS if (series["metric_id"] == m).any()]
+st.caption(metrics.LODES_CAVEAT)
+
+st.header("Jobs over time")
+left, right = st.columns(2)
+for column, place, label in ((left, "city", "the city"), (right, hood, name)):
+    with column:
+        figure, table = charts.several_lines(series, present, threshold, place, y_title="jobs",
+                                             title=f"Jobs in {label}")
+        frame.chart(figure, table, key=f"jobs_{'city' if place == 'city' else 'hood'}")
+
+shares = [metrics.get(m) for m in SHARES if (series["metric_id"] == m).any()]
+if shares:
+    st.header("Small-firm and young-firm jobs: their share of private jobs")
+    for column, metric in zip(st.columns(len(shares)), shares):
+        with column:
+            figure, table = charts.area_trend(series, metric, threshold,
+                                              title=f"{metric.label}: {name} and the city")
+            frame.chart(figure, table, key=f"share_{metric.id}")
+else:
+    frame.missing("No firm-size or firm-age figures: LODES has them only for private jobs "
+                  "(the JT02 file) and only from 2011.")
+
+st.header("Where jobs grew and shrank")
+if change_years:
+    with controls[1]:
+        year = frame.url_select("Year (change from the year before)", change_years, "year",
+                                change_years[-1], widget="select_slider")
+    change = metrics.get("jobs_change")
+    data = queries.metric_by_area(db, "jobs_change", year)
+    left, right = st.columns([3, 2])
+    with left:
+        figure = maps.change_map(data, frame.shapes(db, "neighborhood"), change, threshold)
+        table = explorer.ranking(data, change, threshold)
+        frame.chart(figure, table, key="change_map")
+    with right:
+        figure, table = bars.gains_and_losses(data, change, threshold,
+                                              title=f"Gained and lost most, {year - 1} to {year}")
+        frame.chart(figure, table, key="gains")
+else:
+    frame.missing("No year-over-year change yet: it needs jobs for two consecutive years.")
+
+st.header(f"{name}: openings and closures beside jobs")
+left, right = st.columns(2)
+with left:
+    figure, table = charts.flows(series, threshold, hood, metrics.get("formations"),
+                                 metrics.get("closures"), title="Businesses opened (up) and closed (down)")
+    frame.chart(figure, table, key="flows")
+with right:
+    sector_years = mix.jobs_years(db)
+    if sector_years:
+        by_sector = mix.hide_small(mix.jobs_by_sector(db, hood, sector_years[-1]), "jobs", threshold)
+        figure, table = bars.sectors(by_sector, threshold,
+                                     title=f"Jobs by industry, {sector_years[-1]}")
+        frame.chart(figure, table, key="sectors")
+    else:
+        frame.missing("No jobs by industry in this database.")

@@ -1,0 +1,77 @@
+"""Data & methods: every source with its vintage and row accounting, every figure's
+definition, and the rules for hiding small counts and splitting figures between areas."""
+import streamlit as st
+
+from dashboard import catalog, frame, queries
+from data_pipeline import metrics
+
+db = frame.database()
+info = db.info()
+threshold = queries.suppression_threshold(db)
+settings = catalog.settings(db)
+st.title("Data & methods")
+
+if info.get("is_demo") == "true":
+    st.header("This is the demo city")
+    st.markdown(f"{info.get('demo_note', '')} It exists to show every page working without "
+                "an internet connection; no figure describes a real place.")
+    if info.get("demo_guide"):
+        st.markdown(f"**The story built into it:** {info['demo_guide']}")
+if info.get("registry_note"):
+    st.markdown(f"**What the registry covers:** {info['registry_note']}")
+
+st.header("Sources")
+st.markdown("Every input, where it came from, its vintage, when it was fetched, and what "
+            "happened to its rows: rows in = loaded + merged (renewals of one business) + "
+            "rejected, always.")
+st.dataframe(catalog.sources(db), hide_index=True, width="stretch")
+rejected = catalog.rejected_by_reason(db)
+st.subheader("Rejected rows, by reason")
+if rejected.empty:
+    st.markdown("No row was rejected.")
+else:
+    st.dataframe(rejected, hide_index=True, width="stretch")
+unmapped = catalog.unmapped_categories(db)
+if not unmapped.empty:
+    st.subheader("Registry categories with no plain-language category")
+    st.dataframe(unmapped, hide_index=True, width="stretch")
+
+st.header("Hiding small counts")
+st.markdown(
+    f"- A count below **{threshold}** is shown as “fewer than {threshold}”, never as a "
+    "number or a zero, and every figure computed from it is hidden too.\n"
+    "- Some larger counts are hidden as well (complementary suppression), chosen so that a "
+    "hidden count cannot be worked out by subtracting the shown ones from a total.\n"
+    "- A rate over fewer than 100 residents, or with a margin of error above 40% of the "
+    "estimate, is marked *unreliable*.\n"
+    "- Figures from the American Community Survey carry 90% margins of error.")
+if settings:
+    st.caption(f"Years covered: {settings.get('first_year')}–{settings.get('last_year')}. "
+               f"Businesses without a known kind are counted as “{settings.get('unknown_category')}”.")
+
+st.header("Splitting figures between areas")
+apportion = catalog.apportionment(db)
+if apportion.empty:
+    st.markdown("Nothing was split: every figure was counted where it was located.")
+else:
+    st.markdown("Residents, jobs and Census establishments come by tract, block or ZIP code; "
+                "they reach neighborhoods by these weights.")
+    st.dataframe(apportion, hide_index=True, width="stretch")
+
+st.header("Every figure, defined")
+registry = catalog.registry(db)
+for group in metrics.GROUPS:
+    rows = registry[registry["metric_group"] == group]
+    if rows.empty:
+        continue
+    st.subheader(group)
+    for row in rows.itertuples(index=False):
+        missing = " *(not in this database)*" if row.available is not None and not row.available else ""
+        with st.expander(f"{row.label}{missing}"):
+            st.markdown(f"{row.description}\n\n**Unit:** {row.unit}\n\n"
+                        f"**How it is computed:** {row.formula}")
+            if row.source_vintages:
+                st.markdown(f"**Sources:** {row.source_vintages}")
+            if row.caveat:
+                st.markdown(f"**Caveat:** {row.caveat}")
+            st.caption(f"Identifier: `{row.metric_id}`")

@@ -1,0 +1,89 @@
+"""Neighborhood profile: headline figures beside the city and the rank, trends, the mix of
+businesses, jobs, and a few sentences that say it in words."""
+import streamlit as st
+
+from dashboard import bars, cards, charts, frame, mix, narrative, queries
+from data_pipeline import metrics
+
+FLOWS = ["formations", "closures"]
+RATES = ["formations_per_1k_residents", "closures_per_1k_residents"]
+SURVIVAL = ["survival_1y", "survival_3y", "survival_5y"]
+JOBS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
+
+db = frame.database()
+threshold = queries.suppression_threshold(db)
+hood, name = frame.neighborhood_picker(db)
+st.title(name)
+
+nearby = frame.neighbors(db).get(hood, [])
+names = queries.areas(db).set_index("geo_id")["name"].to_dict()
+links = st.columns(3)
+links[0].page_link("pages/map.py", label="See it on the map", icon=":material/map:",
+                   query_params=frame.link_params(metric="micro_per_1k_residents"))
+links[1].page_link("pages/jobs.py", label="Where its jobs are", icon=":material/work:",
+                   query_params=frame.link_params(n=hood))
+links[2].page_link("pages/diversity.py", label="Its mix of businesses",
+                   icon=":material/category:", query_params=frame.link_params(n=hood))
+if nearby:
+    st.markdown("**Next door** — compare side by side:")
+    columns = st.columns(2)
+    for i, other in enumerate(nearby[:4]):
+        columns[i % 2].page_link("pages/compare.py", label=f"Compare with {names[other]}",
+                         icon=":material/compare_arrows:",
+                         query_params=frame.link_params(compare=f"{hood},{other}"))
+
+profile = queries.area_profile(db, hood, cards.PROFILE_HEADLINES + ["effective_categories"])
+if profile.empty:
+    frame.missing(f"{name} has no published figures in this database yet.")
+    st.stop()
+latest = int(profile["year"].max())
+quotients = mix.location_quotients(db, hood, latest) if queries.has_rows(db, "location_quotients") else None
+for sentence in narrative.sentences(name, profile, quotients, threshold):
+    st.markdown(f"- {sentence}")
+
+columns = st.columns(4)
+for i, card in enumerate(cards.cards(profile, cards.PROFILE_HEADLINES, threshold)):
+    with columns[i % 4]:
+        st.metric(card.label, card.value, help=card.help)
+        st.caption(card.note)
+st.caption(narrative.hidden_note(threshold))
+
+series = queries.area_series(db, FLOWS + RATES + SURVIVAL + JOBS, [hood])
+st.header("Openings and closures")
+left, right = st.columns(2)
+with left:
+    figure, table = charts.flows(series, threshold, hood, metrics.get("formations"),
+                                 metrics.get("closures"), title=f"{name}: businesses opened (up) and closed (down)")
+    frame.chart(figure, table, key="flows")
+with right:
+    rate = metrics.get("formations_per_1k_residents")
+    figure, table = charts.area_trend(series, rate, threshold,
+                                      title=f"{rate.label}: {name} and the city")
+    frame.chart(figure, table, key="rates")
+survival = [metrics.get(m) for m in SURVIVAL if (series["metric_id"] == m).any()]
+if survival:
+    figure, table = charts.survival(series, survival, threshold, hood,
+                                    title=f"How many of {name}'s new businesses stayed open, by year opened")
+    frame.chart(figure, table, key="survival")
+else:
+    frame.missing("No survival figures yet: they need at least two years of registrations.")
+
+st.header("Mix of businesses")
+if queries.has_rows(db, "category_counts"):
+    shares = mix.category_mix(db, [hood], latest)
+    figure, table = bars.category_mix(shares, {hood: name, "city": "City"}, threshold,
+                                      title=f"Kinds of business in {name} and the city, {latest}")
+    frame.chart(figure, table, key="mix")
+else:
+    frame.missing("No business categories in this database: the registry gave none.")
+
+st.header("Jobs")
+jobs = [metrics.get(m) for m in JOBS if ((series["metric_id"] == m) & (series["geo_id"] == hood)).any()]
+if jobs:
+    figure, table = charts.several_lines(series, jobs, threshold, hood, y_title="jobs",
+                                         title=f"Jobs located in {name}")
+    frame.chart(figure, table, key="jobs")
+    st.caption(metrics.LODES_CAVEAT)
+else:
+    frame.missing("No jobs figures in this database: they come from LEHD LODES workplace "
+                  "data, which this build did not load.")
