@@ -289,7 +289,9 @@ def _pinned_sparse(rows: np.ndarray, cols: np.ndarray, coef: np.ndarray, n_rows:
     matrix = sparse.csr_matrix((coef, (rows, cols)), shape=(n_rows, n_cols))
     gram = (matrix @ matrix.T).tocsc()
     epsilon = 1e-10 * gram.diagonal().max()
-    solver = splu((gram + epsilon * sparse.identity(n_rows, format="csc")).tocsc())
+    solver = splu((gram + epsilon * sparse.identity(n_rows, format="csc")).tocsc(),
+                  permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                  options={"SymmetricMode": True})  # symmetric positive definite
     probes = np.random.default_rng(0).standard_normal((n_cols, 3))
     for _ in range(6):  # each pass shrinks the row-space part by ε / (σ² + ε)
         probes = probes - matrix.T @ solver.solve(matrix @ probes)

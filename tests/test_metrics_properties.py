@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 from shapely.geometry import box
@@ -395,3 +395,24 @@ def test_engine_hides_a_lone_small_cell_with_a_partner():
     hidden = marts.protect_cells(value, np.ones(4, bool), line, cell, coef, 3)
     assert hidden.tolist() == [True, True, False, False]  # the next smallest goes too
     assert math.isclose(value[~hidden].sum(), 25.0)
+
+
+@settings(deadline=None, max_examples=30)
+@given(table=st.lists(st.lists(st.integers(0, 9), min_size=3, max_size=7), min_size=3,
+                      max_size=7),
+       hide=st.lists(st.booleans(), min_size=64, max_size=64))
+def test_sparse_and_dense_pinning_agree(table, hide):
+    """Large groups are solved with a sparse factorisation: it must find the same pinned
+    cells as the dense solution does on the same group."""
+    width = min(len(row) for row in table)
+    value, lines = table_cells(np.array([row[:width] for row in table], dtype=float))
+    line = np.array([r for r, members in enumerate(lines) for _ in members])
+    cell = np.array([c for members in lines for c, _ in members])
+    coef = np.array([k for members in lines for _, k in members])
+    unknown = np.array(hide[:value.size]) & (value > 0)
+    keep = unknown[cell]
+    assume(keep.any())
+    cells, dense = marts.group_pinned(line[keep], cell[keep], coef[keep])
+    same, sparse = marts.group_pinned(line[keep], cell[keep], coef[keep], dense_up_to=0)
+    assert cells.tolist() == same.tolist()
+    assert dense.tolist() == sparse.tolist()
