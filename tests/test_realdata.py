@@ -101,16 +101,28 @@ def test_what_provenance_md_reports_is_what_the_import_finds(built):
 
 @pytest.mark.parametrize("name", list(SAMPLES))
 def test_each_sample_imports_into_a_database(name, tmp_path):
-    # Suppression of small counts is the marts' own subject (threshold 1 keeps its search
-    # out of the way here); this test is about the import: files in, rows reconciled.
+    # The default threshold (3): the import builds the marts as a real build does.
     sample = SAMPLES[name]
     db = city.import_files(sample.slug, REALDATA / sample.businesses, REALDATA / sample.neighborhoods,
-                           db=tmp_path / f"{name}.duckdb", suppression_threshold=1)
+                           db=tmp_path / f"{name}.duckdb")
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT rows_raw, rows_loaded + rows_merged + rows_rejected, rows_loaded "
                            "FROM sources WHERE source_id = 'businesses'").fetchone()
         stored = con.execute("SELECT count(*) FROM businesses").fetchone()[0]
+        hoods = con.execute("SELECT count(*) FROM neighborhoods").fetchone()[0]
+        per_metric = dict(con.execute(
+            "SELECT metric_id, count(DISTINCT geo_id) FROM metrics_long "
+            "WHERE geo_level = 'neighborhood' GROUP BY metric_id").fetchall())
+        small_shown = con.execute(
+            "SELECT count(*) FROM metrics_long WHERE metric_id = 'active_businesses' "
+            "AND NOT suppressed AND value < 3").fetchone()[0]
     assert rows[0] == rows[1] and rows[2] == stored > 0
+    # Every business metric is there for every neighborhood (shown or suppressed).
+    for metric in ("active_businesses", "formations", "closures", "net_formations",
+                   "survival_1y", "businesses_per_km2", "category_richness",
+                   "shannon_diversity", "effective_categories", "gini_simpson"):
+        assert per_metric.get(metric) == hoods, metric
+    assert small_shown == 0
 
 
 @pytest.fixture(scope="module")
