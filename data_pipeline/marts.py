@@ -38,7 +38,7 @@ TEMP_TABLES = ["_span", "_years", "_tract_share", "_areas", "_residents", "_plac
 MAX_ROUNDS = 200
 DENSE_UP_TO = 400   # cells in a group solved densely; larger groups use sparse LU
 FREEING_TRIES = 20  # candidates tried for a cell that several lines pin together
-STUCK_AFTER = 2     # rounds of single complements before hiding a stuck cell's surroundings
+STUCK_AFTER = 8     # rounds of single complements before hiding a stuck cell's surroundings
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, suppression_threshold: int = 3) -> None:
@@ -97,13 +97,18 @@ def _write_overlaps(con: duckdb.DuckDBPyConnection) -> None:
 
 def _hidden_cells(con: duckdb.DuckDBPyConnection, threshold: int) -> np.ndarray:
     """Ids of the cells to hide, read from `_cells` and `_line_members`."""
-    cells = con.execute("SELECT cell_id, value, hideable FROM _cells ORDER BY cell_id").fetchnumpy()
+    cells = con.execute("""
+        SELECT cell_id, value, hideable,
+               -- the headline counts of a neighborhood or the city: hidden only as a last resort
+               geo_level IN ('neighborhood', 'city') AND measure IN ('active', 'micro') AS headline
+        FROM _cells ORDER BY cell_id""").fetchnumpy()
     members = con.execute("SELECT line_id, cell_id, coef FROM _line_members").fetchnumpy()
     with _one_blas_thread():  # many small matrices: threads only fight over them
         hidden = protect_cells(cells["value"].astype(float), cells["hideable"].astype(bool),
                                members["line_id"].astype(np.int64),
                                members["cell_id"].astype(np.int64),
-                               members["coef"].astype(float), threshold)
+                               members["coef"].astype(float), threshold,
+                               keep=cells["headline"].astype(bool))
     return cells["cell_id"][hidden]
 
 
@@ -128,13 +133,18 @@ def _one_blas_thread():
 
 
 def protect_cells(value: np.ndarray, hideable: np.ndarray, line: np.ndarray, cell: np.ndarray,
-                  coef: np.ndarray, threshold: int) -> np.ndarray:
+                  coef: np.ndarray, threshold: int,
+                  keep: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of cells to hide so that no hidden count below `threshold` is pinned.
+
+    `keep` marks cells to leave shown when another choice protects as well (the headline
+    counts); they are hidden only when nothing else is left.
 
     Primary: every hideable cell below the threshold (zeros too). Complementary: while
     some hidden count of 1 to threshold−1 can be worked out, hide the smallest published
     cell of a line through it (preferring the line with the fewest hidden cells).
     """
+    keep = np.zeros(value.size, dtype=bool) if keep is None else keep
     hidden = hideable & (value < threshold)
     sensitive = hidden & (value > 0)
     changed = hidden.copy()
@@ -149,10 +159,10 @@ def protect_cells(value: np.ndarray, hideable: np.ndarray, line: np.ndarray, cel
         tries[exposed] += 1
         stuck = exposed[tries[exposed] > STUCK_AFTER]
         fresh = exposed[tries[exposed] <= STUCK_AFTER]
-        extra = [_complements(fresh, value, hideable, hidden, pinned, l, c)] if fresh.size else []
+        extra = [_complements(fresh, value, hideable, hidden, pinned, l, c, keep)] if fresh.size else []
         if stuck.size:  # complements did not free it: hide its neighbourhood, wider each time
             extra.append(_surroundings(stuck, tries[stuck] - STUCK_AFTER, value, hideable,
-                                       hidden, line, cell))
+                                       hidden, line, cell, keep))
         extra = np.unique(np.concatenate(extra)) if extra else np.array([], dtype=np.int64)
         if extra.size == 0 and fresh.size:  # pinned by several lines together
             extra = np.unique(np.concatenate(
@@ -169,7 +179,7 @@ def protect_cells(value: np.ndarray, hideable: np.ndarray, line: np.ndarray, cel
 
 def _surroundings(stuck: np.ndarray, radius: np.ndarray, value: np.ndarray,
                   hideable: np.ndarray, hidden: np.ndarray, line: np.ndarray,
-                  cell: np.ndarray) -> np.ndarray:
+                  cell: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Published positive cells within `radius` lines of each stuck cell (ids, unique).
 
     The escalation that always ends: once every line reached from a cell is wholly hidden,
@@ -179,14 +189,16 @@ def _surroundings(stuck: np.ndarray, radius: np.ndarray, value: np.ndarray,
     for r in np.unique(radius):
         reached = np.zeros(value.size, dtype=bool)
         reached[stuck[radius == r]] = True
+        open_ = hideable & ~hidden & (value > 0)
         steps, size = 0, -1
-        while steps < r or (not (reached & hideable & ~hidden & (value > 0)).any()
+        while steps < r or (not (reached & open_ & ~keep).any()
                             and reached.sum() > size):  # widen until something is left
             size = reached.sum()
             lines = np.unique(line[reached[cell]])
             reached[cell[np.isin(line, lines)]] = True
             steps += 1
-        found.append(np.flatnonzero(reached & hideable & ~hidden & (value > 0)))
+        chosen = reached & open_ & ~keep
+        found.append(np.flatnonzero(chosen if chosen.any() else reached & open_))
     return np.unique(np.concatenate(found)).astype(np.int64)
 
 
@@ -300,26 +312,28 @@ def _pinned_sparse(rows: np.ndarray, cols: np.ndarray, coef: np.ndarray, n_rows:
 
 def _complements(exposed: np.ndarray, value: np.ndarray, hideable: np.ndarray,
                  hidden: np.ndarray, pinned: np.ndarray, line: np.ndarray,
-                 cell: np.ndarray) -> np.ndarray:
+                 cell: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
     """For each exposed cell, the published cell to hide with it (ids, unique).
 
     An exposed cell is pinned through its lines and through the pinned hidden cells it
     shares a line with. Among all those cells' lines, take the one with the fewest hidden
     cells (the line that pins), its own lines first, and hide that line's smallest
-    published cell.
+    published cell — one not marked `keep` if the line has one.
     """
+    keep = np.zeros(value.size, dtype=bool) if keep is None else keep
     pairs = pd.DataFrame({"line": line, "cell": cell})
     crowd = np.bincount(line, weights=hidden[cell])
     candidate = hideable & ~hidden & (value > 0)
-    options = pairs[candidate[cell]].assign(value=lambda f: value[f["cell"]])
-    best = options.sort_values(["value", "cell"]).drop_duplicates("line")
+    options = pairs[candidate[cell]].assign(value=lambda f: value[f["cell"]],
+                                            keep=lambda f: keep[f["cell"]])
+    best = options.sort_values(["keep", "value", "cell"]).drop_duplicates("line")
     own = pairs[np.isin(cell, exposed)].rename(columns={"cell": "exposed"})
     near = own.merge(pairs[pinned[cell]], on="line")[["exposed", "cell"]].drop_duplicates()
     lines = near.merge(pairs.rename(columns={"cell": "near"}), left_on="cell", right_on="near")
     lines = pd.concat([own.assign(hop=0), lines[["exposed", "line"]].assign(hop=1)])
     lines = lines.sort_values("hop").drop_duplicates(["exposed", "line"]).merge(best, on="line")
     lines["crowd"] = crowd[lines["line"]]
-    chosen = lines.sort_values(["crowd", "hop", "value", "cell"]).drop_duplicates("exposed")
+    chosen = lines.sort_values(["keep", "crowd", "hop", "value", "cell"]).drop_duplicates("exposed")
     return np.unique(chosen["cell"].to_numpy()).astype(np.int64)
 
 

@@ -376,3 +376,25 @@ def test_docs_list_the_registry_as_it_is():
     text = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text()
     block = text.split("<!-- registry:start -->\n")[1].split("<!-- registry:end -->")[0]
     assert block == metrics.markdown(), "run `python -m data_pipeline.metrics` into docs/metrics.md"
+
+
+def test_the_demo_keeps_every_headline_count_it_can_show(demo_db, tmp_path):
+    """Complementary suppression hides other cells before a neighborhood's number of active
+    businesses or micro-businesses: on the demo, every such count of 3 or more is shown."""
+    truth = tmp_path / "truth.duckdb"
+    truth.write_bytes(demo_db.read_bytes())
+    with duckdb.connect(str(truth)) as con:
+        from data_pipeline import marts
+        marts.build_marts(con, suppression_threshold=0)
+        con.execute(f"ATTACH '{demo_db}' AS shown (READ_ONLY)")
+        hidden_big, hidden = con.execute("""
+            SELECT count(*) FILTER (WHERE t.value >= 3), count(*)
+            FROM shown.metrics_long s JOIN metrics_long t
+              USING (geo_level, geo_id, year, metric_id)
+            WHERE s.suppressed AND s.geo_level IN ('neighborhood', 'city')
+              AND s.metric_id IN ('active_businesses', 'micro_businesses')""").fetchone()
+        small = con.execute("""
+            SELECT count(*) FROM metrics_long WHERE geo_level IN ('neighborhood', 'city')
+              AND metric_id IN ('active_businesses', 'micro_businesses') AND value < 3""").fetchone()[0]
+    assert hidden_big == 0
+    assert hidden == small
