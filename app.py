@@ -5,7 +5,7 @@ import logging
 
 import streamlit as st
 
-from dashboard import frame
+from dashboard import embeds, frame, views
 from dashboard.registry import PAGES
 from data_pipeline.errors import PipelineError
 
@@ -14,16 +14,25 @@ log = logging.getLogger("atlas")
 st.set_page_config(page_title="Main Street Atlas", page_icon=":material/storefront:",
                    layout="wide")
 navigation = st.navigation([
-    st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-            default=(i == 0))
-    for i, spec in enumerate(PAGES)
+    *[st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+              default=(i == 0)) for i, spec in enumerate(PAGES)],
+    st.Page(embeds.PAGE.path, title=embeds.PAGE.title, icon=embeds.PAGE.icon,
+            url_path=embeds.PAGE.url_path, visibility="hidden"),
 ])
+# Presentation mode and the embed page show their content alone: no sidebar, no banner
+# (they say that the demo city is synthetic in their own footer).
+alone = navigation.url_path == embeds.PAGE.url_path or (
+    navigation.url_path == "profile" and views.is_presenting())
+if alone:
+    st.set_page_config(initial_sidebar_state="collapsed")
 
 try:
-    st.sidebar.markdown("### Main Street Atlas")
+    if not alone:
+        st.sidebar.markdown("### Main Street Atlas")
     database = frame.current_database()
     st.session_state["database"] = database
-    frame.demo_banner(database.info())
+    if not alone:
+        frame.demo_banner(database.info())
     navigation.run()
 except PipelineError as error:
     st.error(str(error), icon=":material/error:")

@@ -12,7 +12,9 @@ the default. The chosen value is then written back to the URL.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Callable, Sequence
 
 import pandas as pd
@@ -22,7 +24,7 @@ import streamlit as st
 from data_pipeline import paths
 
 from . import db as dbmod
-from . import geometry, queries, urlstate
+from . import downloads, geometry, images, queries, urlstate
 
 log = logging.getLogger("atlas")
 MEMORY = "_url_memory"      # session_state: the value each URL key last had in this session
@@ -175,19 +177,89 @@ def url_multiselect(label: str, options: Sequence, key: str, default: list, wher
 # --- Layout helpers ------------------------------------------------------------------------
 
 def chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None = None,
-          on_select: bool = False, height: int | None = None):
-    """A chart with its data table one click away (two tabs). Returns the selection event
-    when `on_select` (points only), else None."""
-    chart_tab, table_tab = st.tabs(["Chart", "Data table"])
-    with chart_tab:
+          on_select: bool = False, height: int | None = None,
+          download: downloads.Download | None = None, embed: dict[str, str] | None = None):
+    """A chart with its data table one click away, and its downloads (PNG, SVG, CSV, and
+    GeoJSON for a map) one more when `download` says what they hold. `embed`: the query of
+    the /embed page that shows this chart alone (its iframe snippet is offered).
+
+    Returns the selection event when `on_select` (points only), else None."""
+    names = ["Chart", "Data table"] + (["Download"] if download else [])
+    tabs = st.tabs(names)
+    with tabs[0]:
         kwargs = {"on_select": "rerun", "selection_mode": "points"} if on_select else {}
         event = st.plotly_chart(figure, width="stretch", key=key, theme=None,
                                 config=PLOTLY_CONFIG, **kwargs)
-    with table_tab:
+    with tabs[1]:
         st.dataframe(table, hide_index=True, width="stretch", height=height or "auto")
+    if download:
+        with tabs[2]:
+            download_buttons(figure, table, key, download, embed)
     if caption:
         st.caption(caption)
     return event if on_select else None
+
+
+DOWNLOAD_LABELS = {"png": "PNG image", "svg": "SVG image", "csv": "CSV data",
+                   "geojson": "GeoJSON", "xlsx": "Excel workbook",
+                   "pdf": "Download brief (PDF)"}
+
+
+@st.cache_resource(show_spinner=False, ttl=60)
+def _images_possible() -> tuple[bool, str]:
+    return images.browser_available()
+
+
+def download_buttons(figure: go.Figure, table: pd.DataFrame, key: str,
+                     spec: downloads.Download, embed: dict[str, str] | None = None) -> None:
+    """An image size, then one button per format. The bytes are made only when a button
+    is clicked (a map image takes a couple of seconds), not on every rerun."""
+    db, made_on = database(), date.today()
+    ok, reason = _images_possible()
+    preset = st.radio("Image size", list(images.PRESETS), key=f"{key}_preset",
+                      horizontal=True, format_func=lambda p: images.PRESETS[p].label)
+    for column, fmt in zip(st.columns(len(spec.formats)), spec.formats):
+        is_image = fmt in images.FORMATS
+        column.download_button(
+            DOWNLOAD_LABELS[fmt], data=_maker(db, figure, table, spec, fmt, preset, made_on),
+            file_name=downloads.file_name(db, spec, fmt, preset), mime=downloads.MIME[fmt],
+            key=f"{key}_{fmt}", on_click="ignore", icon=":material/download:",
+            disabled=is_image and not ok)
+    if not ok:
+        st.caption(reason)
+    if embed is not None:
+        st.caption("Embed this view in a web page:")
+        st.code(downloads.snippet(base_url(), embed, spec.title), language="html")
+
+
+def _maker(db: dbmod.Database, figure: go.Figure, table: pd.DataFrame,
+           spec: downloads.Download, fmt: str, preset: str, made_on: date) -> Callable[[], bytes]:
+    """The function the download button calls, on click, for its bytes."""
+    if fmt in images.FORMATS:
+        return lambda: downloads.image_bytes(db, figure, spec, fmt, preset, made_on)
+    if fmt == "geojson":
+        return lambda: downloads.geojson_bytes(db, spec, made_on)
+    return lambda: downloads.csv_bytes(db, spec, table, made_on)
+
+
+def file_button(label: str, make: Callable[[], bytes], file_name: str, key: str,
+                where=st) -> None:
+    """A download button whose bytes are made on click (a brief, a workbook)."""
+    ext = file_name.rsplit(".", 1)[-1]
+    where.download_button(label, data=make, file_name=file_name, mime=downloads.MIME.get(ext),
+                          key=key, on_click="ignore", icon=":material/download:")
+
+
+def base_url() -> str:
+    """The address this app is served at (for links and iframe snippets)."""
+    try:
+        url = st.context.url or ""
+    except Exception:  # no browser session (AppTest, scripts)
+        url = ""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return "http://localhost:8501"
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def missing(sentence: str) -> None:

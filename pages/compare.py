@@ -3,7 +3,7 @@ dashed reference line."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import bars, charts, frame, mix, queries
+from dashboard import bars, charts, downloads, frame, mix, queries
 from dashboard.explorer import DEFAULT_METRIC
 from data_pipeline import metrics
 
@@ -36,7 +36,9 @@ profile = pd.concat([queries.area_profile(db, g, [m.id for m in panels]).assign(
                      for g in chosen])
 st.header("Side by side, latest year")
 figure, table = bars.side_by_side(profile, panels, shown, threshold)
-frame.chart(figure, table, key="panels")
+frame.chart(figure, table, key="panels", download=downloads.Download(
+    "Neighborhoods side by side", tuple(m.id for m in panels), what="compare " + " ".join(shown.values()),
+    data=downloads.profile_data(profile)))
 st.caption("Dashed line: the city as a whole. Each panel has one scale for every neighborhood.")
 
 st.header("Over the years")
@@ -47,7 +49,9 @@ metric_id = frame.url_select("Figure", choices, "metric", DEFAULT_METRIC,
 metric = metrics.get(metric_id)
 series = queries.area_series(db, [metric_id], chosen)
 figure, table = charts.area_trend(series, metric, threshold, title=metric.label, order=chosen)
-frame.chart(figure, table, key="trend")
+frame.chart(figure, table, key="trend", download=downloads.Download(
+    metric.label, (metric_id,), subtitle=", ".join(shown.values()),
+    data=downloads.series_data(series, [metric_id])))
 if metric.kind == "count":
     st.caption("The city's total is left out here: it would dwarf a single neighborhood.")
 
@@ -57,7 +61,10 @@ if years:
     shares = mix.category_mix(db, chosen, years[-1])
     figure, table = bars.category_mix(shares, {**shown, "city": "City"}, threshold,
                                       title=f"Share of businesses by kind, {years[-1]}")
-    frame.chart(figure, table, key="mix")
+    frame.chart(figure, table, key="mix", download=downloads.Download(
+        f"Share of businesses by kind, {years[-1]}", ("category_count",), years[-1],
+        what="business mix " + " ".join(shown.values()),
+        data=downloads.without(shares, "city_share")))
 else:
     frame.missing("No business categories in this database: the registry gave none.")
 for geo_id in chosen:

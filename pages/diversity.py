@@ -1,8 +1,9 @@
 """Diversity of offerings: how varied each neighborhood's businesses are, what a chosen
 neighborhood has unusually much or little of, and variety against density."""
+import pandas as pd
 import streamlit as st
 
-from dashboard import bars, classify, frame, maps, mix, queries
+from dashboard import bars, classify, downloads, frame, maps, mix, queries
 from dashboard.explorer import ranking
 from data_pipeline import metrics
 
@@ -37,7 +38,12 @@ with left:
     view = maps.MapView(metric, "neighborhood", classify.DEFAULT_SCHEME, 5, threshold)
     figure, legend = maps.choropleth(data, frame.shapes(db, "neighborhood"), view)
     frame.chart(figure, legend[["range", "areas"]].rename(
-        columns={"range": "Colour class", "areas": "Areas"}), key="diversity_map")
+        columns={"range": "Colour class", "areas": "Areas"}), key="diversity_map",
+        download=downloads.Download(
+            metric.label, (metric_id,), year, subtitle="by neighborhood",
+            data=downloads.area_data(data, metric_id, year),
+            geo=(metric_id, year, "neighborhood", None), extra_kinds=("neighborhoods",)),
+        embed=frame.link_params(chart="map", metric=metric_id, year=year))
 with right:
     st.dataframe(ranking(data, metric, threshold), hide_index=True, height=520, width="stretch")
 
@@ -48,12 +54,17 @@ if queries.has_rows(db, "category_counts"):
         shares = mix.category_mix(db, [hood], year)
         figure, table = bars.category_mix(shares, {hood: name, "city": "City"}, threshold,
                                           title=f"Share of businesses by kind: {name} and the city")
-        frame.chart(figure, table, key="mix")
+        frame.chart(figure, table, key="mix", download=downloads.Download(
+            f"Share of businesses by kind: {name} and the city", ("category_count",), year,
+            what=f"{name} business mix", data=downloads.without(shares, "city_share")))
     with right:
         quotients = mix.location_quotients(db, hood, year)
         figure, table = bars.quotients(quotients, name, threshold,
                                        title="Unusually much (purple) or little (orange)")
-        frame.chart(figure, table, key="lq")
+        frame.chart(figure, table, key="lq", download=downloads.Download(
+            f"Kinds of business unusually common or rare in {name}", ("location_quotient",),
+            year, what=f"{name} location quotients",
+            data=downloads.without(quotients, "city_share")))
         st.caption(metrics.get("location_quotient").description)
 else:
     frame.missing("No business categories in this database: the registry gave none.")
@@ -67,7 +78,11 @@ if densities:
     figure, table = bars.scatter(queries.metric_by_area(db, density_id, year), data, density,
                                  metric, highlight=hood, title=f"{metric.label} against "
                                  f"{density.label.lower()}, {year}")
-    frame.chart(figure, table, key="scatter")
+    points = [downloads.area_data(queries.metric_by_area(db, density_id, year), density_id, year),
+              downloads.area_data(data, metric_id, year)]
+    frame.chart(figure, table, key="scatter", download=downloads.Download(
+        f"{metric.label} against {density.label.lower()}", (metric_id, density_id), year,
+        data=pd.concat(points, ignore_index=True)))
     st.caption(f"Each dot is a neighborhood; {name} is orange. Hidden figures are left out.")
 else:
     frame.missing(f"No business density for {year} in this database.")

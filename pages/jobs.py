@@ -2,7 +2,7 @@
 firms, where jobs grew and shrank, and openings and closures beside them."""
 import streamlit as st
 
-from dashboard import bars, charts, explorer, frame, maps, mix, queries
+from dashboard import bars, charts, downloads, explorer, frame, maps, mix, queries
 from data_pipeline import metrics
 
 COUNTS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
@@ -31,7 +31,10 @@ for column, place, label in ((left, "city", "the city"), (right, hood, name)):
     with column:
         figure, table = charts.several_lines(series, present, threshold, place, y_title="jobs",
                                              title=f"Jobs in {label}")
-        frame.chart(figure, table, key=f"jobs_{'city' if place == 'city' else 'hood'}")
+        ids = [m.id for m in present]
+        frame.chart(figure, table, key=f"jobs_{'city' if place == 'city' else 'hood'}",
+                    download=downloads.Download(f"Jobs in {label}", tuple(ids),
+                                                data=downloads.series_data(series, ids, [place])))
 
 shares = [metrics.get(m) for m in SHARES if (series["metric_id"] == m).any()]
 if shares:
@@ -40,7 +43,9 @@ if shares:
         with column:
             figure, table = charts.area_trend(series, metric, threshold,
                                               title=f"{metric.label}: {name} and the city")
-            frame.chart(figure, table, key=f"share_{metric.id}")
+            frame.chart(figure, table, key=f"share_{metric.id}", download=downloads.Download(
+                f"{metric.label}: {name} and the city", (metric.id,),
+                data=downloads.series_data(series, [metric.id], [hood, "city"])))
 else:
     frame.missing("No firm-size or firm-age figures: LODES has them only for private jobs "
                   "(the JT02 file) and only from 2011.")
@@ -56,11 +61,17 @@ if change_years:
     with left:
         figure = maps.change_map(data, frame.shapes(db, "neighborhood"), change, threshold)
         table = explorer.ranking(data, change, threshold)
-        frame.chart(figure, table, key="change_map")
+        frame.chart(figure, table, key="change_map", download=downloads.Download(
+            f"{change.label}, {year - 1} to {year}", ("jobs_change",), year,
+            what=change.label, subtitle="by neighborhood",
+            data=downloads.area_data(data, "jobs_change", year),
+            geo=("jobs_change", year, "neighborhood", None), extra_kinds=("neighborhoods",)))
     with right:
         figure, table = bars.gains_and_losses(data, change, threshold,
                                               title=f"Gained and lost most, {year - 1} to {year}")
-        frame.chart(figure, table, key="gains")
+        frame.chart(figure, table, key="gains", download=downloads.Download(
+            f"Gained and lost most jobs, {year - 1} to {year}", ("jobs_change",), year,
+            what="jobs gained and lost", data=downloads.area_data(data, "jobs_change", year)))
 else:
     frame.missing("No year-over-year change yet: it needs jobs for two consecutive years.")
 
@@ -69,13 +80,17 @@ left, right = st.columns(2)
 with left:
     figure, table = charts.flows(series, threshold, hood, metrics.get("formations"),
                                  metrics.get("closures"), title="Businesses opened (up) and closed (down)")
-    frame.chart(figure, table, key="flows")
+    frame.chart(figure, table, key="flows", download=downloads.Download(
+        f"{name}: businesses opened and closed", tuple(FLOWS),
+        data=downloads.series_data(series, FLOWS, [hood])))
 with right:
     sector_years = mix.jobs_years(db)
     if sector_years:
         by_sector = mix.hide_small(mix.jobs_by_sector(db, hood, sector_years[-1]), "jobs", threshold)
         figure, table = bars.sectors(by_sector, threshold,
                                      title=f"Jobs by industry, {sector_years[-1]}")
-        frame.chart(figure, table, key="sectors")
+        frame.chart(figure, table, key="sectors", download=downloads.Download(
+            f"Jobs by industry in {name}", ("jobs_total",), sector_years[-1],
+            data=by_sector))
     else:
         frame.missing("No jobs by industry in this database.")

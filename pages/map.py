@@ -1,7 +1,7 @@
 """Map explorer: any figure by neighborhood or tract, a year at a time, with its ranking."""
 import streamlit as st
 
-from dashboard import catalog, classify, explorer, frame, maps, mix, queries
+from dashboard import catalog, classify, downloads, explorer, frame, maps, mix, queries
 from dashboard.wording import LEVEL_NOUNS
 from data_pipeline import metrics
 
@@ -57,12 +57,22 @@ data = explorer.values(db, metric_id, year, level, category)
 title = explorer.title(metric, category)
 view = maps.MapView(metric, level, scheme, k, threshold, base, title)
 figure, legend = maps.choropleth(data, frame.shapes(db, level), view)
+chosen_category = None if category == mix.ALL else category
+map_download = downloads.Download(
+    title, (metric_id,), year, subtitle=f"by {LEVEL_NOUNS[level][0]}",
+    data=downloads.area_data(data, metric_id, year),
+    filters=(("year", year), ("level", level), ("category", category)),
+    geo=(metric_id, year, level, chosen_category),
+    extra_kinds=("neighborhoods",) if level == "neighborhood" else ("tracts",))
+view_params = {"metric": metric_id, "year": year, "level": level, "category": category,
+               "classes": scheme, "k": k}
 
 left, right = st.columns([5, 3])
 with left:
     st.markdown(f"**{title}, {year}**, by {LEVEL_NOUNS[level][0]}. {metric.description}")
     event = frame.chart(figure, legend[["range", "areas"]].rename(
-        columns={"range": "Colour class", "areas": "Areas"}), key="map", on_select=True)
+        columns={"range": "Colour class", "areas": "Areas"}), key="map", on_select=True,
+        download=map_download, embed=frame.link_params(chart="map", **view_params))
     st.caption(f"Click an area to open its profile. Classes: {classify.SCHEMES[scheme].lower()}. "
                f"Grey: hidden (fewer than {threshold} behind the figure) or no data.")
 with right:

@@ -1,7 +1,7 @@
 """Overview: the city's headline figures, how they moved over the years, and where to go."""
 import streamlit as st
 
-from dashboard import catalog, charts, frame, queries
+from dashboard import catalog, charts, downloads, frame, queries
 from dashboard.formatting import format_value
 from data_pipeline import metrics
 
@@ -52,9 +52,13 @@ else:
         figure, table = charts.flows(series, threshold, "city", metrics.get("formations"),
                                      metrics.get("closures"),
                                      title="Businesses opened (up) and closed (down)")
-        frame.chart(figure, table, key="city_flows")
+        frame.chart(figure, table, key="city_flows", download=downloads.Download(
+            "Businesses opened and closed", ("formations", "closures"),
+            data=downloads.series_data(series, ["formations", "closures"])))
     with right:
         figure, table = charts.several_lines(series, [metrics.get("active_businesses")],
                                              threshold, "city", y_title="businesses",
                                              title="Active businesses on 31 December")
-        frame.chart(figure, table, key="city_active")
+        frame.chart(figure, table, key="city_active", download=downloads.Download(
+            "Active businesses on 31 December", ("active_businesses",),
+            data=downloads.series_data(series, ["active_businesses"])))

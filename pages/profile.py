@@ -1,8 +1,11 @@
 """Neighborhood profile: headline figures beside the city and the rank, trends, the mix of
-businesses, jobs, and a few sentences that say it in words."""
+businesses, jobs, and a few sentences that say it in words; its brief and figures to
+download; `present=1` shows it as slides instead."""
+from datetime import date
+
 import streamlit as st
 
-from dashboard import bars, cards, charts, frame, mix, narrative, queries
+from dashboard import bars, brief, cards, charts, downloads, exports, frame, mix, narrative, queries, views
 from data_pipeline import metrics
 
 FLOWS = ["formations", "closures"]
@@ -11,6 +14,9 @@ SURVIVAL = ["survival_1y", "survival_3y", "survival_5y"]
 JOBS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
 
 db = frame.database()
+if views.is_presenting():
+    views.present(db)
+    st.stop()
 threshold = queries.suppression_threshold(db)
 hood, name = frame.neighborhood_picker(db)
 st.title(name)
@@ -24,6 +30,18 @@ links[1].page_link("pages/jobs.py", label="Where its jobs are", icon=":material/
                    query_params=frame.link_params(n=hood))
 links[2].page_link("pages/diversity.py", label="Its mix of businesses",
                    icon=":material/category:", query_params=frame.link_params(n=hood))
+today = date.today()
+files = st.columns(4)
+frame.file_button("Download brief (PDF)", lambda: brief.make_brief(db, hood, today),
+                  brief.brief_file_name(db, hood), "brief_pdf", where=files[0])
+frame.file_button("Figures (CSV)", lambda: exports.as_csv(
+    exports.neighborhood_figures(db, hood), exports.figures_meta(db, hood, today)),
+    exports.figures_file_name(db, hood, "csv"), "figures_csv", where=files[1])
+frame.file_button("Figures (Excel)", lambda: exports.as_xlsx(
+    exports.neighborhood_figures(db, hood), exports.figures_meta(db, hood, today)),
+    exports.figures_file_name(db, hood, "xlsx"), "figures_xlsx", where=files[2])
+files[3].page_link("pages/profile.py", label="Present as slides", icon=":material/slideshow:",
+                   query_params=frame.link_params(n=hood, present=1, slide=1))
 if nearby:
     st.markdown("**Next door** — compare side by side:")
     columns = st.columns(2)
@@ -54,17 +72,25 @@ left, right = st.columns(2)
 with left:
     figure, table = charts.flows(series, threshold, hood, metrics.get("formations"),
                                  metrics.get("closures"), title=f"{name}: businesses opened (up) and closed (down)")
-    frame.chart(figure, table, key="flows")
+    frame.chart(figure, table, key="flows", download=downloads.Download(
+        f"{name}: businesses opened and closed", tuple(FLOWS),
+        data=downloads.series_data(series, FLOWS, [hood])))
 with right:
     rate = metrics.get("formations_per_1k_residents")
     figure, table = charts.area_trend(series, rate, threshold,
                                       title=f"{rate.label}: {name} and the city")
-    frame.chart(figure, table, key="rates")
+    frame.chart(figure, table, key="rates", download=downloads.Download(
+        f"{rate.label}: {name} and the city", (rate.id,),
+        data=downloads.series_data(series, [rate.id], [hood, "city"])),
+        embed=frame.link_params(chart="trend", metric=rate.id, n=hood))
 survival = [metrics.get(m) for m in SURVIVAL if (series["metric_id"] == m).any()]
 if survival:
     figure, table = charts.survival(series, survival, threshold, hood,
                                     title=f"How many of {name}'s new businesses stayed open, by year opened")
-    frame.chart(figure, table, key="survival")
+    ids = [m.id for m in survival]
+    frame.chart(figure, table, key="survival", download=downloads.Download(
+        f"How many of {name}'s new businesses stayed open", tuple(ids),
+        what=f"{name} survival", data=downloads.series_data(series, ids, [hood])))
 else:
     frame.missing("No survival figures yet: they need at least two years of registrations.")
 
@@ -73,7 +99,10 @@ if queries.has_rows(db, "category_counts"):
     shares = mix.category_mix(db, [hood], latest)
     figure, table = bars.category_mix(shares, {hood: name, "city": "City"}, threshold,
                                       title=f"Kinds of business in {name} and the city, {latest}")
-    frame.chart(figure, table, key="mix")
+    frame.chart(figure, table, key="mix", download=downloads.Download(
+        f"Kinds of business in {name} and the city", ("category_count",), latest,
+        what=f"{name} business mix", data=downloads.without(shares, "city_share")),
+        embed=frame.link_params(chart="mix", n=hood, year=latest))
 else:
     frame.missing("No business categories in this database: the registry gave none.")
 
@@ -82,7 +111,11 @@ jobs = [metrics.get(m) for m in JOBS if ((series["metric_id"] == m) & (series["g
 if jobs:
     figure, table = charts.several_lines(series, jobs, threshold, hood, y_title="jobs",
                                          title=f"Jobs located in {name}")
-    frame.chart(figure, table, key="jobs")
+    ids = [m.id for m in jobs]
+    frame.chart(figure, table, key="jobs", download=downloads.Download(
+        f"Jobs located in {name}", tuple(ids), what=f"{name} jobs",
+        data=downloads.series_data(series, ids, [hood])),
+        embed=frame.link_params(chart="jobs", n=hood))
     st.caption(metrics.LODES_CAVEAT)
 else:
     frame.missing("No jobs figures in this database: they come from LEHD LODES workplace "

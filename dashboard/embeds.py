@@ -1,0 +1,146 @@
+"""Charts that can be shown alone in a newsroom's iframe, without Streamlit.
+
+`/embed?chart=map&metric=micro_per_1k_residents&year=2024` (see docs/exports.md). Each
+chart is one entry of `EMBEDS`: the URL keys it reads and a function that builds it.
+Every key is read from the URL once and checked against what this database has; a value
+that is not allowed falls back to the default and adds a notice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import plotly.graph_objects as go
+
+from data_pipeline import metrics
+
+from . import bars, charts, classify, exports, explorer, maps, mix, queries, urlstate
+from .db import Database
+from .registry import PageSpec
+from .wording import LEVEL_NOUNS
+
+PAGE = PageSpec("pages/embed.py", "Embedded chart", ":material/code:", "embed",
+                ("chart", "metric", "year", "level", "category", "classes", "k", "n", "height"))
+DEFAULT_CHART = "map"
+DEFAULT_HEIGHT = 480
+HEIGHTS = list(range(240, 1201, 20))
+
+
+@dataclass
+class Embedded:
+    """One chart, ready to show alone: title, figure, source line, and any notices about
+    values of the link that were not allowed."""
+
+    title: str
+    figure: go.Figure | None
+    source: str
+    notices: list[str] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)   # the values used, for the URL
+
+
+class Reader:
+    """Reads URL values against what is allowed, collecting notices and the values used."""
+
+    def __init__(self, raw: Mapping[str, str]):
+        self.raw, self.notices, self.used = raw, [], {}
+
+    def choice(self, key: str, allowed: list, default):
+        parsed = urlstate.parse_choice(self.raw.get(key), key, allowed, default)
+        if parsed.notice:
+            self.notices.append(parsed.notice)
+        self.used[key] = str(parsed.value)
+        return parsed.value
+
+
+def _neighborhood(db: Database, read: Reader) -> tuple[str, str]:
+    hoods = queries.areas(db)
+    names = dict(zip(hoods["geo_id"], hoods["name"]))
+    chosen = read.choice("n", list(names), next(iter(names)))
+    return chosen, names[chosen]
+
+
+def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict]) -> Embedded:
+    threshold = queries.suppression_threshold(db)
+    level = read.choice("level", queries.geo_levels(db) or ["neighborhood"], "neighborhood")
+    category = read.choice("category", [mix.ALL, *mix.categories(db, geo_level=level)], mix.ALL)
+    choices = explorer.metric_choices(db, level, category)
+    if not choices:
+        return Embedded("Nothing to map", None, "", read.notices)
+    metric = metrics.get(read.choice("metric", choices, explorer.DEFAULT_METRIC
+                                     if explorer.DEFAULT_METRIC in choices else choices[0]))
+    years = explorer.years(db, metric.id, level, category)
+    if not years:
+        return Embedded(f"{metric.label}: no published values", None, "", read.notices)
+    year = read.choice("year", years, years[-1])
+    scheme = read.choice("classes", list(classify.SCHEMES), classify.DEFAULT_SCHEME)
+    k = read.choice("k", list(classify.CLASS_COUNTS), classify.DEFAULT_CLASSES)
+    title = explorer.title(metric, category)
+    data = explorer.values(db, metric.id, year, level, category)
+    view = maps.MapView(metric, level, scheme, k, threshold, title=title)
+    figure, _ = maps.choropleth(data, shapes(level), view)
+    kind = "neighborhoods" if level == "neighborhood" else "tracts"
+    return Embedded(f"{title}, {year}, by {LEVEL_NOUNS[level][0]}", figure,
+                    exports.source_line(db, [metric.id], (kind,)))
+
+
+def trend_chart(db: Database, read: Reader, shapes) -> Embedded:
+    present = set(queries.metric_ids(db))
+    choices = [m for m in metrics.LONG_METRICS if m in present]
+    default = explorer.DEFAULT_METRIC if explorer.DEFAULT_METRIC in choices else choices[0]
+    metric = metrics.get(read.choice("metric", choices, default))
+    hood, name = _neighborhood(db, read)
+    series = queries.area_series(db, [metric.id], [hood])
+    figure, _ = charts.area_trend(series, metric, queries.suppression_threshold(db))
+    return Embedded(f"{metric.label}: {name} and the city", figure,
+                    exports.source_line(db, [metric.id]))
+
+
+def mix_chart(db: Database, read: Reader, shapes) -> Embedded:
+    years = mix.category_years(db) if queries.has_rows(db, "category_counts") else []
+    hood, name = _neighborhood(db, read)
+    if not years:
+        return Embedded("Mix of businesses: no categories in this database", None, "")
+    year = read.choice("year", years, years[-1])
+    shares = mix.category_mix(db, [hood], year)
+    figure, _ = bars.category_mix(shares, {hood: name, "city": "City"},
+                                  queries.suppression_threshold(db))
+    return Embedded(f"Kinds of business in {name} and the city, {year}", figure,
+                    exports.source_line(db, ["category_count"]))
+
+
+def jobs_chart(db: Database, read: Reader, shapes) -> Embedded:
+    ids = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
+    hood, name = _neighborhood(db, read)
+    series = queries.area_series(db, ids, [hood], with_city=False)
+    shown = [metrics.get(m) for m in ids if (series["metric_id"] == m).any()]
+    if not shown:
+        return Embedded(f"Jobs in {name}: no jobs figures in this database", None, "")
+    figure, _ = charts.several_lines(series, shown, queries.suppression_threshold(db), hood,
+                                     y_title="jobs")
+    return Embedded(f"Jobs located in {name}", figure, exports.source_line(db, ids))
+
+
+EMBEDS: dict[str, tuple[str, tuple[str, ...], Callable]] = {
+    "map": ("A map of any figure", ("metric", "year", "level", "category", "classes", "k"),
+            map_chart),
+    "trend": ("A figure over the years, a neighborhood and the city", ("metric", "n"),
+              trend_chart),
+    "mix": ("Kinds of business, a neighborhood and the city", ("n", "year"), mix_chart),
+    "jobs": ("Jobs in a neighborhood", ("n",), jobs_chart),
+}
+
+
+def build(db: Database, raw: Mapping[str, str], shapes: Callable[[str], dict]) -> Embedded:
+    """The chart the URL asks for (`chart`, then its keys), with notices for bad values."""
+    read = Reader(raw)
+    chart = read.choice("chart", list(EMBEDS), DEFAULT_CHART)
+    result = EMBEDS[chart][2](db, read, shapes)
+    result.notices = read.notices
+    read.used["height"] = str(read.choice("height", HEIGHTS, DEFAULT_HEIGHT))
+    result.params = read.used
+    return result
+
+
+def height(raw: Mapping[str, str]) -> int:
+    """The chart's height in pixels from the URL (`height`, 240–1200), else the default."""
+    return urlstate.parse_choice(raw.get("height"), "height", HEIGHTS, DEFAULT_HEIGHT).value

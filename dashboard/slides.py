@@ -1,0 +1,140 @@
+"""Presentation mode without Streamlit: a neighborhood told in five slides for a projector.
+
+`/profile?n=N07&present=1&slide=2` (see docs/dashboard.md). Each slide is one entry of
+`SLIDES`; only the slide on screen is built. A slide has a title, a few lines or headline
+cards, and at most one figure, drawn with large type.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import plotly.graph_objects as go
+
+from data_pipeline import metrics
+
+from . import bars, cards, charts, exports, mix, narrative, queries, theme
+from .db import Database
+from .geometry import center_and_zoom
+
+SLIDE_FONT = 24
+SLIDE_HEIGHT = 600
+HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
+             "formations", "closures", "jobs_total"]
+TREND_METRICS = ["micro_per_1k_residents", "businesses_per_1k_residents", "active_businesses"]
+JOBS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
+
+
+@dataclass
+class Slide:
+    """What one slide shows."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+    cards: list[cards.Card] = field(default_factory=list)
+    figure: go.Figure | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Place:
+    """The neighborhood being presented, and the shapes of the city's neighborhoods."""
+
+    db: Database
+    geo_id: str
+    name: str
+    shapes: dict
+    threshold: int
+
+
+def headline(place: Place) -> Slide:
+    profile = queries.area_profile(place.db, place.geo_id, HEADLINES)
+    found = cards.cards(profile, [m for m in HEADLINES if m in set(profile["metric_id"])],
+                        place.threshold)
+    lines = narrative.sentences(place.name, profile, None, place.threshold)[:3]
+    return Slide(f"{place.name} at a glance", lines, found,
+                 source=exports.source_line(place.db, HEADLINES))
+
+
+def where(place: Place) -> Slide:
+    count = len(place.shapes["features"])
+    line = f"{place.name} in orange, among the city's {count} neighborhoods."
+    return Slide(f"Where {place.name} is", [line], [], locator_map(place.shapes, place.geo_id),
+                 exports.source_line(place.db, [], ("neighborhoods",)))
+
+
+def trend(place: Place) -> Slide:
+    present = set(queries.metric_ids(place.db))
+    chosen = next((m for m in TREND_METRICS if m in present), None)
+    if chosen is None:
+        return Slide("Over the years", ["No yearly figures in this database yet."])
+    metric = metrics.get(chosen)
+    series = queries.area_series(place.db, [chosen], [place.geo_id])
+    figure, _ = charts.area_trend(series, metric, place.threshold)
+    return Slide(f"{metric.label}: {place.name} and the city", [], [], big(figure),
+                 exports.source_line(place.db, [chosen]))
+
+
+def business_mix(place: Place) -> Slide:
+    years = mix.category_years(place.db) if queries.has_rows(place.db, "category_counts") else []
+    if not years:
+        return Slide("Mix of businesses", ["No business categories in this database."])
+    shares = mix.category_mix(place.db, [place.geo_id], years[-1])
+    figure, _ = bars.category_mix(shares, {place.geo_id: place.name, "city": "City"},
+                                  place.threshold)
+    return Slide(f"Kinds of business in {place.name}, {years[-1]}", [], [], big(figure),
+                 exports.source_line(place.db, ["category_count"]))
+
+
+def jobs(place: Place) -> Slide:
+    series = queries.area_series(place.db, JOBS, [place.geo_id], with_city=False)
+    shown = [metrics.get(m) for m in JOBS if (series["metric_id"] == m).any()]
+    if not shown:
+        return Slide("Jobs", ["No jobs figures in this database: they come from LEHD LODES "
+                              "workplace data, which this build did not load."])
+    figure, _ = charts.several_lines(series, shown, place.threshold, place.geo_id,
+                                     y_title="jobs")
+    return Slide(f"Jobs located in {place.name}", [metrics.LODES_CAVEAT], [], big(figure),
+                 exports.source_line(place.db, JOBS))
+
+
+SLIDES: list[tuple[str, Callable[[Place], Slide]]] = [
+    ("Headline figures", headline),
+    ("Map", where),
+    ("Trend", trend),
+    ("Mix of businesses", business_mix),
+    ("Jobs", jobs),
+]
+
+
+def build(place: Place, number: int) -> Slide:
+    """Slide `number` (1-based) of the neighborhood."""
+    return SLIDES[number - 1][1](place)
+
+
+def big(figure: go.Figure) -> go.Figure:
+    """Type that reads from the back of a room, and a taller plot."""
+    figure.update_layout(height=SLIDE_HEIGHT, font={"size": SLIDE_FONT, "color": "#000000"},
+                         title=None, margin={"t": 20, "l": 20, "r": 20, "b": 20},
+                         legend={"font": {"size": SLIDE_FONT}})
+    figure.update_xaxes(tickfont={"size": SLIDE_FONT}, linecolor="#000000")
+    figure.update_yaxes(tickfont={"size": SLIDE_FONT}, linecolor="#000000")
+    return figure
+
+
+def locator_map(shapes: dict, geo_id: str) -> go.Figure:
+    """Every neighborhood in grey, the chosen one in orange, named on hover."""
+    ids = [f["id"] for f in shapes["features"]]
+    names = [f["properties"].get("name", f["id"]) for f in shapes["features"]]
+    chosen = [1 if i == geo_id else 0 for i in ids]
+    trace = go.Choroplethmap(
+        geojson=shapes, locations=ids, z=chosen, text=names, hoverinfo="text",
+        colorscale=[[0, theme.NO_DATA], [0.5, theme.NO_DATA], [0.5, theme.HIGHLIGHT],
+                    [1, theme.HIGHLIGHT]], zmin=0, zmax=1, showscale=False,
+        marker_line_color="white", marker_line_width=1.5)
+    figure = go.Figure(trace)
+    center, zoom = center_and_zoom(shapes, width_px=1000, height_px=SLIDE_HEIGHT)
+    figure.update_layout(**theme.base_layout(), height=SLIDE_HEIGHT,
+                         map={"style": "white-bg", "center": center, "zoom": zoom})
+    return figure
+
