@@ -43,7 +43,7 @@ def category_mix(mix: pd.DataFrame, names: dict[str, str], threshold: int,
                  title: str | None = None) -> tuple[go.Figure, pd.DataFrame]:
     """Share of active businesses in each category, one bar per area, the city in grey.
 
-    `mix` as `mix.category_mix`; hidden counts show no bar and say 'fewer than N'."""
+    `mix` as `mix.category_mix`; hidden counts show no bar and say 'withheld'."""
     order = (mix[mix["geo_id"] == "city"].sort_values("city_share")["category"].tolist()
              or sorted(mix["category"].unique()))
     fig = go.Figure()
@@ -67,7 +67,7 @@ def _mix_text(rows: pd.DataFrame, threshold: int) -> list[str]:
     texts = []
     for count, share, hidden in zip(rows["count"], rows["share"], rows["suppressed"]):
         if hidden is True or (pd.notna(hidden) and bool(hidden)):
-            texts.append(f"fewer than {threshold} businesses (hidden)")
+            texts.append(suppressed_text(threshold))
         elif pd.isna(count):
             texts.append("none")
         else:
@@ -77,7 +77,7 @@ def _mix_text(rows: pd.DataFrame, threshold: int) -> list[str]:
 
 def mix_table(mix: pd.DataFrame, names: dict[str, str], order: list[str],
               threshold: int) -> pd.DataFrame:
-    """Category × area: 'share (count)' or 'fewer than N'."""
+    """Category × area: 'share (count)' or 'withheld'."""
     table = pd.DataFrame({"Category": order[::-1]})
     for geo_id, name in names.items():
         rows = mix[mix["geo_id"] == geo_id].set_index("category").reindex(order[::-1])
@@ -108,7 +108,7 @@ def quotients(lq: pd.DataFrame, name: str, threshold: int,
     table = pd.DataFrame({
         "Category": lq["category"],
         "Location quotient": [f"{v:.2f}" if not s and pd.notna(v) else
-                              f"hidden ({suppressed_text(threshold)} behind it)"
+                              suppressed_text(threshold)
                               for v, s in zip(lq["lq"], lq["suppressed"])],
         "In words": [_lq_words(v) if not s and pd.notna(v) else "" for v, s in
                      zip(lq["lq"], lq["suppressed"])]})

@@ -4,7 +4,7 @@
 
 `gather` reads everything the brief shows into a `BriefContent` (testable on its own);
 `brief_pdf.draw` lays it out with fpdf2 (locator map, tables, trend chart and bars drawn
-as PDF vector graphics). Hidden figures are said as "fewer than 3".
+as PDF vector graphics). Hidden figures are said as "withheld".
 """
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ METHODS = (
     "population, split from census tracts to neighborhoods. Jobs are LEHD LODES workplace "
     "jobs; small firms have fewer than 20 employees and young firms are 0 to 3 years old, "
     "both measured for the whole firm nationwide, private jobs only. To protect privacy, "
-    "counts below {t} are hidden and shown as \"{small}\", with a few other cells hidden "
-    "so that a small count cannot be worked out. Ranks run from 1 (highest value) and "
+    "counts below {t} are shown as \"{small}\", and so are a few larger counts hidden so "
+    "that a smaller count cannot be worked out from the totals, and any figure computed "
+    "from a withheld count. Ranks run from 1 (highest value) and "
     "count only areas whose figure is shown.")
 
 
@@ -142,11 +143,10 @@ def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool) -
 
 
 def value_words(metric: metrics.Metric, value, suppressed: bool, threshold: int) -> str:
-    """The value as printed: a hidden count 'fewer than 3', a hidden rate or share
-    'hidden (fewer than 3)' (the count behind it is small), 'no data' when missing."""
+    """The value as printed: 'withheld' for any hidden figure (a count, or a rate or share
+    whose count is hidden), 'no data' when missing."""
     if suppressed:
-        small = suppressed_text(threshold)
-        return small if metric.kind == "count" else f"hidden ({small})"
+        return suppressed_text(threshold)
     return format_value(value, metric.format)
 
 
@@ -197,8 +197,8 @@ def _sentences(db: Database, place: str, neighborhood_id: str | None, latest: pd
         said.insert(1, _extremes(db, "micro_per_1k_residents", year))
     said = [s for s in said if s][:MAX_SENTENCES]
     if hidden[latest["metric_id"].isin(narrative.STORY)].any() and len(said) < MAX_SENTENCES:
-        said.append(f"Some figures for {place} are hidden: fewer than {threshold} businesses "
-                    "stand behind them, or they would let a small count be worked out.")
+        said.append(f"Some figures for {place} are withheld (fewer than {threshold}, or "
+                    "hidden to protect a smaller count).")
     return said
 
 

@@ -14,6 +14,7 @@ from fpdf import FPDF
 
 from . import theme
 from .brief import BriefContent, Row, is_missing
+from .formatting import suppressed_text, withheld_explanation
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
              Path("/usr/local/share/fonts"), Path("/Library/Fonts"),
@@ -285,7 +286,7 @@ def _legend(pdf: BriefPDF, x: float, y: float, threshold: int, gaps: bool) -> No
     if gaps:
         pdf.font(7.5, colour=GREY)
         pdf.set_xy(x, y)
-        pdf.write_cell(80, 4, f"A gap: hidden, fewer than {threshold} behind it")
+        pdf.write_cell(80, 4, f"A gap: {suppressed_text(threshold)}")
 
 
 def _bars(pdf: BriefPDF, c: BriefContent) -> None:
@@ -304,9 +305,10 @@ def _bars(pdf: BriefPDF, c: BriefContent) -> None:
     for row in frame.itertuples(index=False):
         _bar_row(pdf, row, top, c.threshold, (label_w, bar_w, text_w))
     if c.hidden_categories:
-        _note(pdf, f"{c.hidden_categories} categories have counts hidden (fewer than "
-                   f"{c.threshold} businesses, or hidden with one)." if c.hidden_categories > 1
-              else f"1 category has its count hidden (fewer than {c.threshold}).")
+        said = (f"{c.hidden_categories} categories have their counts" if c.hidden_categories > 1
+                else "1 category has its count")
+        _note(pdf, f"{said} withheld (fewer than {c.threshold}, or hidden to protect a "
+                   "smaller count).")
 
 
 def _bar_row(pdf: BriefPDF, row, top: float, threshold: int,
@@ -323,7 +325,7 @@ def _bar_row(pdf: BriefPDF, row, top: float, threshold: int,
         pdf.set_line_width(0.5)
         pdf.line(cx, y + 0.4, cx, y + 5.6)
     pdf.set_x(MARGIN + label_w + bar_w)
-    here = (f"fewer than {threshold}" if row.suppressed else f"{row.count:,.0f}"
+    here = (suppressed_text(threshold) if row.suppressed else f"{row.count:,.0f}"
             + ("" if is_missing(row.share) else f" ({row.share:.0%})"))
     pdf.write_cell(text_w, 6, here, align="R", new_x="LMARGIN", new_y="NEXT")
 
@@ -335,5 +337,7 @@ def _footnotes(pdf: BriefPDF, c: BriefContent) -> None:
         pdf.write_lines(WIDTH, 4, f"Source: {line}")
     pdf.ln(1)
     pdf.write_lines(WIDTH, 4, c.methods)
+    pdf.ln(1)
+    pdf.write_lines(WIDTH, 4, withheld_explanation(c.threshold))
     pdf.ln(1)
     pdf.write_lines(WIDTH, 4, f"Made with {theme.PRODUCT_NAME} on {c.made_on.isoformat()}.")

@@ -8,7 +8,7 @@ import pandas as pd
 from data_pipeline import metrics
 
 from . import wording
-from .formatting import format_value, suppressed_text
+from .formatting import format_value, suppressed_text, withheld_explanation
 
 PROFILE_HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
                      "formations", "closures", "survival_3y", "jobs_total",
@@ -18,7 +18,7 @@ PROFILE_HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_busin
 @dataclass(frozen=True)
 class Card:
     label: str      # 'Micro-businesses per 1,000 residents (2025)'
-    value: str      # '14.2', 'fewer than 3', 'not available'
+    value: str      # '14.2', 'withheld', 'not available'
     note: str       # 'City: 11.0 · 3rd of 36 neighborhoods'
     help: str       # the description and the caveat
 
@@ -38,8 +38,10 @@ def _card(metric, row: pd.Series | None, threshold: int, geo_level: str) -> Card
     hidden = bool(row["suppressed"])
     value = wording.value_text(metric, row["value"], hidden, threshold)
     notes = []
+    if hidden:
+        help_text = f"{help_text} {withheld_explanation(threshold)}".strip()
     if hidden and metric.kind != "count":
-        value, notes = "hidden", [f"{suppressed_text(threshold)} behind it"]
+        notes = [f"count behind it {suppressed_text(threshold)}"]
     if not hidden and pd.notna(row.get("moe")) and metric.kind == "estimate":
         value += f" ± {format_value(row['moe'], metric.format)}"
     if pd.notna(row["city_value"]) and not bool(row["city_suppressed"]):

@@ -1,7 +1,7 @@
 """Chart builders over time: plotly figures and their table twins, no Streamlit.
 
 Each builder returns (figure, table): the table holds what the chart shows, in words a
-reader can quote ("fewer than 3" where a count is hidden, never a number).
+reader can quote ("withheld" where a figure is hidden, never a number).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from data_pipeline.metrics import Metric
 from . import theme, wording
 
 TITLE_WIDTH = 48    # characters per title line: a half-width chart still shows it whole
-EMPTY_TEXT = "Nothing to draw: every figure here is hidden or missing."
+EMPTY_TEXT = "Nothing to draw: every figure here is withheld or missing."
 
 
 def shown_values(frame: pd.DataFrame) -> pd.Series:

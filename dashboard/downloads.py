@@ -9,8 +9,8 @@ buttons whose bytes come from the functions here, made only when a visitor click
     name = file_name(db, spec, "png", "16:9")     # demo_micro-businesses-per-1k-residents_2024.png
     png = image_bytes(db, figure, spec, "png", "16:9", date.today())
 
-Hidden values stay hidden: CSV and GeoJSON go through `exports` (which writes "fewer than
-3", never the number) and images show a gap or grey area, as the chart on screen does.
+Hidden values stay hidden: CSV and GeoJSON go through `exports` (which writes "withheld",
+never the number) and images show a gap or grey area, as the chart on screen does.
 """
 from __future__ import annotations
 

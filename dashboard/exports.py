@@ -3,7 +3,7 @@ GeoJSON, a neighborhood's figures as CSV or XLSX. Pure functions returning bytes
 
 Privacy: everything here reads the marts (`metrics_long`, `category_counts`,
 `location_quotients`), the area tables and `sources` — never a business's name or address.
-A hidden figure stays hidden: its cell holds the words "fewer than 3", never the number.
+A hidden figure stays hidden: its cell holds the word "withheld", never the number.
 """
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from data_pipeline import metrics
 
 from . import mix, queries, theme
 from .db import Database
-from .formatting import suppressed_text
+from .formatting import suppressed_text, withheld_explanation
 from .images import file_name
 
 # A `suppressed` column hides these columns of its row; `<column>_suppressed` hides <column>.
 HIDDEN_WITH_ROW = ("value", "count", "lq", "share", "numerator", "denominator", "moe", "cv",
                    "rank")
-TEXT_COLUMNS = ("value", "count", "lq")   # where the words "fewer than 3" are written
+TEXT_COLUMNS = ("value", "count", "lq")   # where the word "withheld" is written
 AREA_SHAPES = {"neighborhood": "SELECT neighborhood_id AS geo_id, geometry_wkb FROM neighborhoods",
                "tract": "SELECT geoid AS geo_id, geometry_wkb FROM tracts"}
 CATEGORY_MEASURES = ("category_count", "location_quotient")
@@ -56,10 +56,8 @@ class ExportMeta:
 
 
 def suppressed_words(threshold: int = 3) -> str:
-    small = suppressed_text(threshold)
-    return (f'"{small}" marks a figure hidden because fewer than {threshold} businesses are '
-            f"behind it, or hidden with one so that it cannot be worked out from a total; "
-            "an empty cell means no data.")
+    return (f'"{suppressed_text(threshold)}" marks a hidden figure. '
+            f"{withheld_explanation(threshold)} An empty cell means no data.")
 
 
 def _no_prefix(source: str) -> str:
@@ -113,7 +111,7 @@ def metric_meta(db: Database, metric_ids: list[str], title: str, made_on: date,
 # --- Tables ----------------------------------------------------------------------------
 
 def hide_suppressed(frame: pd.DataFrame, threshold: int = 3) -> pd.DataFrame:
-    """Blank every flagged value; write "fewer than 3" in its value cell instead."""
+    """Blank every flagged value; write "withheld" in its value cell instead."""
     out = frame.copy()
     small = suppressed_text(threshold)
     flags = {c: [c[: -len("_suppressed")]] for c in out.columns
@@ -167,7 +165,7 @@ def area_values(db: Database, metric_id: str, year: int, level: str = "neighborh
 
 def map_geojson(db: Database, metric_id: str, year: int, level: str = "neighborhood",
                 category: str | None = None, made_on: date | None = None) -> bytes:
-    """A FeatureCollection, one feature per area with its value (null and "fewer than 3"
+    """A FeatureCollection, one feature per area with its value (null and "withheld"
     when hidden), rank and flags; the source, definition and date as foreign members."""
     if level not in AREA_SHAPES:
         raise ValueError(f"unknown geography {level!r}")

@@ -27,7 +27,7 @@ from datetime import date
 import plotly.graph_objects as go
 
 from . import theme
-from .formatting import suppressed_text
+from .formatting import WITHHELD, gap_note, grey_note
 from .geometry import bounds
 
 FORMATS = ("png", "svg")
@@ -186,11 +186,10 @@ def _place_legend(fig: go.Figure, footer_px: int, p: Preset) -> None:
 
 
 def _hidden_note(fig: go.Figure, threshold: int) -> str:
-    small = suppressed_text(threshold)
-    if is_map(fig) and any("hidden" in " ".join(map(str, _ticktext(t))) for t in fig.data):
-        return f"Grey: hidden ({small} behind the figure) or no data."
+    if is_map(fig) and any(WITHHELD in " ".join(map(str, _ticktext(t))) for t in fig.data):
+        return grey_note(threshold)
     if any(_has_gap(t) for t in fig.data if t.type in ("scatter", "bar")):
-        return f"A gap means the figure is hidden: {small} behind it."
+        return gap_note(threshold)
     return ""
 
 

@@ -16,13 +16,14 @@ import plotly.graph_objects as go
 from data_pipeline.metrics import Metric
 
 from . import classify, theme, wording
-from .formatting import suppressed_text
+from .formatting import WITHHELD, withheld_explanation
 from .geometry import center_and_zoom
 
 OFFLINE_STYLE = "white-bg"       # draws polygons with no tiles: works with no internet
 TILED_STYLE = "carto-positron"   # a street base map, only when online
 BASE_MAPS = {"none": OFFLINE_STYLE, "streets": TILED_STYLE}
 HIDDEN_CLASS = -1
+HIDDEN_WORDS = f"{WITHHELD} or no data"   # the grey class, in the legend and the colour bar
 LEGEND_COLUMNS = ["class", "range", "short", "areas", "colour"]
 LEGEND_PX = 170   # room kept free for the legend in the map's top-left corner
 
@@ -62,13 +63,9 @@ def class_frame(frame: pd.DataFrame, view: MapView) -> tuple[pd.DataFrame, pd.Da
                 in enumerate(zip(lines, shorts, classes.counts, colours))]
     hidden = int((~shown).sum())
     if hidden:
-        rows.append({"class": None, "range": _hidden_words(view.threshold),
-                     "short": "hidden or no data", "areas": hidden, "colour": theme.NO_DATA})
+        rows.append({"class": None, "range": HIDDEN_WORDS,
+                     "short": HIDDEN_WORDS, "areas": hidden, "colour": theme.NO_DATA})
     return frame, pd.DataFrame(rows, columns=LEGEND_COLUMNS)
-
-
-def _hidden_words(threshold: int) -> str:
-    return f"hidden ({suppressed_text(threshold)} behind it) or no data"
 
 
 def class_colours(k: int, kind: str = "rate") -> list[str]:
@@ -82,6 +79,7 @@ def class_colours(k: int, kind: str = "rate") -> list[str]:
 def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
     """One hover box per area: name, value, rank, the count behind a rate, the caveat."""
     metric, caveat = view.metric, wording.short_caveat(view.metric)
+    why = "<br>".join(textwrap.wrap(withheld_explanation(view.threshold), 60))
     texts = []
     for row in frame.itertuples(index=False):
         suppressed = bool(row.suppressed)
@@ -91,6 +89,8 @@ def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
             rank = wording.rank_phrase(row.rank, row.ranked, view.geo_level)
             behind = wording.count_behind(metric, row.numerator, row.denominator)
             lines += [f"Rank: {rank}"] * bool(rank) + [f"Based on: {behind}"] * bool(behind)
+        else:
+            lines.append(f"<span style='font-size:12px'>{why}</span>")
         if row.unreliable:
             lines.append(f"<i>{wording.UNRELIABLE_TEXT}</i>")
         if caveat:
@@ -107,7 +107,7 @@ def choropleth(frame: pd.DataFrame, geojson: dict, view: MapView) -> tuple[go.Fi
     levels = ([HIDDEN_CLASS] if (frame["klass"] == HIDDEN_CLASS).any() else []) + \
         list(range(len(shown)))
     colours = {HIDDEN_CLASS: theme.NO_DATA, **dict(enumerate(shown["colour"]))}
-    ticks = {HIDDEN_CLASS: "hidden or no data",
+    ticks = {HIDDEN_CLASS: HIDDEN_WORDS,
              **{i: f"{t} ({n})" for i, (t, n) in enumerate(zip(shown["short"], shown["areas"]))}}
     trace = go.Choroplethmap(
         geojson=geojson, locations=frame["geo_id"], z=frame["klass"],

@@ -1,7 +1,7 @@
 """A few plain sentences about one neighborhood, generated from its numbers.
 
 "Millbrook has 14.2 micro-businesses per 1,000 residents, 3rd of 36 neighborhoods (the
-city: 11.0)." Hidden figures are said to be hidden, unreliable ones flagged; nothing here
+city: 11.0)." Hidden figures are said to be withheld, unreliable ones flagged; nothing here
 invents a number the marts did not publish.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 from data_pipeline import metrics
 
 from . import wording
-from .formatting import format_value, suppressed_text
+from .formatting import format_value, withheld_explanation
 
 # The figures the sentences speak about, in the order they are said.
 STORY = ["micro_per_1k_residents", "formations", "closures", "survival_3y", "jobs_total",
@@ -32,9 +32,8 @@ def sentences(name: str, profile: pd.DataFrame, quotients: pd.DataFrame | None,
         said += _mix_sentences(name, quotients)
     if hidden:
         labels = [metrics.get(m).label.lower() for m in hidden]
-        said.append(f"Hidden for {name}, because fewer than {threshold} businesses stand "
-                    f"behind them or they would let a small count be worked out: "
-                    f"{_join(labels)}.")
+        said.append(f"Withheld for {name}: {_join(labels)} (fewer than {threshold}, or "
+                    "hidden to protect a smaller count).")
     return said
 
 
@@ -90,6 +89,5 @@ def _mix_sentences(name: str, quotients: pd.DataFrame) -> list[str]:
 
 
 def hidden_note(threshold: int) -> str:
-    return (f"“{suppressed_text(threshold)}” marks a count too small to publish; some "
-            "larger counts are hidden too, so that a small one cannot be worked out by "
-            "subtraction.")
+    return (f"{withheld_explanation(threshold)} A figure computed from a withheld count is "
+            "withheld too.")

@@ -60,11 +60,10 @@ def count_behind(metric: Metric, numerator, denominator) -> str:
 
 
 def value_text(metric: Metric, value, suppressed: bool, threshold: int) -> str:
-    """The value as a reader should see it; for a suppressed figure never a number:
-    'fewer than 3' for a count, 'hidden (fewer than 3 behind it)' for a rate or index."""
+    """The value as a reader should see it; a suppressed figure (count, rate or index)
+    never a number but 'withheld', the same word whatever the reason."""
     if suppressed:
-        small = suppressed_text(threshold)
-        return small if metric.kind == "count" else f"hidden ({small} behind it)"
+        return suppressed_text(threshold)
     return format_value(value, metric.format)
 
 

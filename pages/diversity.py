@@ -83,6 +83,6 @@ if densities:
     frame.chart(figure, table, key="scatter", download=downloads.Download(
         f"{metric.label} against {density.label.lower()}", (metric_id, density_id), year,
         data=pd.concat(points, ignore_index=True)))
-    st.caption(f"Each dot is a neighborhood; {name} is orange. Hidden figures are left out.")
+    st.caption(f"Each dot is a neighborhood; {name} is orange. Withheld figures are left out.")
 else:
     frame.missing(f"No business density for {year} in this database.")

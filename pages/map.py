@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import catalog, classify, downloads, explorer, frame, maps, mix, queries
+from dashboard.formatting import grey_note
 from dashboard.wording import LEVEL_NOUNS
 from data_pipeline import metrics
 
@@ -74,7 +75,7 @@ with left:
         columns={"range": "Colour class", "areas": "Areas"}), key="map", on_select=True,
         download=map_download, embed=frame.link_params(chart="map", **view_params))
     st.caption(f"Click an area to open its profile. Classes: {classify.SCHEMES[scheme].lower()}. "
-               f"Grey: hidden (fewer than {threshold} behind the figure) or no data.")
+               f"{grey_note(threshold)}")
 with right:
     st.markdown(explorer.extremes_text(data, metric, level))
     found = explorer.extremes(data)

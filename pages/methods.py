@@ -3,6 +3,7 @@ definition, and the rules for hiding small counts and splitting figures between 
 import streamlit as st
 
 from dashboard import catalog, frame, queries
+from dashboard.formatting import WITHHELD, withheld_explanation
 from data_pipeline import metrics
 
 db = frame.database()
@@ -38,10 +39,13 @@ if not unmapped.empty:
 
 st.header("Hiding small counts")
 st.markdown(
-    f"- A count below **{threshold}** is shown as “fewer than {threshold}”, never as a "
-    "number or a zero, and every figure computed from it is hidden too.\n"
-    "- Some larger counts are hidden as well (complementary suppression), chosen so that a "
-    "hidden count cannot be worked out by subtracting the shown ones from a total.\n"
+    f"- A count below **{threshold}** is shown as “{WITHHELD}”, never as a number or a zero, "
+    "and every figure computed from it is withheld too.\n"
+    "- Some larger counts are withheld as well (complementary suppression), chosen so that a "
+    "withheld count cannot be worked out by subtracting the shown ones from a total. They "
+    "read “withheld” too: saying which cells were hidden for which reason would give the "
+    "small counts away.\n"
+    f"- {withheld_explanation(threshold)}\n"
     "- A rate over fewer than 100 residents, or with a margin of error above 40% of the "
     "estimate, is marked *unreliable*.\n"
     "- Figures from the American Community Survey carry 90% margins of error.")

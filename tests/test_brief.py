@@ -45,8 +45,8 @@ def test_the_headline_table_holds_hand_counted_figures(tiny):
     assert rows["Active businesses, 2023"] == Row("Active businesses, 2023", "5", "14", "1st of 3")
     assert rows["Micro-businesses, 2023"].here == "4"
     assert rows["Micro-businesses, 2023"].city == "9"
-    assert rows["New businesses, 2023"].here == "fewer than 3"
-    assert rows["Net new businesses, 2023"].here == "hidden (fewer than 3)"
+    assert rows["New businesses, 2023"].here == "withheld"
+    assert rows["Net new businesses, 2023"].here == "withheld"    # computed from a hidden count
     jobs = {r.label: r for r in content.jobs}
     assert jobs["Jobs, 2022"] == Row("Jobs, 2022", "44", "182", "3rd of 3")
     assert content.place == "Northgate" and content.city == "Tiny Town (test city)"
@@ -67,7 +67,9 @@ def test_the_pdf_has_two_pages_with_the_name_figures_sources_and_date(tiny):
     assert 1 <= pages <= 2
     text = flat(text)
     for words in ("Northgate, Tiny Town (test city)", "Active businesses, 2023 5 14 1st of 3",
-                  "Jobs, 2022 44 182 3rd of 3", "New businesses, 2023 fewer than 3",
+                  "Jobs, 2022 44 182 3rd of 3", "New businesses, 2023 withheld",
+                  "Withheld: fewer than 3 businesses, or hidden so that a smaller count "
+                  "cannot be worked out from the totals.",
                   "ACS 5-year estimates (Test fixture), vintage 2018-2022",
                   "Made with Main Street Atlas on 2026-11-25", "Northgate (orange)"):
         assert words in text, words
@@ -104,7 +106,7 @@ def test_the_brief_of_the_demo_city_prints_its_numbers(demo_db):
     text = flat(text)
     assert pages == 2 and name in text and "synthetic" in text
     for row in profile.itertuples(index=False):
-        shown = "fewer than 3" if row.suppressed else f"{row.value:,.0f}"
+        shown = "withheld" if row.suppressed else f"{row.value:,.0f}"
         assert f", {row.year} {shown}" in text, row.metric_id
 
 

@@ -84,12 +84,12 @@ def test_map_png_download_has_the_preset_size(streamlit_server, page, private):
 
 
 def test_map_csv_download_keeps_hidden_counts_hidden(streamlit_server, page, demo_db, private):
-    page.goto(f"{streamlit_server}/map?metric=active_businesses&year=2018")
+    page.goto(f"{streamlit_server}/map?metric=formations&year=2013")   # 2 areas hidden
     wait_for_app(page)
     name, data = download(page, open_downloads(page), "CSV data")
-    assert name == "demo_active-businesses_2018.csv"
+    assert name == "demo_new-businesses_2013.csv"
     body = pd.read_csv(io.BytesIO(data), comment="#", dtype=str)
-    assert check_against_database(body, demo_db) > 0      # hidden areas read "fewer than 3"
+    assert check_against_database(body, demo_db) > 0      # hidden areas read "withheld"
     no_private_text(data.decode("utf-8"), private)
 
 

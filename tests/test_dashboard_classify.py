@@ -80,9 +80,12 @@ def test_legend_says_hidden_areas_in_words_and_never_classes_them():
     assert legend["range"].tolist() == [
         "10.0 micro-businesses per 1,000 residents", "20.0 micro-businesses per 1,000 residents",
         "30.0 micro-businesses per 1,000 residents",
-        "hidden (fewer than 3 behind it) or no data"]
+        "withheld or no data"]
     hover = maps.hover_text(classed, view)
-    assert "fewer than 3" in hover[2] and "Rank" not in hover[2] and "Based on" not in hover[2]
+    assert "Micro-businesses per 1,000 residents: withheld" in hover[2]
+    assert "Withheld: fewer than 3 businesses, or hidden" in hover[2]   # the one explanation
+    assert "Rank" not in hover[2] and "Based on" not in hover[2]
+    assert "Withheld:" not in hover[0]
     assert "Rank: 1st of 3 neighborhoods (the highest)" in hover[3]
     assert "Based on: 1 ÷ 33 residents" in hover[3] and "unreliable" in hover[3]
     assert "registrations, not activity" in hover[0]   # the caveat travels with the number
@@ -97,5 +100,5 @@ def test_one_map_trace_carries_every_area_with_plain_class_labels():
     figure, _ = maps.choropleth(frame, geojson, maps.MapView(metrics.get("active_businesses")))
     (trace,) = figure.data
     assert list(trace.locations) == ["A", "B"]
-    assert list(trace.colorbar.ticktext) == ["hidden or no data", "1 (1)"]
+    assert list(trace.colorbar.ticktext) == ["withheld or no data", "1 (1)"]
     assert figure.layout.map.style == maps.OFFLINE_STYLE

@@ -48,7 +48,8 @@ def test_cards_say_value_city_and_rank_in_words(tiny):
     jobs, micro = cards.cards(profile, ["jobs_total", "micro_businesses"], 3)
     assert (jobs.label, jobs.value) == ("Jobs (2022)", "90")
     assert jobs.note == "City: 182 · 1st of 3 neighborhoods (the highest)"
-    assert micro.value == "fewer than 3"        # Eastwater's micro count is hidden
+    assert micro.value == "withheld"            # Eastwater's micro count is hidden
+    assert "fewer than 3 businesses, or hidden" in micro.help   # the one explanation
     assert "neighborhoods" not in micro.note     # no rank for a hidden figure
 
 
@@ -57,7 +58,8 @@ def test_sentences_quote_the_numbers_and_say_hidden_ones_are_hidden(tiny):
     said = narrative.sentences("Eastwater", profile, None, 3)
     assert ("In 2022, Eastwater had 90 jobs, 1st of 3 neighborhoods (the highest); "
             "city-wide: 182.") in said
-    assert said[-1].startswith("Hidden for Eastwater, because fewer than 3 businesses")
+    assert said[-1].startswith("Withheld for Eastwater: ")
+    assert said[-1].endswith("(fewer than 3, or hidden to protect a smaller count).")
     assert "micro-businesses per 1,000 residents" in said[-1]
     assert not any("nan" in s.lower() for s in said)
 
@@ -101,7 +103,7 @@ def test_ranking_lists_hidden_areas_last_without_a_number(tiny):
     data = queries.metric_by_area(tiny, "micro_businesses", 2023)
     table = explorer.ranking(data, explorer.metrics.get("micro_businesses"), 3)
     hidden = table[table["Rank"] == ""]
-    assert len(hidden) and set(hidden["Value"]) == {"fewer than 3"}
+    assert len(hidden) and set(hidden["Value"]) == {"withheld"}
     assert table.index[table["Rank"] != ""].max() < hidden.index.min()
 
 

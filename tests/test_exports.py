@@ -60,8 +60,12 @@ def test_table_csv_has_a_header_block_and_never_a_hidden_number(tiny):
                     "# Suppressed", "# Made"]
     assert "# Filters: year=2023, category=all" in header
     assert header[-1] == "# Made: with Main Street Atlas on 2026-11-25"
+    said = next(line for line in header if line.startswith("# Suppressed"))
+    assert '"withheld" marks a hidden figure' in said
+    assert ("Withheld: fewer than 3 businesses, or hidden so that a smaller count cannot be "
+            "worked out from the totals.") in said
     # 2023 openings: b07 in N1, b16 in N2, b20 in N3 — one each, all hidden
-    assert list(body["value"]) == ["fewer than 3"] * 3
+    assert list(body["value"]) == ["withheld"] * 3
     assert set(body["numerator"]) == {""} and set(body["suppressed"]) == {True}
 
 
@@ -70,8 +74,8 @@ def test_hide_suppressed_drops_a_number_even_when_the_caller_left_it_in():
                           "suppressed": [True, False], "city_value": [7.0, 90.0],
                           "city_value_suppressed": [False, True]})
     out = exports.hide_suppressed(frame, 3)
-    assert out["count"].tolist() == ["fewer than 3", 40]
-    assert out["city_value"].tolist() == [7.0, "fewer than 3"]
+    assert out["count"].tolist() == ["withheld", 40]
+    assert out["city_value"].tolist() == [7.0, "withheld"]
 
 
 def test_neighborhood_csv_numbers_equal_the_database(tiny):
@@ -83,14 +87,14 @@ def test_neighborhood_csv_numbers_equal_the_database(tiny):
     assert rows.loc[("active_businesses", 2023), "city_value"] == "14"
     assert rows.loc[("active_businesses", 2023), "rank"] == "1"     # tied with Millbrook
     assert rows.loc[("micro_businesses", 2023), "value"] == "4"
-    assert rows.loc[("formations", 2023), "value"] == "fewer than 3"
+    assert rows.loc[("formations", 2023), "value"] == "withheld"
     db = tiny.query("SELECT metric_id, year, value, suppressed FROM metrics_long "
                     "WHERE geo_level = 'neighborhood' AND geo_id = 'N1'")
     assert len(db) == len(rows)
     for r in db.itertuples(index=False):
         printed = rows.loc[(r.metric_id, r.year), "value"]
         if r.suppressed:
-            assert printed == "fewer than 3"
+            assert printed == "withheld"
         elif pd.isna(r.value):
             assert printed == ""
         else:
@@ -119,7 +123,7 @@ def test_xlsx_holds_the_same_figures_and_an_about_sheet(tiny):
     active = next(r for r in rows if r["metric_id"] == "active_businesses" and r["year"] == 2023)
     assert active["value"] == 5 and active["city_value"] == 14
     hidden = next(r for r in rows if r["metric_id"] == "formations" and r["year"] == 2023)
-    assert hidden["value"] == "fewer than 3" and hidden["numerator"] is None
+    assert hidden["value"] == "withheld" and hidden["numerator"] is None
     about = {r[0].value: r[1].value for r in book["About"].iter_rows(min_row=2)}
     assert about["Source"].startswith("ACS 5-year estimates, 2018–2022")
 
@@ -149,7 +153,7 @@ def test_map_geojson_of_tracts_and_of_a_hidden_category(tiny):
         props = feature["properties"]
         assert props["category"] == "Retail shops"
         if props["suppressed"]:
-            assert props["value"] is None and props["value_text"] == "fewer than 3"
+            assert props["value"] is None and props["value_text"] == "withheld"
             assert props["rank"] is None
 
 
@@ -229,3 +233,53 @@ def test_no_demo_download_holds_a_private_business_or_a_small_count(demo):
         fields |= {line for page in reader.pages for line in page.extract_text().splitlines()}
     assert len(fields) > 1000
     assert leaks(fields, private) == set()
+
+
+def test_a_complementary_hidden_count_reads_withheld_never_fewer_than(demo_db, tmp_path):
+    """A count of 3 or more hidden only to protect a smaller one (complementary
+    suppression) must not be called "fewer than 3": it reads like any hidden cell."""
+    import shutil
+
+    import duckdb
+
+    from dashboard import brief, maps, wording
+    from data_pipeline import marts
+
+    truth_path = tmp_path / "truth.duckdb"
+    shutil.copy(demo_db, truth_path)
+    con = duckdb.connect(str(truth_path))
+    try:
+        marts.build_marts(con, suppression_threshold=0)     # every count, nothing hidden
+        truth = con.execute("SELECT geo_id, year, metric_id, value FROM metrics_long "
+                            "WHERE geo_level = 'neighborhood'").df()
+    finally:
+        con.close()
+    db = open_database(demo_db)
+    published = db.query("SELECT geo_id, year, metric_id, suppressed FROM metrics_long "
+                         "WHERE geo_level = 'neighborhood'")
+    both = published.merge(truth, on=["geo_id", "year", "metric_id"])
+    counts = [m for m in both["metric_id"].unique() if metrics.get(m).kind == "count"]
+    big = both[both["suppressed"] & both["metric_id"].isin(counts) & (both["value"] >= 3)]
+    assert len(big), "the demo city has complementary-hidden counts"
+    cell = big.sort_values(["metric_id", "geo_id", "year"]).iloc[0]
+    metric = metrics.get(cell.metric_id)
+
+    frame = exports.neighborhood_figures(db, cell.geo_id)
+    header, body = read_csv(exports.as_csv(frame, exports.figures_meta(db, cell.geo_id, MADE)))
+    row = body[(body["metric_id"] == cell.metric_id) & (body["year"] == int(cell.year))
+               & (body["category"] == "")].iloc[0]
+    assert row["value"] == "withheld" and row["numerator"] == ""
+    figures = body[["value", "city_value"]].astype(str)     # labels may say "fewer than 20"
+    assert not figures.apply(lambda c: c.str.contains("fewer than")).any().any()
+
+    area = exports.area_values(db, cell.metric_id, int(cell.year))
+    area = area[area["geo_id"] == cell.geo_id]
+    view = maps.MapView(metric, threshold=3)
+    for text in (wording.value_text(metric, None, True, 3),
+                 brief.value_words(metric, None, True, 3),
+                 maps.hover_text(area, view)[0].split("<br>")[1]):
+        assert "withheld" in text and "fewer than" not in text, text
+    geo = json.loads(exports.map_geojson(db, cell.metric_id, int(cell.year)))
+    (feature,) = [f for f in geo["features"] if f["id"] == cell.geo_id]
+    assert feature["properties"]["value_text"] == "withheld"
+    assert feature["properties"]["value"] is None

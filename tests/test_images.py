@@ -35,7 +35,7 @@ def chart(tiny):
 
 
 def map_figure(tiny, base: str = "none"):
-    """Micro-businesses in 2023: Northgate 4, Millbrook hidden (fewer than 3)."""
+    """Micro-businesses in 2023: Northgate 4, Millbrook withheld."""
     metric = metrics.get("micro_businesses")
     frame = queries.metric_by_area(tiny, metric.id, 2023)
     shapes = geometry.shapes_geojson(tiny, "neighborhood")
@@ -92,7 +92,9 @@ def test_publishable_adds_title_source_date_and_product_to_a_copy(chart):
 def test_hidden_years_are_said_in_the_footer(chart):
     # the tiny city's formations are hidden in 2021 and 2023: gaps in the line
     footer = images.publishable(chart, TITLE, SUBTITLE, SOURCE, MADE).layout.annotations[-1].text
-    assert "A gap means the figure is hidden: fewer than 3 behind it." in footer
+    assert ("A gap means the figure is withheld. Withheld: fewer than 3 businesses, or hidden "
+            "so that a smaller count cannot be worked out from the totals.") in \
+        footer.replace("<br>", " ")
     plain = images.publishable(chart, TITLE, SUBTITLE, SOURCE, MADE, note="")
     assert "gap" not in plain.layout.annotations[-1].text
 
@@ -108,8 +110,8 @@ def test_maps_are_exported_on_a_white_background_fitted_to_the_city(tiny):
     assert fig.layout.map.style == "white-bg"
     west, south, east, north = geometry.bounds(geometry.shapes_geojson(tiny, "neighborhood"))
     assert west < fig.layout.map.center.lon < east and south < fig.layout.map.center.lat < north
-    assert "Grey: hidden (fewer than 3 behind the figure) or no data." in \
-        fig.layout.annotations[-1].text
+    assert "Grey: withheld or no data. Withheld: fewer than 3 businesses" in \
+        fig.layout.annotations[-1].text.replace("<br>", " ")
 
 
 def test_a_print_png_records_300_dpi():
