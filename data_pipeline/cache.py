@@ -4,8 +4,11 @@ Layout: `<root>/<city>/<source>/` holds the files of one source and `manifest.js
 entries list, in fetch order, each file with the URL and parameters it came from (never
 a key or token), the fetch time (UTC), its sha256, row count and size. Files and the
 manifest are written atomically (temporary file, then rename), so a killed fetch leaves
-either the old state or the new, never half a file. A build with `--offline` reads only
-from here (`require`), and `verify` re-checks every checksum.
+either the old state or the new, never half a file. A fresh set is written aside
+(`replacing`); a fetch that was interrupted — killed, or failed after its retries — keeps
+what it set aside for a day, and the next fetch skips every file already there (`kept`).
+A build with `--offline` reads only from here (`require`), and `verify` re-checks every
+checksum.
 """
 from __future__ import annotations
 
@@ -19,11 +22,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import PipelineError
+from .errors import PipelineError, disk_reason
 from .http import redact
 
 MANIFEST = "manifest.json"
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+RESUME_WINDOW = timedelta(days=1)   # how long an interrupted fetch may be resumed
 SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "$$app_token", "app_token", "token"})
 
 
@@ -63,8 +67,15 @@ def write_atomically(path: Path, content: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
+    except OSError as error:
+        raise PipelineError(f"Could not save {path.name} in the raw cache {path.parent} "
+                            f"({disk_reason(error)}); free some space or set ATLAS_DATA_DIR to "
+                            "a writable folder.") from None
     finally:
-        temp.unlink(missing_ok=True)
+        try:
+            temp.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 class RawCache:
@@ -82,7 +93,12 @@ class RawCache:
               rows: int | None) -> Path:
         """Store one fetched file and record it in the source's manifest; returns its path."""
         folder = self.path(source)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise PipelineError(f"Could not make the raw cache folder {folder} "
+                                f"({disk_reason(error)}); set ATLAS_DATA_DIR to a writable "
+                                "folder.") from None
         target = folder / _checked_name(filename, "file name")
         write_atomically(target, content)
         entry = {"file": target.name, "url": redact(url).split("?")[0],
@@ -155,20 +171,44 @@ class RawCache:
     def clear(self, source: str) -> None:
         shutil.rmtree(self.path(source), ignore_errors=True)
 
+    def kept(self, source: str, filename: str) -> dict | None:
+        """The manifest entry of a file already in `source`, if the file is there and intact."""
+        for entry in self.entries(source):
+            if entry["file"] != filename:
+                continue
+            path = self.path(source) / filename
+            if path.is_file() and sha256_of(path.read_bytes()) == entry["sha256"]:
+                return entry
+        return None
+
     @contextmanager
-    def replacing(self, source: str) -> Iterator[str]:
+    def replacing(self, source: str, resume: bool = False) -> Iterator[str]:
         """Write a fresh set of files for `source` aside; swap it in only if the block succeeds.
 
         Yields the name to pass to `write`. A fetch that fails half-way keeps the old set.
+        With `resume`, files that an interrupted fetch (killed, or failed) set aside less
+        than `RESUME_WINDOW` ago are kept, so the fetch can skip them (see `kept`).
         """
         partial = f"{source}.partial"
-        self.clear(partial)
+        if not (resume and self._recent(partial)):
+            self.clear(partial)
         try:
             yield partial
         except BaseException:
-            self.clear(partial)
+            if not resume:
+                self.clear(partial)
             raise
         self._swap(partial, source)
+
+    def _recent(self, source: str) -> bool:
+        try:
+            entries = self.entries(source)
+            stamps = [datetime.strptime(e["fetched_at"], "%Y-%m-%dT%H:%M:%SZ") for e in entries]
+        except (PipelineError, KeyError, TypeError, ValueError):
+            return False
+        oldest = min(stamps, default=None)
+        return oldest is not None and \
+            self.clock() - oldest.replace(tzinfo=timezone.utc) <= RESUME_WINDOW
 
     def _swap(self, partial: str, source: str) -> None:
         new, current, old = self.path(partial), self.path(source), self.path(f"{source}.old")

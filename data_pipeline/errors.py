@@ -1,4 +1,7 @@
 """The one error type of the pipeline: a sentence a user can act on."""
+from __future__ import annotations
+
+import errno
 
 
 class PipelineError(Exception):
@@ -7,3 +10,16 @@ class PipelineError(Exception):
 
 class ReconciliationError(PipelineError):
     """Raw rows do not equal loaded + merged + rejected for some source."""
+
+
+def disk_reason(error: BaseException) -> str:
+    """Plain words for a failed write: a full disk, a folder we may not write to, or else."""
+    code, text = getattr(error, "errno", None), str(error)
+    lowered = text.lower()
+    if code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in lowered:
+        return "the disk is full"
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "permission denied" in lowered \
+            or "read-only" in lowered:
+        return "the folder cannot be written to"
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return getattr(error, "strerror", None) or first or type(error).__name__

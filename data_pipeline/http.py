@@ -130,13 +130,13 @@ class HttpClient:
     def __init__(self, user_agent: str = DEFAULT_USER_AGENT,
                  timeout: tuple[float, float] = (10, 60), max_retries: int = 5,
                  backoff: float = 1.0,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] | None = None):
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
         self.timeout = timeout
         self.max_retries = max(1, int(max_retries))
         self.backoff = backoff
-        self.sleep = sleep
+        self.sleep = sleep or _pause
 
     def get(self, url: str, params: Any = None, headers: dict | None = None,
             secret_params: Iterable[str] = (), stream: bool = False) -> requests.Response:
@@ -167,6 +167,11 @@ class HttpClient:
             if asked is not None:
                 return asked
         return min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF)
+
+
+def _pause(seconds: float) -> None:
+    """Wait between attempts (`time.sleep` looked up at call time, so tests can patch it)."""
+    time.sleep(seconds)
 
 
 def _remember_secrets(params: Any, secret_params: Iterable[str], headers: dict | None) -> None:

@@ -18,7 +18,7 @@ import shapely
 
 from . import canonical as c
 from . import geo, marts
-from .errors import PipelineError, ReconciliationError
+from .errors import PipelineError, ReconciliationError, disk_reason
 
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
 Step = Callable[[str], None]
@@ -29,26 +29,47 @@ def write_database(data: c.CityData, target: Path | str, on_step: Step | None = 
     """Build `target` from `data`; replace it only once the new database checks out."""
     target = Path(target)
     step = on_step or (lambda message: None)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(target)
     temp = target.with_name(f".{target.name}.building-{os.getpid()}")
     try:
-        with duckdb.connect(str(temp)) as con:
-            step("creating schema")
-            con.execute(SCHEMA_SQL.read_text())
-            _insert_all(con, data, step)
-            step("building marts")
-            marts.build_marts(con, suppression_threshold=suppression_threshold)
-            step("checking row counts")
-            check_database(con)
-            con.execute("CHECKPOINT")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(target)
+        _build_into(temp, data, step, suppression_threshold)
         step("swapping in the new database")
         os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        Path(f"{temp}.wal").unlink(missing_ok=True)
+    except BaseException as error:
+        _discard(temp)
+        if isinstance(error, (OSError, duckdb.IOException)):
+            raise write_error(target, error) from None
         raise
     return target
+
+
+def _build_into(temp: Path, data: c.CityData, step: Step, suppression_threshold: int) -> None:
+    with duckdb.connect(str(temp)) as con:
+        step("creating schema")
+        con.execute(SCHEMA_SQL.read_text())
+        _insert_all(con, data, step)
+        step("building marts")
+        marts.build_marts(con, suppression_threshold=suppression_threshold)
+        step("checking row counts")
+        check_database(con)
+        con.execute("CHECKPOINT")
+
+
+def _discard(temp: Path) -> None:
+    """Remove a half-built database; a folder we cannot write to has nothing to remove."""
+    for path in (temp, Path(f"{temp}.wal")):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def write_error(target: Path, error: BaseException) -> PipelineError:
+    """One sentence for a database that could not be written: full disk, read-only folder."""
+    return PipelineError(f"Could not write the database {target} ({disk_reason(error)}); free "
+                         "some space or choose a writable place with --db; the previous "
+                         "database was kept.")
 
 
 def remove_leftovers(target: Path) -> None:

@@ -179,6 +179,12 @@ def load_profile(slug_or_path: str | Path) -> Profile:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise PipelineError(f"{display(path)} is not valid TOML ({error}); fix the file.") from None
+    except UnicodeDecodeError as error:
+        raise PipelineError(f"{display(path)} is not UTF-8 text (byte {error.start}); save it as "
+                            "UTF-8.") from None
+    except OSError as error:
+        raise PipelineError(f"Could not read the profile {display(path)} ({error.strerror}); "
+                            "check the path.") from None
     problems = check(raw)
     if problems:
         raise PipelineError(f"{display(path)}: " + "; ".join(problems) + ".")

@@ -172,8 +172,8 @@ def raw_records(registry: Registry, positions: np.ndarray) -> list[str]:
         return []
     rows = registry.frame.iloc[positions, :len(registry.original_columns)]  # not columns added empty
     rows.columns = registry.original_columns
-    return rows.to_json(orient="records", lines=True, force_ascii=False,
-                        date_format="iso").splitlines()
+    text = rows.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    return text.rstrip("\n").split("\n")   # not splitlines(): a value may hold U+0085 or U+2028
 
 
 # ----------------------------------------------------------------------------- boundaries

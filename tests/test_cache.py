@@ -75,7 +75,7 @@ def test_a_write_that_fails_midway_leaves_the_previous_file_and_manifest(cache, 
     def broken_replace(src, dst):
         raise OSError("disk full")
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(PipelineError, match=r"Could not save page-00001.json in the raw cache .*disk full"):
         cache.write("businesses", "page-00001.json", b"new", URL, {}, rows=0)
     monkeypatch.undo()
     folder = cache.path("businesses")

@@ -15,16 +15,17 @@ undercount.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from .. import canonical
-from ..cache import RawCache
+from ..cache import RawCache, public_params
 from ..errors import PipelineError
 from ..http import HttpClient
-from .census_acs import fetch_table, read_census_table, year_in_name
+from .census_acs import fetch_table, read_census_table, whole_numbers, year_in_name
 
 CACHE_SOURCE = "business_patterns"
 API_URL = "https://api.census.gov/data/{year}/cbp"
@@ -53,19 +54,30 @@ def fetch(state: str, counties, year: int, cache: RawCache, client: HttpClient, 
     url, industry = API_URL.format(year=year), naics_variable(year)
     variables = f"ESTAB,EMPSZES,EMPSZES_LABEL,{industry}"
     zips = sorted({str(z).zfill(5) for z in zips})
-    with cache.replacing(CACHE_SOURCE) as target:
-        for code in naics:
-            params = [("get", variables), ("for", f"county:{','.join(counties)}"),
-                      ("in", f"state:{state}"), (industry, code)]
-            content, rows = fetch_table(client, url, params, f"county business patterns ({code})")
-            cache.write(target, f"cbp-{year}-county-{state}-{code}.json", content, url, params, rows)
-            for start in range(0, len(zips), ZIP_BATCH):
-                batch = zips[start:start + ZIP_BATCH]
-                params = [("get", variables), ("for", f"zip code:{','.join(batch)}"), (industry, code)]
-                content, rows = fetch_table(client, url, params, f"ZIP business patterns ({code})")
-                name = f"cbp-{year}-zip-{start // ZIP_BATCH + 1:03d}-{code}.json"
-                cache.write(target, name, content, url, params, rows)
+    requests = []
+    for code in naics:
+        requests.append((f"cbp-{year}-county-{state}-{code}.json", f"county business patterns ({code})",
+                         [("get", variables), ("for", f"county:{','.join(counties)}"),
+                          ("in", f"state:{state}"), (industry, code)]))
+        for start in range(0, len(zips), ZIP_BATCH):
+            batch = zips[start:start + ZIP_BATCH]
+            requests.append((f"cbp-{year}-zip-{start // ZIP_BATCH + 1:03d}-{code}.json",
+                             f"ZIP business patterns ({code})",
+                             [("get", variables), ("for", f"zip code:{','.join(batch)}"),
+                              (industry, code)]))
+    with cache.replacing(CACHE_SOURCE, resume=True) as target:
+        for name, what, params in requests:
+            if _kept(cache, target, name, params):   # fetched before an interruption
+                continue
+            content, rows = fetch_table(client, url, params, what)
+            cache.write(target, name, content, url, params, rows)
     return cache.files(CACHE_SOURCE)
+
+
+def _kept(cache: RawCache, target: str, name: str, params: list) -> bool:
+    """True when `target` holds this file, fetched with the same parameters."""
+    entry = cache.kept(target, name)
+    return bool(entry) and entry["params"] == json.loads(json.dumps(public_params(params)))
 
 
 def parse(path: Path, year: int | None = None) -> pd.DataFrame:
@@ -86,7 +98,7 @@ def parse(path: Path, year: int | None = None) -> pd.DataFrame:
     out["naics"] = raw[industry] if industry else ALL_SECTORS
     out["size_class"] = raw["EMPSZES"].astype(str).str.zfill(3)
     out["size_label"] = raw["EMPSZES_LABEL"] if "EMPSZES_LABEL" in raw else None
-    out["establishments"] = pd.to_numeric(raw["ESTAB"], errors="coerce").astype("Int64")
+    out["establishments"] = whole_numbers(raw["ESTAB"])
     out["year"] = out["year"].astype(int)
     return out[canonical.BUSINESS_PATTERN_COLUMNS].reset_index(drop=True)
 

@@ -54,8 +54,10 @@ def fetch(state: str, counties, year: int, cache: RawCache, client: HttpClient) 
     """Fetch the tracts of each county into the cache; return the cached files."""
     url = API_URL.format(year=year)
     variables = ",".join(["NAME", *VARIABLES.values(), *MOE_VARIABLES.values()])
-    with cache.replacing(CACHE_SOURCE) as target:
+    with cache.replacing(CACHE_SOURCE, resume=True) as target:
         for county in counties:
+            if cache.kept(target, f"acs5-{year}-{state}{county}.json"):   # before an interruption
+                continue
             params = [("get", variables), ("for", "tract:*"),
                       ("in", f"state:{state}"), ("in", f"county:{county}")]
             content, rows = fetch_table(client, url, params, f"ACS tracts of county {state}{county}")
@@ -76,7 +78,20 @@ def fetch_table(client: HttpClient, url: str, params: list[tuple[str, str]],
     if not _is_table(table):
         raise FetchError(f"Census API at {url} did not send a table (an array of arrays) for "
                          f"{what}; check the year and variables asked for.", url)
+    missing = _missing_variables(table, params)
+    if missing:
+        raise FetchError(f"Census API at {url} sent {what} without {missing[0]!r} in its header; "
+                         "check the year in the city profile (that vintage may not have it).", url)
     return (response.content if table else b"[]"), max(len(table) - 1, 0)
+
+
+def _missing_variables(table: list, params: list[tuple[str, str]]) -> list[str]:
+    """Variables asked for in `get` that the answer's header lacks (none for an empty answer)."""
+    if not table:
+        return []
+    asked = [v for name, value in params if name == "get" for v in str(value).split(",")]
+    header = {str(h) for h in table[0]}
+    return [v for v in asked if v not in header]
 
 
 def _is_table(table) -> bool:
@@ -101,9 +116,24 @@ def read_census_table(path: Path, needed: list[str]) -> pd.DataFrame:
     if missing:
         raise PipelineError(f"{path} has no column {missing[0]!r} in its header; ask the Census "
                             f"API for {', '.join(missing)} (the city profile's year may not have it).")
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise PipelineError(f"{path} repeats the column {repeated[0]!r} in its header; fetch it again.")
     if any(len(row) != len(header) for row in rows):
         raise PipelineError(f"{path} has rows whose length differs from its header; fetch it again.")
+    nested = next(((number, name) for number, row in enumerate(rows, start=2)
+                   for name, value in zip(header, row) if isinstance(value, (list, dict))), None)
+    if nested:
+        raise PipelineError(f"{path} has a list or object in column {nested[1]!r} of row "
+                            f"{nested[0]}, where a value belongs; fetch it again.")
     return pd.DataFrame(rows, columns=header, dtype="object")
+
+
+def whole_numbers(values: pd.Series) -> pd.Series:
+    """Counts from API values: anything not a finite whole number becomes NULL."""
+    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce").astype("float64")
+    usable = np.isfinite(numbers) & (numbers % 1 == 0) & (numbers.abs() < 2 ** 53)
+    return numbers.where(usable).astype("Int64")
 
 
 def parse(path_or_paths, year: int | None = None) -> tuple[pd.DataFrame, dict]:

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import canonical, categories
@@ -67,10 +68,12 @@ def fetch(state_abbr: str, years, cache: RawCache, client: HttpClient,
           job_types=(ALL_JOBS, PRIVATE_JOBS)) -> list[Path]:
     """Download the WAC file of each year and job type into the cache; return the files."""
     st = state_abbr.lower()
-    with cache.replacing(CACHE_SOURCE) as target:
+    with cache.replacing(CACHE_SOURCE, resume=True) as target:
         for year in years:
             for job_type in job_types:
                 url = URL.format(st=st, job_type=job_type, year=year)
+                if cache.kept(target, url.rsplit("/", 1)[1]):   # fetched before an interruption
+                    continue
                 content = _download(client, url, st, job_type, year)
                 rows = max(gzip.decompress(content).count(b"\n") - 1, 0)
                 cache.write(target, url.rsplit("/", 1)[1], content, url, {}, rows)
@@ -130,7 +133,7 @@ def _read_file(path: Path, year: int | None, prefixes: tuple, stats: dict) -> Wa
     wanted = [c for c in header if c in {"C000", *SECTOR_COLUMNS, *FIRM_COLUMNS, "year"}]
     if "C000" not in wanted:
         raise PipelineError(f"{path} has no C000 (total jobs) column; give a LODES WAC file.")
-    frame = pd.read_csv(io.BytesIO(data), usecols=[id_column, *wanted], dtype={id_column: str})
+    frame = _counts(_read_csv(path, data, id_column, wanted), path, id_column)
     frame = frame.rename(columns={id_column: "geo_id"})
     frame["geo_id"] = _padded(frame["geo_id"], width)
     file_year = _year(path, frame, year)
@@ -138,6 +141,33 @@ def _read_file(path: Path, year: int | None, prefixes: tuple, stats: dict) -> Wa
     stats["files"].append({"file": path.name, "job_type": job_type, "year": file_year,
                            "geo_level": geo_level, "rows": len(frame)})
     return WacFile(path, job_type, file_year, geo_level, frame.drop(columns="year", errors="ignore"))
+
+
+def _read_csv(path: Path, data: bytes, id_column: str, wanted: list[str]) -> pd.DataFrame:
+    try:
+        return pd.read_csv(io.BytesIO(data), usecols=[id_column, *wanted], dtype=str,
+                           keep_default_na=False, na_values=[""])
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise PipelineError(f"Could not read the LODES file {path} as CSV ({first}); download it "
+                            "again.") from None
+
+
+def _counts(frame: pd.DataFrame, path: Path, id_column: str) -> pd.DataFrame:
+    """Job counts as whole numbers; a cell that is not one stops the parse, naming it."""
+    for column in [c for c in frame.columns if c != id_column]:
+        text = frame[column].astype("string").str.strip()
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
+        given = text.notna().to_numpy(dtype=bool)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(numbers) & (numbers >= 0) & (numbers % 1 == 0)
+        bad = given & ~whole
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise PipelineError(f"{path} has {text.iloc[row]!r} in column {column} on line "
+                                f"{row + 2}, which is not a count of jobs; download the file again.")
+        frame[column] = np.where(given, numbers, 0).astype("int64")
+    return frame
 
 
 def _content(path: Path) -> bytes:

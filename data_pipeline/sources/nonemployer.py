@@ -18,7 +18,7 @@ from .. import canonical
 from ..cache import RawCache
 from ..errors import PipelineError
 from ..http import HttpClient
-from .census_acs import fetch_table, read_census_table, year_in_name
+from .census_acs import fetch_table, read_census_table, whole_numbers, year_in_name
 
 CACHE_SOURCE = "nonemployers"
 API_URL = "https://api.census.gov/data/{year}/nonemp"
@@ -62,8 +62,9 @@ def parse(path: Path, year: int | None = None) -> pd.DataFrame:
     out = pd.DataFrame({
         "county_fips": raw["state"].astype(str).str.zfill(2) + raw["county"].astype(str).str.zfill(3),
         "naics": raw[industries[0]].astype(str),
-        "establishments": pd.to_numeric(raw["NESTAB"], errors="coerce").astype("Int64"),
-        "receipts_1000": (pd.to_numeric(raw["NRCPTOT"], errors="coerce").astype("float64")
+        "establishments": whole_numbers(raw["NESTAB"]),
+        "receipts_1000": (pd.to_numeric(raw["NRCPTOT"].astype("string"), errors="coerce")
+                          .astype("float64")
                           if "NRCPTOT" in raw else float("nan")),
     })
     out["year"] = year if year is not None else year_in_name(path)

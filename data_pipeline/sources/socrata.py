@@ -3,7 +3,8 @@
 A registry is read page by page from `https://<domain>/resource/<id>.json` with `$limit`,
 `$offset` and a stable `$order=:id`, asking for the system fields too (`$select=:*, *`),
 so that every row carries its `:id` and `:updated_at`. Each page is kept raw in the cache
-(`page-00001.json`, …); the fetch stops at the first page shorter than `$limit`.
+(`page-00001.json`, …); the fetch stops at the first page shorter than `$limit`. A fetch
+that was interrupted resumes after the last full page it saved (same `$limit` and `$where`).
 
 Incremental refresh: with `since`, only rows changed after that time are asked for
 (`$where=:updated_at > '…'`) and saved as a delta set (`delta-<time>-00001.json`, …) after
@@ -53,15 +54,19 @@ def fetch_dataset(domain: str, dataset_id: str, cache: RawCache, client: HttpCli
         clause = f":updated_at > '{since}'" + (f" AND ({where})" if where else "")
         _fetch_pages(url, cache, client, source, f"delta-{stamp}", page_size, clause)
     else:
-        with cache.replacing(source) as target:
+        with cache.replacing(source, resume=True) as target:
             _fetch_pages(url, cache, client, target, "page", page_size, where)
     return cache.files(source)
 
 
 def _fetch_pages(url: str, cache: RawCache, client: HttpClient, target: str, prefix: str,
                  page_size: int, where: str | None) -> int:
-    """Page through `url` until a short page; save each page raw; return the rows seen."""
-    offset, number, total = 0, 0, 0
+    """Page through `url` until a short page; save each page raw; return the rows seen.
+
+    Full pages that an interrupted fetch already saved in `target` are not asked for again.
+    """
+    number = _pages_kept(cache, target, prefix, page_size, where)
+    offset, total = number * page_size, number * page_size
     while True:
         params = {"$select": SYSTEM_FIELDS, "$order": ":id", "$limit": page_size, "$offset": offset}
         if where:
@@ -74,6 +79,20 @@ def _fetch_pages(url: str, cache: RawCache, client: HttpClient, target: str, pre
         if len(rows) < page_size:
             return total
         offset += page_size
+
+
+def _pages_kept(cache: RawCache, target: str, prefix: str, page_size: int,
+                where: str | None) -> int:
+    """How many full pages in a row, from the first, an earlier fetch left in `target`."""
+    number = 0
+    while True:
+        entry = cache.kept(target, f"{prefix}-{number + 1:05d}.json")
+        params = entry["params"] if entry else {}
+        same = (params.get("$limit") == page_size and params.get("$offset") == number * page_size
+                and params.get("$where") == where and entry["rows"] == page_size)
+        if not same:
+            return number
+        number += 1
 
 
 def page_rows(response, url: str, offset: int) -> list[dict]:
