@@ -164,11 +164,19 @@ def _reasons(raw: pd.DataFrame, outline: shapely.Geometry) -> pd.Series:
     return pd.Series(np.where(chosen == "", None, chosen), index=raw.index)
 
 
+PRIVATE_COLUMNS = ("doing_business_as", "legal_name", "name", "address", "latitude", "longitude")
+
+
 def _rejected_rows(raw: pd.DataFrame, reason: pd.Series, source_id: str) -> pd.DataFrame:
     bad = reason.notna().to_numpy()
     shown = raw[bad].copy()
     for column in ("term_start", "term_end"):
         shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+    # As in a real import: no name, address or location of a home or a sole proprietor.
+    private = (shown["license_type"].isin(words.HOME_LICENSES)
+               | (shown["ownership"] == "Sole proprietor")).to_numpy()
+    shown = shown.astype({c: object for c in PRIVATE_COLUMNS if c in shown})
+    shown.loc[private, [c for c in PRIVATE_COLUMNS if c in shown]] = None
     as_json = shown.to_json(orient="records", lines=True).splitlines() if len(shown) else []
     return pd.DataFrame({"source_id": source_id, "row_number": np.flatnonzero(bad) + 1,
                          "reason": reason[bad].to_numpy(), "raw": as_json})
