@@ -113,7 +113,9 @@ def _start_value(key: str, parse: Callable[[str | None], urlstate.Parsed],
             st.warning(parsed.notice, icon=":material/link_off:")
         st.session_state[widget] = parsed.value
     elif widget in st.session_state and valid(st.session_state[widget]):
-        return
+        # Written back on purpose: the same key on another page is another widget, which
+        # takes a value set by the script but not one its predecessor left behind.
+        st.session_state[widget] = st.session_state[widget]
     else:
         remembered = parse(memory.get(key))
         st.session_state[widget] = parse(None).value if remembered.notice else remembered.value

@@ -226,10 +226,15 @@ def test_a_newcomer_finds_the_fewest_opens_it_compares_and_sees_its_jobs(tiny_en
     assert {k: param(jobs, k) for k in ("city", "n")} == {"city": "tiny", "n": "N1"}
 
 
-def test_the_neighborhood_follows_the_visitor_from_page_to_page(tiny_env):
-    at = run_page("pages/profile.py", {"n": "N3"})
+@pytest.mark.parametrize("start, then", [("profile", "diversity"), ("profile", "jobs"),
+                                         ("jobs", "profile"), ("diversity", "jobs")])
+def test_the_neighborhood_follows_the_visitor_from_page_to_page(app_env, start, then):
+    at = AppTest.from_file(APP, default_timeout=60)   # a link straight to the first page
+    at.query_params["n"] = "N05"
+    at.switch_page(f"pages/{start}.py").run()
+    assert at.selectbox(key="w_n").value == "N05"
     at.query_params.clear()                 # the sidebar's links carry no query string
     assert "n" not in at.query_params
-    at.switch_page("pages/diversity.py").run()
+    at.switch_page(f"pages/{then}.py").run()
     assert_clean(at)
-    assert at.selectbox(key="w_n").value == "N3" and param(at, "n") == "N3"
+    assert at.selectbox(key="w_n").value == "N05" and param(at, "n") == "N05"
