@@ -93,7 +93,7 @@ def time_run(at) -> float:
 def interactions(at) -> list[tuple[str, callable]]:
     """Control changes a visitor makes, in order (each one a rerun)."""
     return [
-        ("metric → active businesses", lambda: at.selectbox(key="w_metric").set_value("active_businesses")),
+        ("metric → micro-businesses", lambda: at.selectbox(key="w_metric").set_value("micro_businesses")),
         ("year → first year", lambda: at.select_slider(key="w_year").set_value(YEARS[0])),
         ("classes → natural breaks", lambda: at.selectbox(key="w_classes").set_value("breaks")),
         ("number of classes → 7", lambda: at.selectbox(key="w_k").set_value(7)),

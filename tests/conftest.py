@@ -50,37 +50,10 @@ def require_browser() -> None:
 @pytest.fixture(scope="session")
 def streamlit_server(demo_dir):
     """`streamlit run app.py` headless on 127.0.0.1 at a free port, on the demo database."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "ATLAS_DATA_DIR": str(demo_dir)}
-    log = open(demo_dir / "streamlit.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail(f"streamlit did not start; see {demo_dir / 'streamlit.log'}")
+    from tests.server import start_server, stop_server
+    server, url, log = start_server(demo_dir)
     yield url
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
+    stop_server(server, log)
 
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

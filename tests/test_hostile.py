@@ -13,12 +13,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -26,6 +21,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.registry import PAGES
+from tests.server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "../app.py"
@@ -202,36 +198,11 @@ def xss_dir(tmp_path_factory) -> Path:
     return folder
 
 
-def start_server(data_dir: Path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = open(data_dir / "streamlit.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, env={**os.environ, "ATLAS_DATA_DIR": str(data_dir)}, stdout=log,
-        stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return server, url, log
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    pytest.fail(f"streamlit did not start; see {data_dir / 'streamlit.log'}")
-
-
 @pytest.fixture(scope="module")
 def xss_server(xss_dir):
     server, url, log = start_server(xss_dir)
     yield url
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
+    stop_server(server, log)
 
 
 def settle(page) -> None:

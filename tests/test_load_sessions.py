@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from tests.conftest import BROWSER_ARGS, CHROMIUM, require_browser
-from tests.test_hostile import start_server
+from tests.server import start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.load]
 SESSIONS = int(os.environ.get("ATLAS_LOAD_SESSIONS", "20"))
