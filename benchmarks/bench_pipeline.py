@@ -273,15 +273,14 @@ def phase_note(phases: dict[str, float]) -> str:
 
 
 # What would meet a missed target, by the phase that took the time (see RESULTS.md).
-MARTS_FIX = ("What would meet it: re-test only the groups the last round changed, use sparse "
-             "matrices and rank tests instead of dense ones on large groups, and hide a "
-             "complement for every exposed cell of a group in one round.")
+MARTS_FIX = ("What would meet it: update the factorisation of the large group instead of "
+             "redoing it every round (only a few cells change per round), and find each "
+             "round's complements for all exposed cells of the group at once.")
 PHASE_PLANS = {
-    "marts": "The marts' small-count suppression (`marts.protect_cells`) takes that time: "
-             "every round re-tests every hidden cell (a dense eigen-decomposition per group of "
-             "linked cells, a HiGHS linear programme per group), and a thin registry — many "
-             "counts under 3 per neighborhood × year × category — needs dozens of rounds. "
-             + MARTS_FIX,
+    "marts": "The marts' small-count suppression (`marts.protect_cells`) takes most of that "
+             "time: with many counts under 3 per neighborhood × year × category, most hidden "
+             "cells are linked into one large group, factorised (sparse, symmetric positive "
+             "definite) once per round, for several rounds. " + MARTS_FIX,
     "transform": "What would meet it: parse each distinct date text once (a registry repeats "
                  "its dates), keep only the columns the profile uses, and merge renewals with "
                  "one sorted group-by instead of a sort, a drop_duplicates and a join.",
@@ -321,7 +320,7 @@ def memory_plan(phases: dict[str, float]) -> str:
     """Why a run's memory peaked: the marts when they took most of its time, else the registry."""
     if phases.get("marts", 0) > sum(phases.values()) / 2:
         return (f"The marts took {phases['marts']:.1f} s of this run, and the suppression's "
-                "dense matrices grow with the number of neighborhoods (the same registry with "
+                "factorisation of its large group grows with the number of neighborhoods (the same registry with "
                 "fewer neighborhoods stays under the target above). " + MARTS_FIX)
     return MEMORY_PLAN
 
@@ -329,8 +328,8 @@ def memory_plan(phases: dict[str, float]) -> str:
 def stop_plan(note: str) -> str:
     if "marts" in note:
         return ("This is a bug, not slowness: the marts must build for any registry. The "
-                "small-count suppression (`marts.protect_cells`) builds dense matrices over "
-                "each group of cells linked by the sums it protects; with thin counts in many "
+                "small-count suppression (`marts.protect_cells`) factorises each group of "
+                "cells linked by the sums it protects; with thin counts in many "
                 "neighborhoods one group spans tens of thousands of cells. " + MARTS_FIX)
     return PHASE_PLANS.get(next((p for p in PHASE_PLANS if p in note), ""), MEMORY_PLAN)
 
