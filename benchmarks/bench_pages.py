@@ -99,8 +99,8 @@ def interactions(at) -> list[tuple[str, callable]]:
         ("number of classes → 7", lambda: at.selectbox(key="w_k").set_value(7)),
         ("category → retail shops", lambda: at.selectbox(key="w_category").set_value("Retail shops")),
         ("category → all", lambda: at.selectbox(key="w_category").set_value("all")),
-        ("metric → new businesses", lambda: at.selectbox(key="w_metric").set_value("formations")),
         ("year → last year", lambda: at.select_slider(key="w_year").set_value(YEARS[1])),
+        ("metric → new businesses", lambda: at.selectbox(key="w_metric").set_value("formations")),
     ]
 
 
