@@ -7,7 +7,7 @@ import pandas as pd
 from data_pipeline.categories import SECTORS
 
 from .db import Database
-from .queries import area_names_sql
+from .queries import area_names_sql, ranked_by_area
 
 ALL = "all"   # the category filter's "every category" value
 
@@ -34,18 +34,11 @@ def category_by_area(db: Database, category: str, year: int, measure: str,
     businesses of the category) or 'location_quotient'."""
     value, table = {"category_count": ("count", "category_counts"),
                     "location_quotient": ("lq", "location_quotients")}[measure]
-    return db.query(f"""
-        WITH m AS (
-            SELECT geo_id, {value} AS value, count AS numerator, suppressed
-            FROM {table} WHERE category = ? AND year = ? AND geo_level = ?)
-        SELECT a.geo_id, a.name, m.value, m.numerator, NULL::DOUBLE AS denominator,
-               coalesce(m.suppressed, false) AS suppressed, false AS unreliable,
-               CASE WHEN m.value IS NOT NULL AND NOT m.suppressed
-                    THEN rank() OVER (PARTITION BY (m.value IS NOT NULL AND NOT m.suppressed)
-                                      ORDER BY m.value DESC) END AS rank,
-               count(CASE WHEN m.value IS NOT NULL AND NOT m.suppressed THEN 1 END) OVER () AS ranked
-        FROM ({area_names_sql(geo_level)}) a LEFT JOIN m USING (geo_id)
-        ORDER BY m.value DESC NULLS LAST, a.name""", [category, year, geo_level])
+    return ranked_by_area(db, f"""
+        SELECT geo_id, {value} AS value, count AS numerator, NULL::DOUBLE AS denominator,
+               suppressed, false AS unreliable
+        FROM {table} WHERE category = ? AND year = ? AND geo_level = ?""",
+                          [category, year, geo_level], geo_level)
 
 
 def category_mix(db: Database, geo_ids: list[str], year: int,

@@ -65,10 +65,19 @@ def areas(db: Database, geo_level: str = "neighborhood") -> pd.DataFrame:
 def metric_by_area(db: Database, metric_id: str, year: int,
                    geo_level: str = "neighborhood") -> pd.DataFrame:
     """One row per area: value, the count behind it, flags, and its rank (1 = highest)."""
+    return ranked_by_area(db, """
+        SELECT geo_id, value, numerator, denominator, suppressed, unreliable
+        FROM metrics_long WHERE metric_id = ? AND year = ? AND geo_level = ?""",
+                          [metric_id, year, geo_level], geo_level)
+
+
+def ranked_by_area(db: Database, values_sql: str, params: list,
+                   geo_level: str = "neighborhood") -> pd.DataFrame:
+    """Every area of the level with its row of `values_sql` (geo_id, value, numerator,
+    denominator, suppressed, unreliable), ranked by value (1 = highest); hidden and missing
+    values get no rank and come last. `ranked` is how many areas have a rank."""
     return db.query(f"""
-        WITH m AS (
-            SELECT geo_id, value, numerator, denominator, suppressed, unreliable
-            FROM metrics_long WHERE metric_id = ? AND year = ? AND geo_level = ?)
+        WITH m AS ({values_sql})
         SELECT a.geo_id, a.name, m.value, m.numerator, m.denominator,
                coalesce(m.suppressed, false) AS suppressed,
                coalesce(m.unreliable, false) AS unreliable,
@@ -77,7 +86,7 @@ def metric_by_area(db: Database, metric_id: str, year: int,
                                       ORDER BY m.value DESC) END AS rank,
                count(CASE WHEN m.value IS NOT NULL AND NOT m.suppressed THEN 1 END) OVER () AS ranked
         FROM ({area_names_sql(geo_level)}) a LEFT JOIN m USING (geo_id)
-        ORDER BY m.value DESC NULLS LAST, a.name""", [metric_id, year, geo_level])
+        ORDER BY m.value DESC NULLS LAST, a.name""", params)
 
 
 def city_value(db: Database, metric_id: str, year: int) -> pd.Series | None:

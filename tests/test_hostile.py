@@ -100,6 +100,8 @@ def test_a_hostile_value_in_one_key_keeps_the_others(tiny_env):
 # ----------------------------------------------------------------------------- SQL in dashboard/
 
 SQL_CALLS = {"query", "scalar", "execute", "sql", "read_sql"}
+# Helpers that take SQL text, and where it is among their arguments.
+SQL_HELPERS = {"ranked_by_area": 1}
 # Interpolations that cannot carry a visitor's value, and why.
 SAFE_INTERPOLATIONS = {
     "_marks(metric_ids)": "only '?' placeholders",
@@ -113,6 +115,7 @@ SAFE_INTERPOLATIONS = {
     "value": "mix.category_by_area: a column picked from a fixed dict by measure (else KeyError)",
     "table": "a table name from code, passed through has_table first (must exist)",
     "t": "a table name from code, passed through has_table first (must exist)",
+    "values_sql": "queries.ranked_by_area: SQL text its callers write (scanned there too)",
 }
 
 
@@ -129,10 +132,14 @@ def sql_interpolations() -> list[tuple[str, int, str]]:
     for path in sorted((ROOT / "dashboard").glob("*.py")):
         tree = ast.parse(path.read_text())
         for call in ast.walk(tree):
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                    and call.func.attr in SQL_CALLS and call.args):
+            if not isinstance(call, ast.Call):
                 continue
-            for node in ast.walk(call.args[0]):
+            name = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
+            where = 0 if isinstance(call.func, ast.Attribute) and name in SQL_CALLS \
+                else SQL_HELPERS.get(name)
+            if where is None or len(call.args) <= where:
+                continue
+            for node in ast.walk(call.args[where]):
                 if isinstance(node, ast.FormattedValue) and not literal_format(node.value):
                     found.append((path.name, node.lineno, ast.unparse(node.value)))
                 elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
