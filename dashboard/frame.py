@@ -24,7 +24,7 @@ import streamlit as st
 from data_pipeline import paths
 
 from . import db as dbmod
-from . import downloads, geometry, images, queries, urlstate
+from . import downloads, exports, geometry, images, queries, urlstate
 
 log = logging.getLogger("atlas")
 MEMORY = "_url_memory"      # session_state: the value each URL key last had in this session
@@ -199,6 +199,9 @@ def chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None 
             download_buttons(figure, table, key, download, embed)
     if caption:
         st.caption(caption)
+    if download and (download.metric_ids or download.extra_kinds):
+        source = exports.source_line(database(), list(download.metric_ids), download.extra_kinds)
+        st.caption(f"{source}. Definitions and method: Data & methods.")
     return event if on_select else None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -238,3 +239,15 @@ def test_the_neighborhood_follows_the_visitor_from_page_to_page(app_env, start, 
     at.switch_page(f"pages/{then}.py").run()
     assert_clean(at)
     assert at.selectbox(key="w_n").value == "N05" and param(at, "n") == "N05"
+
+
+@pytest.mark.parametrize("path", ["pages/map.py", "pages/jobs.py", "pages/profile.py"])
+def test_every_chart_says_where_its_numbers_come_from(app_env, path):
+    at = run_page(path)
+    assert_clean(at)
+    with duckdb.connect(str(app_env / "demo.duckdb"), read_only=True) as con:
+        names = {n for n, in con.execute("SELECT name FROM sources").fetchall()}
+    lines = [c.value for c in at.caption if c.value.startswith("Source: ")]
+    assert lines, "no source line under the charts"
+    for line in lines:
+        assert any(name in line for name in names) and "Data & methods" in line
