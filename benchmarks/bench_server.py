@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,7 +232,8 @@ def redraw_pieces(folder: Path, repeat: int) -> str:
 
 
 def median(values: list[float]) -> float | None:
-    return sorted(values)[len(values) // 2] if values else None
+    """The median as every other figure reports it (`statistics.median`); None when empty."""
+    return statistics.median(values) if values else None
 
 
 def main() -> None:
