@@ -70,10 +70,21 @@ def free_port() -> int:
 @contextmanager
 def streamlit_server(folder: Path, startup_timeout: float = 60.0):
     """`streamlit run app.py` on 127.0.0.1 over the data folder; yields (url, process id)."""
-    port = free_port()
     log_path = synthetic.WORK / "streamlit.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "w")
+    with open(log_path, "w") as log:
+        server, url = start_streamlit(folder, log, startup_timeout)
+        try:
+            yield url, server.pid
+        finally:
+            stop_streamlit(server)
+
+
+def start_streamlit(folder: Path, log, startup_timeout: float = 60.0):
+    """Start `streamlit run app.py` headless at a free port of 127.0.0.1 on the databases of
+    `folder`, its output into the open file `log`; (process, URL) once it answers its health
+    check. Used by the benchmarks and the browser tests alike."""
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
          "--server.address=127.0.0.1", f"--server.port={port}",
@@ -82,16 +93,20 @@ def streamlit_server(folder: Path, startup_timeout: float = 60.0):
         stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(url, server, startup_timeout, log_path)
-        yield url, server.pid
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
-        log.close()
+        wait_until_healthy(url, server, startup_timeout, Path(log.name))
+    except RuntimeError:
+        stop_streamlit(server)
+        raise
+    return server, url
+
+
+def stop_streamlit(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=20)
 
 
 def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float, log: Path) -> None:
