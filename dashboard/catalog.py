@@ -63,12 +63,6 @@ def settings(db: Database) -> dict:
     return db.query("SELECT * FROM settings").iloc[0].to_dict()
 
 
-def table_rows(db: Database, tables: list[str]) -> dict[str, int]:
-    """Row counts of some canonical tables (names from code)."""
-    return {t: int(db.scalar(f"SELECT count(*) FROM {t}")) if db.has_table(t) else 0
-            for t in tables}
-
-
 # What each kind of source brings, said when it is missing.
 MISSING_SOURCE = {
     "acs": "No census population (ACS) was loaded, so figures per 1,000 residents are "

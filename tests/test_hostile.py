@@ -114,7 +114,6 @@ SAFE_INTERPOLATIONS = {
     "marks": "only '?' placeholders",
     "value": "mix.category_by_area: a column picked from a fixed dict by measure (else KeyError)",
     "table": "a table name from code, passed through has_table first (must exist)",
-    "t": "a table name from code, passed through has_table first (must exist)",
     "values_sql": "queries.ranked_by_area: SQL text its callers write (scanned there too)",
 }
 
