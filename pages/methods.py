@@ -12,6 +12,14 @@ threshold = queries.suppression_threshold(db)
 settings = catalog.settings(db)
 st.title("Data & methods")
 
+
+def table(rows) -> None:
+    """A table whose counts read with thousands separators (194,228, not 194228)."""
+    counts = {c: st.column_config.NumberColumn(format="localized")
+              for c in rows.columns if rows[c].dtype.kind in "iu"}
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=counts)
+
+
 if info.get("is_demo") == "true":
     st.header("This is the demo city")
     st.markdown(f"{info.get('demo_note', '')} It exists to show every page working without "
@@ -25,17 +33,17 @@ st.header("Sources")
 st.markdown("Every input, where it came from, its vintage, when it was fetched, and what "
             "happened to its rows: rows in = loaded + merged (renewals of one business) + "
             "rejected, always.")
-st.dataframe(catalog.sources(db), hide_index=True, width="stretch")
+table(catalog.sources(db))
 rejected = catalog.rejected_by_reason(db)
 st.subheader("Rejected rows, by reason")
 if rejected.empty:
     st.markdown("No row was rejected.")
 else:
-    st.dataframe(rejected, hide_index=True, width="stretch")
+    table(rejected)
 unmapped = catalog.unmapped_categories(db)
 if not unmapped.empty:
     st.subheader("Registry categories with no plain-language category")
-    st.dataframe(unmapped, hide_index=True, width="stretch")
+    table(unmapped)
 
 st.header("Hiding small counts")
 st.markdown(
@@ -60,7 +68,7 @@ if apportion.empty:
 else:
     st.markdown("Residents, jobs and Census establishments come by tract, block or ZIP code; "
                 "they reach neighborhoods by these weights.")
-    st.dataframe(apportion, hide_index=True, width="stretch")
+    table(apportion)
 
 st.header("Every figure, defined")
 registry = catalog.registry(db)
