@@ -8,7 +8,8 @@ import pandas as pd
 from data_pipeline import metrics
 
 from . import wording
-from .formatting import format_value, suppressed_text, withheld_explanation
+from .formatting import (format_value, not_available_text, suppressed_text,
+                         withheld_explanation)
 
 PROFILE_HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
                      "formations", "closures", "survival_3y", "jobs_total",
@@ -24,17 +25,23 @@ class Card:
 
 
 def cards(profile: pd.DataFrame, metric_ids: list[str], threshold: int,
-          geo_level: str = "neighborhood") -> list[Card]:
-    """One card per metric, in order; a metric without a row says 'not available'."""
+          geo_level: str = "neighborhood", unavailable: dict[str, str] | None = None,
+          city: str = "this city") -> list[Card]:
+    """One card per metric, in order; a metric without a row says 'not available' and why
+    (`unavailable`: metric id → reason, from `queries.not_available`)."""
     rows = profile.set_index("metric_id")
-    return [_card(metrics.get(m), rows.loc[m] if m in rows.index else None, threshold, geo_level)
+    why = unavailable or {}
+    return [_card(metrics.get(m), rows.loc[m] if m in rows.index else None, threshold, geo_level,
+                  not_available_text(city, why.get(m, "the loaded data do not give it")))
             for m in metric_ids]
 
 
-def _card(metric, row: pd.Series | None, threshold: int, geo_level: str) -> Card:
+def _card(metric, row: pd.Series | None, threshold: int, geo_level: str,
+          missing: str = "") -> Card:
     help_text = f"{metric.description} {metric.caveat}".strip()
-    if row is None:
-        return Card(metric.label, "—", "not in this database", help_text)
+    if row is None or (pd.isna(row["value"]) and not bool(row["suppressed"])):
+        return Card(metric.label, "not available", missing.removeprefix("not available "),
+                    help_text)
     hidden = bool(row["suppressed"])
     value = wording.value_text(metric, row["value"], hidden, threshold)
     notes = []
@@ -49,6 +56,9 @@ def _card(metric, row: pd.Series | None, threshold: int, geo_level: str) -> Card
     rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level)
     if rank and not hidden and metric.id != "residents":
         notes.append(rank)
+    if bool(row.get("low_count", False)) and not hidden:
+        notes.append(wording.LOW_COUNT_NOTE)
+        help_text = f"{help_text} {metrics.LOW_COUNT_RULE}"
     if bool(row["unreliable"]):
         notes.append("unreliable")
     return Card(f"{metric.label} ({int(row['year'])})", value, " · ".join(notes), help_text)

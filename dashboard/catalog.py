@@ -84,3 +84,24 @@ def gaps(db: Database) -> list[str]:
         "business_patterns": has_rows(db, "business_patterns"),
     }
     return [MISSING_SOURCE[kind] for kind, found in present.items() if not found]
+
+
+def disclosure(db: Database) -> pd.DataFrame:
+    """Per figure and level: how many values, and the share withheld, flagged low count or
+    unreliable; or why the figure is not available."""
+    if not db.has_table("disclosure"):
+        return pd.DataFrame()
+    frame = db.query("""
+        SELECT d.metric_id, d.geo_level, d.figures, d.withheld, d.low_count, d.unreliable,
+               d.not_available, r.label
+        FROM disclosure d JOIN metric_registry r USING (metric_id)""")
+    rows = []
+    for row in frame.itertuples(index=False):
+        share = (lambda n: f"{n / row.figures:.0%}") if row.figures else (lambda n: "")
+        rows.append({"Figure": row.label, "Areas": row.geo_level or "",
+                     "Values": int(row.figures),
+                     "Withheld": share(row.withheld) if row.figures else "",
+                     "Low count": share(row.low_count) if row.figures else "",
+                     "Unreliable": share(row.unreliable) if row.figures else "",
+                     "Not available because": row.not_available or ""})
+    return pd.DataFrame(rows)

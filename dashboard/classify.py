@@ -34,6 +34,8 @@ class Classes:
     lows: list[float]       # smallest value in each class (nan for an empty class)
     highs: list[float]      # largest value in each class (nan for an empty class)
     counts: list[int]       # values in each class
+    open_low: bool = False   # flagged values below the first class's range are drawn in it
+    open_high: bool = False  # flagged values above the last class's range are drawn in it
 
     @property
     def k(self) -> int:
@@ -56,6 +58,24 @@ def classify(values, scheme: str = DEFAULT_SCHEME, k: int = DEFAULT_CLASSES) -> 
     else:
         raise ValueError(f"unknown classification {scheme!r}")
     return _with_ranges(values, np.asarray(bins, dtype=float))
+
+
+def classify_sound(values, sound, scheme: str = DEFAULT_SCHEME,
+                   k: int = DEFAULT_CLASSES) -> Classes:
+    """Classes whose breaks and ranges come from the sound values only (not low count, not
+    unreliable): a flagged value is drawn in the class it falls in (the nearest end class
+    when outside every range) but never sets a break or the extreme of a range. With no
+    sound value at all, every value is classed."""
+    values, sound = np.asarray(values, dtype=float), np.asarray(sound, dtype=bool)
+    if not sound.any() or sound.all():
+        return classify(values, scheme, k)
+    base = classify(values[sound], scheme, k)
+    index = np.minimum(np.searchsorted(base.bins, values, side="left"), base.k - 1)
+    counts = [int((index == i).sum()) for i in range(base.k)]
+    flagged = values[~sound]
+    return Classes(base.bins, index, base.lows, base.highs, counts,
+                   open_low=bool((flagged < base.lows[0]).any()),
+                   open_high=bool((flagged > base.highs[-1]).any()))
 
 
 def _quantile_bins(values: np.ndarray, k: int) -> np.ndarray:
@@ -121,12 +141,17 @@ def _bins_from_cuts(uppers: np.ndarray, cut: np.ndarray, k: int) -> np.ndarray:
 
 def legend_lines(classes: Classes, fmt: str, noun: str = "") -> list[str]:
     """One plain line per class: '14.0 to 18.5 businesses per 1,000 residents (9 areas)'."""
-    lines = []
-    for low, high, count, upper in zip(classes.lows, classes.highs, classes.counts, classes.bins):
+    lines, last = [], classes.k - 1
+    for i, (low, high, count, upper) in enumerate(
+            zip(classes.lows, classes.highs, classes.counts, classes.bins)):
         if count == 0:
             text = f"none up to {fmt.format(upper)}"
-        elif fmt.format(low) == fmt.format(high):
-            text = fmt.format(low)
+        elif classes.open_high and i == last and not np.isnan(low):
+            text = f"{fmt.format(low)} or more"
+        elif classes.open_low and i == 0 and not np.isnan(high):
+            text = f"up to {fmt.format(high)}"
+        elif np.isnan(low) or fmt.format(low) == fmt.format(high):
+            text = fmt.format(upper if np.isnan(low) else low)
         else:
             text = f"{fmt.format(low)} to {fmt.format(high)}"
         lines.append(f"{text}{' ' + noun if noun and count else ''}")

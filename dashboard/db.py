@@ -33,6 +33,10 @@ class Database:
         return bool(self.scalar(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
 
+    def columns(self, table: str) -> list[str]:
+        return self.query("SELECT column_name FROM information_schema.columns "
+                          "WHERE table_name = ? ORDER BY ordinal_position", [table])["column_name"].tolist()
+
     def info(self) -> dict[str, str]:
         return dict(self.query("SELECT key, value FROM build_info").itertuples(index=False))
 

@@ -33,7 +33,7 @@ MIME = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf"}
 SERIES_COLUMNS = ["geo_id", "name", "metric_id", "metric", "year", "value", "numerator",
-                  "denominator", "suppressed", "unreliable"]
+                  "denominator", "suppressed", "unreliable", "low_count"]
 IMAGE_CACHE_SIZE = 24
 FRAME_EXTRA = 180   # pixels of an iframe above and below the chart: title, source line
 

@@ -8,6 +8,7 @@ from data_pipeline import metrics
 from data_pipeline.metrics import Metric
 
 from . import mix, queries, wording
+from .formatting import flagged_sentence, withheld_sentence
 from .db import Database
 
 DEFAULT_METRIC = "micro_per_1k_residents"
@@ -47,14 +48,14 @@ def title(metric: Metric, category: str) -> str:
 
 
 def ranking(frame: pd.DataFrame, metric: Metric, threshold: int) -> pd.DataFrame:
-    """Rank, area, value in words, and a note (hidden, unreliable), best first."""
+    """Rank, area, value in words, and a note (low count, unreliable), best first; flagged
+    values have no rank and follow the ranked ones."""
     table = pd.DataFrame({
         "Rank": ["" if pd.isna(r) else str(int(r)) for r in frame["rank"]],
         "Area": frame["name"],
         "Value": [wording.value_text(metric, v, bool(s), threshold)
                   for v, s in zip(frame["value"], frame["suppressed"])],
-        "Note": [wording.UNRELIABLE_TEXT if u and not s else "" for u, s
-                 in zip(frame["unreliable"], frame["suppressed"])],
+        "Note": [wording.flags_note(row) for _, row in frame.iterrows()],
     })
     order = frame["rank"].astype("float64").fillna(float("inf")).to_numpy().argsort(kind="stable")
     return table.iloc[order].reset_index(drop=True)
@@ -75,10 +76,22 @@ def extremes_text(frame: pd.DataFrame, metric: Metric, geo_level: str) -> str:
         return "No area has a published value for this figure and year."
     top, low = found
     level = wording.LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
-    published = int(frame["rank"].notna().sum())
+    ranked = int(frame["rank"].notna().sum())
     return (f"Highest: **{top['name']}** ({metric.format.format(top['value'])}). "
             f"Lowest: **{low['name']}** ({metric.format.format(low['value'])}). "
-            f"{published} of {len(frame)} {level} have a published value.")
+            f"{ranked} of {len(frame)} {level} are ranked.")
+
+
+def disclosure_text(frame: pd.DataFrame, geo_level: str, threshold: int) -> str:
+    """What is withheld and what is flagged among these areas, one sentence each."""
+    level = wording.LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
+    hidden = frame["suppressed"].astype(bool)
+    shown = frame["value"].notna() & ~hidden
+    low = shown & frame.get("low_count", pd.Series(False, index=frame.index)).astype(bool)
+    unreliable = shown & frame["unreliable"].astype(bool) & ~low
+    return " ".join(t for t in (
+        withheld_sentence(int(hidden.sum()), len(frame), level, threshold),
+        flagged_sentence(int(low.sum()), int(unreliable.sum()), len(frame), level)) if t)
 
 
 def clicked_area(event) -> str | None:

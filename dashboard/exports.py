@@ -21,7 +21,7 @@ from data_pipeline import metrics
 
 from . import mix, queries, theme
 from .db import Database
-from .formatting import suppressed_text, withheld_explanation
+from .formatting import not_available_text, suppressed_text, withheld_explanation
 from .images import file_name
 
 # A `suppressed` column hides these columns of its row; `<column>_suppressed` hides <column>.
@@ -45,17 +45,23 @@ class ExportMeta:
     definitions: tuple[str, ...] = ()
     threshold: int = 3
     city: str = ""
+    not_available: tuple[str, ...] = ()          # 'Label: not available for <city>: <why>'
 
     def lines(self) -> list[tuple[str, str]]:
         rows = [("Title", self.title), ("City", self.city), ("Source", _no_prefix(self.source)),
                 ("Filters", ", ".join(f"{k}={v}" for k, v in self.filters.items()) or "none")]
         rows += [("Definition", d) for d in self.definitions]
+        rows += [("Not available", n) for n in self.not_available]
         rows += [("Suppressed", suppressed_words(self.threshold)),
+                 ("Flags", f"low_count: {metrics.LOW_COUNT_RULE} unreliable: a rate over "
+                           "fewer than 100 residents or with a margin of error above 40%."),
                  ("Made", f"with {theme.PRODUCT_NAME} on {self.made_on.isoformat()}")]
         return [(k, v) for k, v in rows if v]
 
 
 def suppressed_words(threshold: int = 3) -> str:
+    if threshold <= 0:
+        return f"none. {withheld_explanation(threshold)} An empty cell means no data."
     return (f'"{suppressed_text(threshold)}" marks a hidden figure. '
             f"{withheld_explanation(threshold)} An empty cell means no data.")
 
@@ -105,7 +111,15 @@ def metric_meta(db: Database, metric_ids: list[str], title: str, made_on: date,
     return ExportMeta(title=title, source=source_line(db, metric_ids, extra_kinds),
                       made_on=made_on, filters=dict(filters or {}),
                       definitions=tuple(definition(m) for m in metric_ids),
-                      threshold=queries.suppression_threshold(db), city=city_info(db)["name"])
+                      threshold=queries.suppression_threshold(db), city=city_info(db)["name"],
+                      not_available=not_available_lines(db, metric_ids))
+
+
+def not_available_lines(db: Database, metric_ids: list[str]) -> tuple[str, ...]:
+    """'Label: not available for <city>: <why>' for each metric this city cannot give."""
+    why, city = queries.not_available(db), city_info(db)["name"]
+    return tuple(f"{metrics.get(m).label}: {not_available_text(city, why[m])}"
+                 for m in metric_ids if m in why)
 
 
 # --- Tables ----------------------------------------------------------------------------
@@ -197,6 +211,7 @@ def _feature(row, geom, metric: metrics.Metric, year: int, category: str | None,
              "metric": metric.label, "unit": metric.unit, "year": int(year),
              "category": category, "value": value, "value_text": text, "suppressed": hidden,
              "unreliable": bool(row.unreliable),
+             "low_count": bool(getattr(row, "low_count", False)) and not hidden,
              "rank": None if hidden or _missing(row.rank) else int(row.rank),
              "ranked": int(row.ranked)}
     return {"type": "Feature", "id": row.geo_id, "properties": props,
@@ -210,7 +225,7 @@ def _missing(value) -> bool:
 # --- A neighborhood's figures ----------------------------------------------------------
 
 FIGURE_COLUMNS = ["metric_id", "metric", "category", "unit", "year", "value", "suppressed",
-                  "unreliable", "moe", "numerator", "denominator", "rank", "ranked",
+                  "unreliable", "low_count", "moe", "numerator", "denominator", "rank", "ranked",
                   "city_value", "city_value_suppressed"]
 
 
@@ -234,20 +249,21 @@ def neighborhood_figures(db: Database, neighborhood_id: str) -> pd.DataFrame:
 
 
 _RANKED = """
-    CASE WHEN {v} IS NOT NULL AND NOT suppressed THEN rank() OVER (
-        PARTITION BY {keys}, ({v} IS NOT NULL AND NOT suppressed) ORDER BY {v} DESC) END
-        AS rank,
-    count(CASE WHEN {v} IS NOT NULL AND NOT suppressed THEN 1 END) OVER (PARTITION BY {keys})
-        AS ranked"""
+    CASE WHEN {v} IS NOT NULL AND NOT suppressed AND NOT {flags} THEN rank() OVER (
+        PARTITION BY {keys}, ({v} IS NOT NULL AND NOT suppressed AND NOT {flags})
+        ORDER BY {v} DESC) END AS rank,
+    count(CASE WHEN {v} IS NOT NULL AND NOT suppressed AND NOT {flags} THEN 1 END)
+        OVER (PARTITION BY {keys}) AS ranked"""
 
 
 def _metric_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
     return db.query(f"""
         WITH ranked AS (
-            SELECT *, {_RANKED.format(v='value', keys='metric_id, year')}
+            SELECT *, {_RANKED.format(v='value', keys='metric_id, year',
+                                      flags='(low_count OR unreliable)')}
             FROM metrics_long WHERE geo_level = 'neighborhood')
         SELECT r.metric_id, NULL::VARCHAR AS category, r.year, r.value, r.suppressed,
-               r.unreliable, r.moe, r.numerator, r.denominator, r.rank, r.ranked,
+               r.unreliable, r.low_count, r.moe, r.numerator, r.denominator, r.rank, r.ranked,
                c.value AS city_value, coalesce(c.suppressed, false) AS city_value_suppressed
         FROM ranked r
         LEFT JOIN metrics_long c ON c.geo_level = 'city' AND c.geo_id = 'city'
@@ -258,20 +274,20 @@ def _metric_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
 def _category_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
     counts = db.query(f"""
         WITH ranked AS (
-            SELECT *, {_RANKED.format(v='count', keys='category, year')}
+            SELECT *, {_RANKED.format(v='count', keys='category, year', flags='false')}
             FROM category_counts WHERE geo_level = 'neighborhood')
         SELECT 'category_count' AS metric_id, r.category, r.year, r.count::DOUBLE AS value,
-               r.suppressed, false AS unreliable, r.rank, r.ranked,
+               r.suppressed, false AS unreliable, false AS low_count, r.rank, r.ranked,
                c.count::DOUBLE AS city_value, c.suppressed AS city_value_suppressed
         FROM ranked r LEFT JOIN category_counts c ON c.geo_level = 'city'
              AND c.category = r.category AND c.year = r.year
         WHERE r.geo_id = ?""", [neighborhood_id])
     quotients = db.query(f"""
         WITH ranked AS (
-            SELECT *, {_RANKED.format(v='lq', keys='category, year')}
+            SELECT *, {_RANKED.format(v='lq', keys='category, year', flags='low_count')}
             FROM location_quotients WHERE geo_level = 'neighborhood')
         SELECT 'location_quotient' AS metric_id, category, year, lq AS value, suppressed,
-               false AS unreliable, count::DOUBLE AS numerator, rank, ranked,
+               false AS unreliable, low_count, count::DOUBLE AS numerator, rank, ranked,
                1.0 AS city_value, false AS city_value_suppressed
         FROM ranked WHERE geo_id = ?""", [neighborhood_id])
     return pd.concat([counts, quotients], ignore_index=True)

@@ -15,19 +15,57 @@ def suppressed_text(threshold: int = 3) -> str:
 
 
 def withheld_explanation(threshold: int = 3) -> str:
-    """The one explanation of "withheld", for legends, footnotes and header blocks."""
-    return (f"Withheld: fewer than {threshold} businesses, or hidden so that a smaller count "
-            "cannot be worked out from the totals.")
+    """The one explanation of "withheld", for legends, footnotes and header blocks; with
+    no threshold (a public registry: every count published), what publishing means."""
+    if threshold <= 0:
+        return ("Every count is published as the registry shows it: its rows are public, "
+                "with each business's name and address.")
+    return (f"Withheld: fewer than {threshold} businesses (0, 1 or {threshold - 1}), or hidden "
+            "so that a smaller count cannot be worked out from the totals; this city's "
+            "registry is not public row by row.")
 
 
 def grey_note(threshold: int = 3) -> str:
     """Under a map: what a grey area means."""
+    if threshold <= 0:
+        return "Grey: no data."
     return f"Grey: {WITHHELD} or no data. {withheld_explanation(threshold)}"
 
 
 def gap_note(threshold: int = 3) -> str:
     """Under a chart: what a gap in a line or a missing bar means."""
+    if threshold <= 0:
+        return "A gap means there is no figure for that year."
     return f"A gap means the figure is {WITHHELD}. {withheld_explanation(threshold)}"
+
+
+def withheld_sentence(hidden: int, total: int, plural: str, threshold: int) -> str:
+    """How much is withheld and why, in one sentence; '' when nothing is."""
+    if hidden <= 0:
+        return ""
+    return (f"{hidden:,} of {total:,} {plural} ({hidden / max(total, 1):.0%}) are withheld "
+            f"for this figure: counts below {threshold} are hidden, with some larger ones so "
+            "that the small ones cannot be worked out, because this city's registry is not "
+            "public row by row.")
+
+
+def flagged_sentence(low_count: int, unreliable: int, total: int, plural: str) -> str:
+    """Which values are shown but flagged, in one sentence; '' when none is."""
+    parts = []
+    if low_count:
+        parts.append(f"{low_count:,} rest on fewer than 20 businesses or events (low count)")
+    if unreliable:
+        parts.append(f"{unreliable:,} are unreliable (fewer than 100 residents or a wide "
+                     "margin of error)")
+    if not parts:
+        return ""
+    return (f"Of {total:,} {plural}, {' and '.join(parts)}: they are shown and marked, but "
+            "not ranked or named highest or lowest.")
+
+
+def not_available_text(city: str, reason: str) -> str:
+    """'not available for Chicago: no LODES jobs were loaded'."""
+    return f"not available for {city}: {reason}"
 
 
 def format_value(value, fmt: str | None = None, suppressed: bool = False,

@@ -41,8 +41,19 @@ class MapView:
     title: str | None = None       # the colour bar's title; the metric's label by default
 
 
+def hidden_words(threshold: int) -> str:
+    """What the grey class holds: withheld values only where counts were withheld."""
+    return HIDDEN_WORDS if threshold > 0 else "no data"
+
+
 def shown_mask(frame: pd.DataFrame) -> pd.Series:
     return frame["value"].notna() & ~frame["suppressed"].astype(bool)
+
+
+def sound_mask(frame: pd.DataFrame) -> pd.Series:
+    """Shown values that may set a class break: neither low count nor unreliable."""
+    flagged = frame.get("low_count", False) | frame.get("unreliable", False)
+    return shown_mask(frame) & ~pd.Series(flagged, index=frame.index).fillna(False).astype(bool)
 
 
 def class_frame(frame: pd.DataFrame, view: MapView) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,7 +64,8 @@ def class_frame(frame: pd.DataFrame, view: MapView) -> tuple[pd.DataFrame, pd.Da
     frame["klass"] = HIDDEN_CLASS
     rows = []
     if shown.any():
-        classes = classify.classify(frame.loc[shown, "value"], view.scheme, view.k)
+        classes = classify.classify_sound(frame.loc[shown, "value"],
+                                          sound_mask(frame).loc[shown], view.scheme, view.k)
         frame.loc[shown, "klass"] = classes.index
         lines = classify.legend_lines(classes, view.metric.format, wording.noun(view.metric))
         shorts = classify.legend_lines(classes, view.metric.format)
@@ -63,8 +75,9 @@ def class_frame(frame: pd.DataFrame, view: MapView) -> tuple[pd.DataFrame, pd.Da
                 in enumerate(zip(lines, shorts, classes.counts, colours))]
     hidden = int((~shown).sum())
     if hidden:
-        rows.append({"class": None, "range": HIDDEN_WORDS,
-                     "short": HIDDEN_WORDS, "areas": hidden, "colour": theme.NO_DATA})
+        words = hidden_words(view.threshold)
+        rows.append({"class": None, "range": words,
+                     "short": words, "areas": hidden, "colour": theme.NO_DATA})
     return frame, pd.DataFrame(rows, columns=LEGEND_COLUMNS)
 
 
@@ -79,7 +92,7 @@ def class_colours(k: int, kind: str = "rate") -> list[str]:
 def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
     """One hover box per area: name, value, rank, the count behind a rate, the caveat."""
     metric, caveat = view.metric, wording.short_caveat(view.metric)
-    why = "<br>".join(textwrap.wrap(withheld_explanation(view.threshold), 60))
+    why = "<br>".join(textwrap.wrap(withheld_explanation(max(view.threshold, 1)), 60))
     texts = []
     for row in frame.itertuples(index=False):
         suppressed = bool(row.suppressed)
@@ -91,6 +104,8 @@ def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
             lines += [f"Rank: {rank}"] * bool(rank) + [f"Based on: {behind}"] * bool(behind)
         else:
             lines.append(f"<span style='font-size:12px'>{why}</span>")
+        if getattr(row, "low_count", False) and not suppressed:
+            lines.append(f"<i>{wording.LOW_COUNT_TEXT}</i>")
         if row.unreliable:
             lines.append(f"<i>{wording.UNRELIABLE_TEXT}</i>")
         if caveat:
@@ -107,7 +122,7 @@ def choropleth(frame: pd.DataFrame, geojson: dict, view: MapView) -> tuple[go.Fi
     levels = ([HIDDEN_CLASS] if (frame["klass"] == HIDDEN_CLASS).any() else []) + \
         list(range(len(shown)))
     colours = {HIDDEN_CLASS: theme.NO_DATA, **dict(enumerate(shown["colour"]))}
-    ticks = {HIDDEN_CLASS: HIDDEN_WORDS,
+    ticks = {HIDDEN_CLASS: hidden_words(view.threshold),
              **{i: f"{t} ({n})" for i, (t, n) in enumerate(zip(shown["short"], shown["areas"]))}}
     trace = go.Choroplethmap(
         geojson=geojson, locations=frame["geo_id"], z=frame["klass"],

@@ -32,11 +32,11 @@ def category_by_area(db: Database, category: str, year: int, measure: str,
                      geo_level: str = "neighborhood") -> pd.DataFrame:
     """Like `queries.metric_by_area` for one category: `measure` 'category_count' (active
     businesses of the category) or 'location_quotient'."""
-    value, table = {"category_count": ("count", "category_counts"),
-                    "location_quotient": ("lq", "location_quotients")}[measure]
+    value, table, low = {"category_count": ("count", "category_counts", "false"),
+                         "location_quotient": ("lq", "location_quotients", "low_count")}[measure]
     return ranked_by_area(db, f"""
         SELECT geo_id, {value} AS value, count AS numerator, NULL::DOUBLE AS denominator,
-               suppressed, false AS unreliable
+               suppressed, false AS unreliable, {low} AS low_count
         FROM {table} WHERE category = ? AND year = ? AND geo_level = ?""",
                           [category, year, geo_level], geo_level)
 
@@ -71,7 +71,8 @@ def location_quotients(db: Database, geo_id: str, year: int,
                        geo_level: str = "neighborhood") -> pd.DataFrame:
     """An area's location quotient for each category (hidden ones included, flagged)."""
     return db.query("""
-        SELECT category, count, share, city_share, lq, suppressed FROM location_quotients
+        SELECT category, count, share, city_share, lq, suppressed, low_count
+        FROM location_quotients
         WHERE geo_level = ? AND geo_id = ? AND year = ? ORDER BY lq DESC NULLS LAST, category""",
                     [geo_level, geo_id, year])
 

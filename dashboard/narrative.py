@@ -51,7 +51,10 @@ def _sentence(name: str, metric, row: pd.Series, geo_level: str) -> str:
             else f"; city-wide: {format_value(row['city_value'], metric.format)}")
     text = (_phrase(name, metric, value, noun, int(row["year"])) + (f", {rank}" if rank else "")
             + city + ".")
-    if bool(row["unreliable"]):
+    if bool(row.get("low_count", False)):
+        text += (" Treat it with caution: it rests on fewer than 20 businesses or events "
+                 "(low count), so it is not ranked.")
+    elif bool(row["unreliable"]):
         text += " Treat it with caution: it rests on fewer than 100 residents or a wide margin of error."
     return text
 
@@ -75,7 +78,8 @@ def _phrase(name: str, metric, value: str, noun: str, year: int) -> str:
 
 def _mix_sentences(name: str, quotients: pd.DataFrame) -> list[str]:
     """What the area has unusually much and unusually little of (location quotients)."""
-    shown = quotients[~quotients["suppressed"].astype(bool) & quotients["lq"].notna()]
+    sound = ~quotients["low_count"].astype(bool) if "low_count" in quotients else True
+    shown = quotients[~quotients["suppressed"].astype(bool) & quotients["lq"].notna() & sound]
     if shown.empty:
         return []
     top, low = shown.nlargest(1, "lq").iloc[0], shown.nsmallest(1, "lq").iloc[0]

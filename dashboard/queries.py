@@ -32,9 +32,16 @@ def has_rows(db: Database, table: str) -> bool:
 
 
 def suppression_threshold(db: Database) -> int:
+    """Counts below this were withheld at build time; 0 (the default): none was."""
     if not db.has_table("settings"):
-        return 3
-    return int(db.scalar("SELECT suppression_threshold FROM settings") or 3)
+        return 0
+    return int(db.scalar("SELECT suppression_threshold FROM settings") or 0)
+
+
+# A value that may headline (be ranked, named highest or lowest, set a colour class's
+# end): published, and flagged neither low count nor unreliable.
+SOUND = ("m.value IS NOT NULL AND NOT m.suppressed AND NOT coalesce(m.low_count, false) "
+         "AND NOT coalesce(m.unreliable, false)")
 
 
 def metric_ids(db: Database, geo_level: str = "neighborhood") -> list[str]:
@@ -66,7 +73,7 @@ def metric_by_area(db: Database, metric_id: str, year: int,
                    geo_level: str = "neighborhood") -> pd.DataFrame:
     """One row per area: value, the count behind it, flags, and its rank (1 = highest)."""
     return ranked_by_area(db, """
-        SELECT geo_id, value, numerator, denominator, suppressed, unreliable
+        SELECT geo_id, value, numerator, denominator, suppressed, unreliable, low_count
         FROM metrics_long WHERE metric_id = ? AND year = ? AND geo_level = ?""",
                           [metric_id, year, geo_level], geo_level)
 
@@ -74,19 +81,20 @@ def metric_by_area(db: Database, metric_id: str, year: int,
 def ranked_by_area(db: Database, values_sql: str, params: list,
                    geo_level: str = "neighborhood") -> pd.DataFrame:
     """Every area of the level with its row of `values_sql` (geo_id, value, numerator,
-    denominator, suppressed, unreliable), ranked by value (1 = highest); hidden and missing
-    values get no rank and come last. `ranked` is how many areas have a rank."""
+    denominator, suppressed, unreliable, low_count), ranked by value (1 = highest). Only
+    sound values are ranked: hidden, missing, low-count and unreliable values get no rank
+    and come after the ranked ones. `ranked` is how many areas have a rank."""
     return db.query(f"""
         WITH m AS ({values_sql})
         SELECT a.geo_id, a.name, m.value, m.numerator, m.denominator,
                coalesce(m.suppressed, false) AS suppressed,
                coalesce(m.unreliable, false) AS unreliable,
-               CASE WHEN m.value IS NOT NULL AND NOT m.suppressed
-                    THEN rank() OVER (PARTITION BY (m.value IS NOT NULL AND NOT m.suppressed)
-                                      ORDER BY m.value DESC) END AS rank,
-               count(CASE WHEN m.value IS NOT NULL AND NOT m.suppressed THEN 1 END) OVER () AS ranked
+               coalesce(m.low_count, false) AS low_count,
+               CASE WHEN {SOUND} THEN rank() OVER (PARTITION BY ({SOUND})
+                                                   ORDER BY m.value DESC) END AS rank,
+               count(CASE WHEN {SOUND} THEN 1 END) OVER () AS ranked
         FROM ({area_names_sql(geo_level)}) a LEFT JOIN m USING (geo_id)
-        ORDER BY m.value DESC NULLS LAST, a.name""", params)
+        ORDER BY coalesce({SOUND}, false) DESC, m.value DESC NULLS LAST, a.name""", params)
 
 
 def city_value(db: Database, metric_id: str, year: int) -> pd.Series | None:
@@ -111,7 +119,7 @@ def area_series(db: Database, metric_ids: list[str], geo_ids: list[str],
     names = f"{area_names_sql(geo_level)} UNION ALL SELECT 'city', 'City'"
     return db.query(f"""
         SELECT m.geo_id, a.name, m.year, m.metric_id, m.value, m.numerator, m.denominator,
-               m.suppressed, m.unreliable
+               m.suppressed, m.unreliable, m.low_count
         FROM metrics_long m JOIN ({names}) a USING (geo_id)
         WHERE m.metric_id IN ({_marks(metric_ids)})
           AND ((m.geo_level = ? AND m.geo_id IN ({_marks(geo_ids)}))
@@ -141,15 +149,14 @@ def area_profile(db: Database, geo_id: str, metric_ids: list[str],
               AND (value IS NOT NULL OR suppressed)
             GROUP BY metric_id),
         ranked AS (
-            SELECT m.*, CASE WHEN m.value IS NOT NULL AND NOT m.suppressed THEN rank() OVER (
-                       PARTITION BY m.metric_id, (m.value IS NOT NULL AND NOT m.suppressed)
-                       ORDER BY m.value DESC) END AS rank,
-                   count(CASE WHEN m.value IS NOT NULL AND NOT m.suppressed THEN 1 END)
+            SELECT m.*, CASE WHEN {SOUND} THEN rank() OVER (
+                       PARTITION BY m.metric_id, ({SOUND}) ORDER BY m.value DESC) END AS rank,
+                   count(CASE WHEN {SOUND} THEN 1 END)
                        OVER (PARTITION BY m.metric_id) AS ranked
             FROM metrics_long m JOIN latest l USING (metric_id, year)
             WHERE m.geo_level = ?)
         SELECT r.metric_id, r.year, r.value, r.numerator, r.denominator, r.suppressed,
-               r.unreliable, r.moe, r.rank, r.ranked, c.value AS city_value,
+               r.unreliable, r.low_count, r.moe, r.rank, r.ranked, c.value AS city_value,
                c.suppressed AS city_suppressed
         FROM ranked r
         LEFT JOIN metrics_long c ON c.geo_level = 'city' AND c.metric_id = r.metric_id
@@ -164,3 +171,11 @@ def tract_neighborhood(db: Database) -> dict[str, str]:
         QUALIFY row_number() OVER (PARTITION BY geoid ORDER BY weight DESC, neighborhood_id) = 1""")
     return dict(zip(frame["geoid"], frame["neighborhood_id"]))
 
+
+def not_available(db: Database) -> dict[str, str]:
+    """Metric id → why this city's data cannot give it (only for metrics it cannot give)."""
+    if not db.has_table("metric_registry") or "not_available" not in db.columns("metric_registry"):
+        return {}
+    frame = db.query("SELECT metric_id, not_available FROM metric_registry "
+                     "WHERE not_available IS NOT NULL")
+    return dict(zip(frame["metric_id"], frame["not_available"]))

@@ -22,6 +22,18 @@ DENOMINATORS = {
     "share of private jobs": "private-sector jobs",
 }
 UNRELIABLE_TEXT = "unreliable: fewer than 100 residents or a wide margin of error"
+LOW_COUNT_TEXT = "low count: fewer than 20 businesses or events behind it"
+# Short notes for tables (whole words that fit a narrow column).
+UNRELIABLE_NOTE, LOW_COUNT_NOTE = "unreliable", "low count (under 20)"
+
+
+def flags_note(row) -> str:
+    """'low count (under 20)', 'unreliable', both, or '' for a sound or hidden value."""
+    if bool(row.get("suppressed", False)):
+        return ""
+    notes = [LOW_COUNT_NOTE] * bool(row.get("low_count", False)) + \
+        [UNRELIABLE_NOTE] * bool(row.get("unreliable", False))
+    return "; ".join(notes)
 
 
 def noun(metric: Metric) -> str:

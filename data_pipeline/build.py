@@ -8,7 +8,7 @@ from .sources import demo
 
 
 def build_demo(db: Path | str, seed: int = 42, on_step: Step | None = None,
-               suppression_threshold: int = 3) -> Path:
+               suppression_threshold: int = 0) -> Path:
     """Generate the synthetic demo city for `seed` and load it atomically into `db`."""
     step = on_step or (lambda message: None)
     step(f"generating the demo city (seed {seed})")

@@ -25,7 +25,7 @@ Step = Callable[[str], None]
 
 
 def write_database(data: c.CityData, target: Path | str, on_step: Step | None = None,
-                   suppression_threshold: int = 3) -> Path:
+                   suppression_threshold: int = 0) -> Path:
     """Build `target` from `data`; replace it only once the new database checks out."""
     target = Path(target)
     step = on_step or (lambda message: None)

@@ -41,15 +41,18 @@ FREEING_TRIES = 20  # candidates tried for a cell that several lines pin togethe
 STUCK_AFTER = 8     # rounds of single complements before hiding a stuck cell's surroundings
 
 
-def build_marts(con: duckdb.DuckDBPyConnection, suppression_threshold: int = 3) -> None:
-    """Create the marts from the canonical tables; the threshold hides small counts."""
+def build_marts(con: duckdb.DuckDBPyConnection, suppression_threshold: int = 0) -> None:
+    """Create the marts from the canonical tables. Counts are published as they are (a
+    public registry's rows are public); a threshold above 0 hides smaller counts and their
+    complements, for registries that are not public row by row."""
     con.execute("CREATE OR REPLACE TABLE settings AS SELECT ?::INTEGER AS suppression_threshold, "
-                "?::VARCHAR AS unknown_category",
-                [suppression_threshold, categories.UNKNOWN_CATEGORY])
+                "?::VARCHAR AS unknown_category, ?::INTEGER AS low_count_below",
+                [suppression_threshold, categories.UNKNOWN_CATEGORY, metrics.LOW_COUNT])
     _run_sql(con, PREPARE[:1])
     _write_overlaps(con)
     _run_sql(con, PREPARE[1:])
-    hidden = _hidden_cells(con, suppression_threshold)
+    hidden = (_hidden_cells(con, suppression_threshold) if suppression_threshold > 0
+              else np.array([], dtype=np.int64))
     con.register("hidden_frame", pd.DataFrame({"cell_id": hidden}))
     con.execute("CREATE OR REPLACE TEMP TABLE _hidden AS SELECT cell_id::BIGINT AS cell_id "
                 "FROM hidden_frame")
@@ -371,8 +374,9 @@ def _write_registry(con: duckdb.DuckDBPyConnection) -> None:
         "formula": m.formula, "tables": ", ".join(m.tables),
         "higher_is_better": m.higher_is_better, "source_kinds": ", ".join(m.sources),
         "metric_group": m.group, "format": m.format, "kind": m.kind, "caveat": m.caveat,
-        "mart": m.table, "position": i,
+        "mart": m.table, "low_count_basis": m.low_count_basis, "position": i,
     } for i, m in enumerate(metrics.REGISTRY.values())])
+    rows["low_count_basis"] = rows["low_count_basis"].astype("string")
     rows["higher_is_better"] = rows["higher_is_better"].astype("boolean")
     con.register("registry_frame", rows)
     con.execute("CREATE OR REPLACE TEMP TABLE _registry_rows AS SELECT * FROM registry_frame")

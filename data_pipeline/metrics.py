@@ -37,6 +37,16 @@ DIVERSITY_CAVEAT = ("Computed from exact category counts, then rounded, even whe
                     "left out.")
 
 
+LOW_COUNT = 20
+LOW_COUNT_TEXT = (f"low count: computed from fewer than {LOW_COUNT} businesses or events, so it "
+                  "can swing widely from year to year")
+LOW_COUNT_RULE = (f"A rate, share, survival figure or diversity index computed from fewer than "
+                  f"{LOW_COUNT} businesses or events is flagged \"low count\" (the US National "
+                  "Center for Health Statistics' rule: below 20 events the relative standard "
+                  "error exceeds 23%). It is shown, marked, and never ranked or named highest "
+                  "or lowest.")
+
+
 @dataclass(frozen=True)
 class Metric:
     """One published figure: what it is called, how it is computed, where it comes from."""
@@ -54,6 +64,10 @@ class Metric:
     kind: str                        # count | rate | share | change | index | estimate
     caveat: str = ""
     table: str = "metrics_long"      # the mart that holds it
+    # The count that decides the `low_count` flag (fewer than LOW_COUNT): 'numerator'
+    # (the events of a rate), 'denominator' (the cohort or base of a share), 'businesses'
+    # (the active businesses an index is computed from); None for counts and estimates.
+    low_count_basis: str | None = None
 
 
 def _count(id, label, description, formula, *, tables=("businesses",), sources=("businesses",),
@@ -70,7 +84,8 @@ def _per_1k(id, label, description, counted, *, group=BUSINESSES, better=True):
         "margin of error treats the count as exact: MOE = count × 1,000 × MOE(residents) "
         "÷ residents² (ACS handbook, derived ratio).",
         ("businesses", "tracts", "tract_neighborhood_weights"), better,
-        ("businesses", "acs"), group, "{:,.1f}", "rate", f"{REGISTRY_CAVEAT} {ACS_CAVEAT}")
+        ("businesses", "acs"), group, "{:,.1f}", "rate", f"{REGISTRY_CAVEAT} {ACS_CAVEAT}",
+        low_count_basis="numerator")
 
 
 def _per_100(id, label, description, counted, *, better=True):
@@ -78,7 +93,8 @@ def _per_100(id, label, description, counted, *, better=True):
         id, label, description, "per 100 active businesses",
         f"{counted} ÷ active businesses on 31 December of the year before × 100.",
         ("businesses",), better, ("businesses",), FORMATION, "{:,.1f}", "rate",
-        f"{REGISTRY_CAVEAT} Not shown for the first year, which has no year before.")
+        f"{REGISTRY_CAVEAT} Not shown for the first year, which has no year before.",
+        low_count_basis="numerator")
 
 
 def _survival(years: int) -> Metric:
@@ -91,19 +107,20 @@ def _survival(years: int) -> Metric:
         f"businesses opened in year y and still active on 31 December of y + {years} ÷ "
         "businesses opened in year y.",
         ("businesses",), True, ("businesses",), FORMATION, "{:.0%}", "share",
-        f"{REGISTRY_CAVEAT} {SURVIVAL_CAVEAT}")
+        f"{REGISTRY_CAVEAT} {SURVIVAL_CAVEAT}", low_count_basis="denominator")
 
 
 def _jobs(id, label, description, formula, *, kind="count", fmt="{:,.0f}", unit="jobs",
           better=True):
     return Metric(id, label, description, unit, formula,
                   ("jobs", "tract_neighborhood_weights"), better, ("jobs",), JOBS, fmt, kind,
-                  LODES_CAVEAT)
+                  LODES_CAVEAT, low_count_basis="denominator" if kind == "share" else None)
 
 
 def _diversity(id, label, description, unit, formula, fmt):
     return Metric(id, label, description, unit, formula, ("businesses",), True,
-                  ("businesses",), DIVERSITY, fmt, "index", DIVERSITY_CAVEAT)
+                  ("businesses",), DIVERSITY, fmt, "index", DIVERSITY_CAVEAT,
+                  low_count_basis="businesses")
 
 
 _METRICS: list[Metric] = [
@@ -127,7 +144,7 @@ _METRICS: list[Metric] = [
            "per km²", "active businesses ÷ area in km² (equal-area projection; for a tract, "
            "its area times its share inside the city).",
            ("businesses", "neighborhoods", "tracts"), True, ("businesses", "neighborhoods"),
-           BUSINESSES, "{:,.1f}", "rate", REGISTRY_CAVEAT),
+           BUSINESSES, "{:,.1f}", "rate", REGISTRY_CAVEAT, low_count_basis="numerator"),
     _count("census_micro_establishments",
            "Establishments with 1–4 employees (Census ZIP Business Patterns, apportioned)",
            "Census count of employer establishments with 1 to 4 employees, split from ZIP "
@@ -222,7 +239,8 @@ _METRICS: list[Metric] = [
            "common, 2 twice as common.",
            "ratio", "(category's share of the area's active businesses) ÷ (its share of the "
            "city's); rounded to 2 decimals.", ("businesses",), None, ("businesses",),
-           DIVERSITY, "{:.2f}", "index", REGISTRY_CAVEAT, table="location_quotients"),
+           DIVERSITY, "{:.2f}", "index", REGISTRY_CAVEAT, table="location_quotients",
+           low_count_basis="numerator"),
 ]
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in _METRICS}

@@ -22,6 +22,7 @@ def print_status(db: Path) -> None:
         _print_sources(con)
         _print_rejections(con)
         _print_unmapped(con)
+        _print_disclosure(con)
 
 
 def _print_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -61,3 +62,27 @@ def _print_unmapped(con: duckdb.DuckDBPyConnection) -> None:
         print("\nCategories the profile does not map (top 20)")
         for sid, category, n in rows:
             print(f"  {sid}: {n:,} × {category!r}")
+
+
+def _print_disclosure(con: duckdb.DuckDBPyConnection) -> None:
+    """Per metric: the share withheld, the share flagged, or why it is not available."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "disclosure" not in tables:
+        return
+    threshold, low = con.execute("SELECT suppression_threshold, low_count_below FROM settings").fetchone()
+    rule = (f"counts below {threshold} withheld, with complements" if threshold
+            else "every count published (a public registry)")
+    print(f"\nFigures: withheld, flagged, not available ({rule}; low count = fewer than {low} "
+          "businesses or events behind a rate, share or index)")
+    rows = con.execute("SELECT metric_id, geo_level, figures, withheld, low_count, unreliable, "
+                       "not_available FROM disclosure").fetchall()
+    for metric_id, level, figures, withheld, low_count, unreliable, missing in rows:
+        if missing:
+            print(f"  {metric_id}: not available: {missing}")
+            continue
+        if not figures:
+            continue
+        parts = [f"{withheld / figures:.1%} withheld"]
+        parts += [f"{low_count / figures:.1%} low count"] * bool(low_count)
+        parts += [f"{unreliable / figures:.1%} unreliable"] * bool(unreliable)
+        print(f"  {metric_id} by {level}: {figures:,} figures, {', '.join(parts)}")

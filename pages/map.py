@@ -78,6 +78,9 @@ with left:
                f"{grey_note(threshold)}")
 with right:
     st.markdown(explorer.extremes_text(data, metric, level))
+    disclosed = explorer.disclosure_text(data, level, threshold)
+    if disclosed:
+        st.caption(disclosed)
     found = explorer.extremes(data)
     hoods = queries.areas(db).set_index("geo_id")["name"].to_dict()
     for label, row in zip(("highest", "lowest"), found or ()):

@@ -3,7 +3,7 @@ definition, and the rules for hiding small counts and splitting figures between 
 import streamlit as st
 
 from dashboard import catalog, frame, queries
-from dashboard.formatting import WITHHELD, withheld_explanation
+from dashboard.formatting import WITHHELD
 from data_pipeline import metrics
 
 db = frame.database()
@@ -45,18 +45,37 @@ if not unmapped.empty:
     st.subheader("Registry categories with no plain-language category")
     table(unmapped)
 
-st.header("Hiding small counts")
+st.header("Published, flagged, withheld, not available")
+if threshold > 0:
+    st.markdown(
+        f"- This city's registry is treated as not public row by row, so a count below "
+        f"**{threshold}** is shown as “{WITHHELD}”, never as a number or a zero (a withheld "
+        f"count may be 0, 1 or {threshold - 1}), and every figure computed from it is withheld "
+        "too.\n"
+        "- Some larger counts are withheld as well (complementary suppression), chosen so that a "
+        "withheld count cannot be worked out by subtracting the shown ones from a total. They "
+        "read “withheld” too: saying which cells were hidden for which reason would give the "
+        "small counts away. A neighborhood's or the city's number of active businesses is "
+        "never withheld.")
+else:
+    st.markdown(
+        "- **Counts are published as the registry shows them.** The registry is public record: "
+        "the portal publishes every business's name and address, so anyone can recount these "
+        "numbers, and hiding them would protect no one. (For a registry that is not public row "
+        "by row, a build can withhold small counts: `suppress_below` in the city profile.)")
 st.markdown(
-    f"- A count below **{threshold}** is shown as “{WITHHELD}”, never as a number or a zero, "
-    "and every figure computed from it is withheld too.\n"
-    "- Some larger counts are withheld as well (complementary suppression), chosen so that a "
-    "withheld count cannot be worked out by subtracting the shown ones from a total. They "
-    "read “withheld” too: saying which cells were hidden for which reason would give the "
-    "small counts away.\n"
-    f"- {withheld_explanation(threshold)}\n"
-    "- A rate over fewer than 100 residents, or with a margin of error above 40% of the "
-    "estimate, is marked *unreliable*.\n"
-    "- Figures from the American Community Survey carry 90% margins of error.")
+    f"- **Low count.** {metrics.LOW_COUNT_RULE}\n"
+    "- **Unreliable.** A rate over fewer than 100 residents, or with a margin of error above "
+    "40% of the estimate, is marked unreliable; it is shown, and never ranked.\n"
+    "- **Census figures** keep the Census Bureau's own disclosure protection (dropped Business "
+    "Patterns cells, noise-infused LODES jobs, ACS margins of error at 90%); nothing here "
+    "hides them again.\n"
+    "- **Not available** means this city's data cannot give the figure, and says why; it is "
+    "never written as “withheld” or as zero.")
+summary = catalog.disclosure(db)
+if not summary.empty:
+    table(summary)
+
 if settings:
     st.caption(f"Years covered: {settings.get('first_year')}–{settings.get('last_year')}. "
                f"Businesses without a known kind are counted as “{settings.get('unknown_category')}”.")
@@ -78,7 +97,10 @@ for group in metrics.GROUPS:
         continue
     st.subheader(group)
     for row in rows.itertuples(index=False):
-        missing = " *(not in this database)*" if row.available is not None and not row.available else ""
+        missing = (f" *(not available for {info.get('city_name', 'this city')}: "
+                   f"{row.not_available})*" if getattr(row, "not_available", None) else
+                   " *(not in this database)*" if row.available is not None
+                   and not row.available else "")
         with st.expander(f"{row.label}{missing}"):
             st.markdown(f"{row.description}\n\n**Unit:** {row.unit}\n\n"
                         f"**How it is computed:** {row.formula}")

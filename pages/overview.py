@@ -2,7 +2,7 @@
 import streamlit as st
 
 from dashboard import catalog, charts, downloads, frame, queries
-from dashboard.formatting import format_value
+from dashboard.formatting import format_value, not_available_text
 from data_pipeline import metrics
 
 HEADLINES = ["active_businesses", "micro_businesses", "micro_per_1k_residents",
@@ -15,12 +15,15 @@ threshold = queries.suppression_threshold(db)
 st.title(f"{info.get('city_name', 'City')} at a glance")
 
 latest = queries.latest_city_values(db, HEADLINES).set_index("metric_id")
+unavailable = queries.not_available(db)
 columns = st.columns(3)
 for i, metric_id in enumerate(HEADLINES):
     spec = metrics.get(metric_id)
     with columns[i % 3]:
         if metric_id not in latest.index:
             st.metric(spec.label, "not available", help=spec.description)
+            st.caption(not_available_text(info.get("city_name", "this city"), unavailable.get(
+                metric_id, "the loaded data do not give it")).capitalize())
             continue
         row = latest.loc[metric_id]
         st.metric(f"{spec.label} ({int(row.year)})",

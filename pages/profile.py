@@ -60,11 +60,14 @@ for sentence in narrative.sentences(name, profile, quotients, threshold):
     st.markdown(f"- {sentence}")
 
 columns = st.columns(4)
-for i, card in enumerate(cards.cards(profile, cards.PROFILE_HEADLINES, threshold)):
+for i, card in enumerate(cards.cards(profile, cards.PROFILE_HEADLINES, threshold,
+                                    unavailable=queries.not_available(db),
+                                    city=db.info().get("city_name", "this city"))):
     with columns[i % 4]:
         st.metric(card.label, card.value, help=card.help)
         st.caption(card.note)
-st.caption(narrative.hidden_note(threshold))
+if profile["suppressed"].astype(bool).any():
+    st.caption(narrative.hidden_note(threshold))
 
 series = queries.area_series(db, FLOWS + RATES + SURVIVAL + JOBS, [hood])
 st.header("Openings and closures")

@@ -115,6 +115,8 @@ SAFE_INTERPOLATIONS = {
     "value": "mix.category_by_area: a column picked from a fixed dict by measure (else KeyError)",
     "table": "a table name from code, passed through has_table first (must exist)",
     "values_sql": "queries.ranked_by_area: SQL text its callers write (scanned there too)",
+    "SOUND": "queries.SOUND: a constant SQL condition written in code",
+    "low": "mix.category_by_area: a column or literal picked from a fixed dict by measure",
 }
 
 

@@ -329,23 +329,98 @@ def test_years_come_from_the_data_when_the_build_does_not_set_them(tmp_path):
     assert span == (2015, 2023)
 
 
-def test_small_counts_are_hidden_at_the_default_threshold(tmp_path):
+def test_counts_are_published_as_they_are_by_default(tmp_path):
+    """A public registry's counts are published: N3 had 2 active businesses in 2020."""
     path = load.write_database(tiny_city(), tmp_path / "t.duckdb")
     with duckdb.connect(str(path), read_only=True) as con:
         row = con.execute("SELECT value, numerator, suppressed FROM metrics_long WHERE "
                           "metric_id = 'active_businesses' AND geo_id = 'N3' AND year = 2020"
                           ).fetchone()
-        assert row == (None, None, True)  # 2 active businesses: "fewer than 3"
+        withheld = con.execute("SELECT count(*) FROM metrics_long WHERE suppressed").fetchone()[0]
+        threshold = con.execute("SELECT suppression_threshold FROM settings").fetchone()[0]
+    assert row == (2.0, 2.0, False)
+    assert withheld == 0 and threshold == 0
+
+
+def test_small_counts_are_hidden_when_the_build_asks(tmp_path):
+    path = load.write_database(tiny_city(), tmp_path / "t.duckdb", suppression_threshold=3)
+    with duckdb.connect(str(path), read_only=True) as con:
         frame = con.execute("SELECT * FROM metrics_long").df()
-    assert con is not None
     hidden = frame[frame["suppressed"]]
+    assert len(hidden) > 0
     assert hidden["value"].isna().all()
-    counts = frame[frame["metric_id"].isin(["active_businesses", "formations", "closures"])]
-    assert (counts["value"].dropna() >= 3).all()
+    counts = frame[frame["metric_id"].isin(["formations", "closures", "micro_businesses"])
+                   & (frame["geo_level"] != "city")]
+    small = counts["value"].dropna()
+    assert not ((small > 0) & (small < 3)).any()
+    # A neighborhood's or the city's number of active businesses is never hidden, even 2.
+    active = frame[(frame["metric_id"] == "active_businesses")
+                   & frame["geo_level"].isin(["neighborhood", "city"])]
+    assert not active["suppressed"].any()
+    n3 = active[(active["geo_id"] == "N3") & (active["year"] == 2020)]
+    assert n3["value"].tolist() == [2.0]
     # A rate over a hidden count is hidden too.
-    n3 = frame[(frame["geo_id"] == "N3") & (frame["year"] == 2020)].set_index("metric_id")
-    for rate in ("businesses_per_1k_residents", "businesses_per_km2", "shannon_diversity"):
-        assert n3.loc[rate, "suppressed"] and pd.isna(n3.loc[rate, "value"])
+    rates = frame[frame["metric_id"] == "formations_per_1k_residents"].set_index(
+        ["geo_level", "geo_id", "year"])
+    formations = frame[frame["metric_id"] == "formations"].set_index(["geo_level", "geo_id", "year"])
+    hidden_keys = formations.index[formations["suppressed"]]
+    assert len(hidden_keys) > 0
+    assert rates.loc[hidden_keys, "suppressed"].all()
+
+
+def test_low_counts_are_flagged_by_hand(con):
+    """Flag = the count behind the figure is below 20 (the tiny city is small: every
+    neighborhood rate is flagged; checked against the numerator, cohort or businesses)."""
+    frame = con.execute("SELECT * FROM metrics_long").df().set_index(
+        ["geo_level", "geo_id", "year", "metric_id"])
+    active = frame.xs("active_businesses", level="metric_id")["value"]
+    # N1 in 2020: a rate from its count (numerator below 20) is low count.
+    assert frame.loc[("neighborhood", "N1", 2020, "businesses_per_1k_residents"), "low_count"]
+    # An index from fewer than 20 active businesses is low count.
+    assert active.loc[("neighborhood", "N1", 2020)] < 20
+    assert frame.loc[("neighborhood", "N1", 2020, "shannon_diversity"), "low_count"]
+    # Counts and Census estimates are never flagged.
+    for metric_id in ("active_businesses", "formations", "residents"):
+        assert not frame.xs(metric_id, level="metric_id")["low_count"].any(), metric_id
+    # Survival: decided by the cohort (denominator), whatever the survivors.
+    survival = frame.xs("survival_1y", level="metric_id")
+    assert (survival["low_count"] == (survival["denominator"] < 20)).all()
+
+
+def test_low_count_follows_the_registry_basis(tmp_path):
+    """With 20 or more events the flag goes: N1 given 25 more businesses opened in 2021."""
+    city = tiny_city()
+    extra = city.businesses.iloc[[0] * 25].copy()
+    extra["business_id"] = [f"x{i}" for i in range(25)]
+    extra["source_key"] = extra["business_id"]
+    extra["opened"] = pd.Timestamp("2021-05-05").date()
+    extra["closed"] = None
+    city.businesses = pd.concat([city.businesses, extra], ignore_index=True)
+    city.sources.loc[city.sources["kind"] == "businesses", ["rows_raw", "rows_loaded"]] += 25
+    path = load.write_database(city, tmp_path / "t.duckdb")
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = dict(con.execute("""
+            SELECT metric_id, low_count FROM metrics_long WHERE geo_level = 'neighborhood'
+              AND geo_id = ? AND year = 2021""", [city.businesses.iloc[0]["neighborhood_id"]]
+                               ).fetchall())
+    assert rows["formations_per_1k_residents"] is False       # 25+ openings
+    assert rows["survival_1y"] is False                        # a cohort of 25+
+    assert rows["shannon_diversity"] is False                  # 25+ active businesses
+
+
+def test_a_registry_with_no_micro_rules_says_not_available(tmp_path):
+    city = tiny_city()
+    city.businesses["is_micro"] = False
+    city.build_info = {**city.build_info, "micro_rules": "none", "city_name": "Tinyton"}
+    path = load.write_database(city, tmp_path / "t.duckdb")
+    with duckdb.connect(str(path), read_only=True) as con:
+        micro = con.execute("SELECT count(*) FROM metrics_long WHERE metric_id LIKE 'micro%'"
+                            ).fetchone()[0]
+        why = dict(con.execute("SELECT metric_id, not_available FROM metric_registry").fetchall())
+    assert micro == 0                                  # neither 0 nor withheld: absent
+    assert why["micro_businesses"].startswith("its registry marks no business as home-based")
+    assert "no [micro] rules" in why["micro_per_1k_residents"]
+    assert why["active_businesses"] is None
 
 
 def test_demo_city_has_every_metric_for_every_neighborhood_and_year(demo_db):

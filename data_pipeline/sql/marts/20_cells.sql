@@ -42,6 +42,11 @@ UNPIVOT wide ON active, micro, formations, closures, survivors_1y, survivors_3y,
 -- tiny, and with the stock they would let hidden counts be worked out year to year.
 DELETE FROM _business_counts WHERE geo_level = 'tract' AND measure NOT IN ('active', 'micro');
 
+-- A registry that marks no business as a micro-business (no micro rules in the profile, or
+-- none matched) cannot count them: its micro-business figures are not available, not 0.
+DELETE FROM _business_counts WHERE measure = 'micro'
+  AND NOT EXISTS (SELECT 1 FROM businesses WHERE is_micro);
+
 -- Active businesses by category: every neighborhood (and the city) × the categories
 -- active in the city that year. Not by tract: most tract cells would be hidden anyway.
 CREATE OR REPLACE TEMP TABLE _category_cells AS

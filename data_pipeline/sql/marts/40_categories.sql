@@ -21,7 +21,9 @@ WITH cells AS (
 city AS (SELECT year, category, share AS city_share FROM cells WHERE geo_level = 'city')
 SELECT c.geo_level, c.geo_id, c.year, c.category, c.count, c.share, city.city_share,
        round(c.share / nullif(city.city_share, 0), 2) AS lq,
-       c.hidden OR c.share IS NULL AS suppressed
+       c.hidden OR c.share IS NULL AS suppressed,
+       -- from fewer than 20 businesses of the category: flagged, shown, never headlined
+       coalesce(c.count < (SELECT low_count_below FROM settings), false) AS low_count
 FROM cells c JOIN city USING (year, category)
 ORDER BY c.geo_level, c.geo_id, c.year, c.category;
 
