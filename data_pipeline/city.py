@@ -20,7 +20,8 @@ from .errors import PipelineError
 from .http import HttpClient
 from .load import Step, write_database
 from .profiles import Profile, load_profile
-from .sources import business_patterns, census_acs, census_tracts, lodes, nonemployer, socrata
+from .sources import (business_patterns, census_acs, census_places, census_tracts, lodes,
+                      nonemployer, socrata)
 from .transform_city import Inputs, Origin, assemble, read_base
 
 NEIGHBORHOODS_MAX_AGE = timedelta(days=365)
@@ -35,20 +36,27 @@ def _quiet(message: str) -> None:
 def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None = None,
                  tracts: Path | None = None, acs: Path | None = None,
                  lodes: list[Path] | None = None, db: Path | None = None,
-                 on_step: Step | None = None, suppression_threshold: int = 3) -> Path:
+                 on_step: Step | None = None, suppression_threshold: int = 3,
+                 place: Path | None = None) -> Path:
     """Build a city's database from local export files; what is not given stays empty."""
     profile, step = load_profile(city), on_step or _quiet
     given = {"--businesses": businesses, "--neighborhoods": neighborhoods, "--tracts": tracts,
-             "--acs": acs, **{f"--lodes {i + 1}": p for i, p in enumerate(lodes or [])}}
+             "--acs": acs, **{f"--lodes {i + 1}": p for i, p in enumerate(lodes or [])},
+             "--place": place}
     for flag, path in given.items():
         if path is not None and not Path(path).is_file():
             raise PipelineError(f"No file at {path} (given as {flag}); check the path.")
     if acs is not None and tracts is None:
         raise PipelineError("ACS figures are per census tract and need the tract shapes: "
                             "pass --tracts too (GeoJSON or the Census zipped shapefile).")
+    if place is not None and not profile.boundaries.clip_to_place:
+        raise PipelineError(f"The --place file is used only to clip the neighborhoods to the city "
+                            f"limits: set boundaries.clip_to_place = true (and "
+                            f"geography.place_fips) in {profile.display_path}, or leave it out.")
     inputs = Inputs([Path(businesses)], Path(neighborhoods or _cached_boundaries(profile)),
                     Path(tracts) if tracts else None, [Path(acs)] if acs else [],
                     [Path(p) for p in lodes or []])
+    inputs.place = Path(place) if place else _cached_place(profile, step)
     inputs.origins = {name: _file_origin(files) for name, files in _named_files(inputs).items()}
     return _build(profile, inputs, db, step, suppression_threshold)
 
@@ -63,11 +71,23 @@ def _cached_boundaries(profile: Profile) -> Path:
         f"`python -m data_pipeline build --city {profile.slug}` once with network access.")
 
 
+def _cached_place(profile: Profile, step: Step) -> Path | None:
+    """The cached Census place boundary when the profile clips to it; None (said) without one."""
+    if not profile.boundaries.clip_to_place:
+        return None
+    cache = RawCache(paths.raw_cache_dir(), profile.slug)
+    if cache.has(census_places.CACHE_SOURCE):
+        return cache.files(census_places.CACHE_SOURCE)[0]
+    step(f"no --place file and no cached Census place {profile.geography.place_fips}, so the "
+         "neighborhoods are not clipped to the city limits")
+    return None
+
+
 def _named_files(inputs: Inputs) -> dict[str, list[Path]]:
     named = {"businesses": inputs.businesses, "neighborhoods": [inputs.neighborhoods],
              "tracts": [inputs.tracts] if inputs.tracts else [], "acs": inputs.acs,
              "lodes": inputs.lodes, "business_patterns": inputs.business_patterns,
-             "nonemployers": inputs.nonemployers}
+             "nonemployers": inputs.nonemployers, "place": [inputs.place] if inputs.place else []}
     return {name: files for name, files in named.items() if files}
 
 
@@ -87,6 +107,7 @@ def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
     client = None if offline else HttpClient()
     inputs = Inputs(_registry(profile, cache, client, step), _boundaries(profile, cache, client, step))
     inputs.as_of = cache.fetched_at("businesses")
+    inputs.place = _place(profile, cache, client, step)
     base = read_base(profile, inputs, step)
     for census in CENSUS_INPUTS:
         files = _census_files(census, profile, cache, client, step, base.zips)
@@ -126,6 +147,28 @@ def _boundaries(profile: Profile, cache: RawCache, client, step: Step) -> Path:
     step(f"fetching {profile.portal.neighborhoods_title} from {profile.portal.domain}")
     return socrata.fetch_geojson(profile.portal.domain, profile.portal.neighborhoods, cache,
                                  client, source="neighborhoods")
+
+
+def _place(profile: Profile, cache: RawCache, client, step: Step) -> Path | None:
+    """The Census place boundary when the profile clips to it: cached, else fetched; None
+    (said in one sentence) when offline without it or when it cannot be fetched."""
+    if not profile.boundaries.clip_to_place:
+        return None
+    if cache.has(census_places.CACHE_SOURCE):
+        return cache.files(census_places.CACHE_SOURCE)[0]
+    code = profile.geography.place_fips
+    if client is None:
+        step(f"the Census place boundary of place {code} is not in the cache "
+             f"({cache.path(census_places.CACHE_SOURCE)}), so the neighborhoods are not clipped "
+             "to the city limits")
+        return None
+    step(f"fetching the Census place boundary of place {code}")
+    try:
+        return census_places.fetch(profile.geography.state_fips, profile.years.acs, cache, client)
+    except PipelineError as error:
+        step(f"the Census place boundary is not available ({error}), so the neighborhoods are not "
+             "clipped to the city limits")
+        return None
 
 
 @dataclass(frozen=True)
@@ -174,7 +217,9 @@ CENSUS_INPUTS = [
 def cache_source(attribute: str) -> str:
     """The raw-cache folder of an input: a Census module's CACHE_SOURCE, else its own name."""
     census = next((ci for ci in CENSUS_INPUTS if ci.attribute == attribute), None)
-    return census.module.CACHE_SOURCE if census else attribute
+    if census:
+        return census.module.CACHE_SOURCE
+    return census_places.CACHE_SOURCE if attribute == "place" else attribute
 
 
 def _census_files(census: CensusInput, profile: Profile, cache: RawCache, client,

@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--tracts", type=Path, help="tract shapes: GeoJSON or zipped shapefile")
     imp.add_argument("--acs", type=Path, help="Census ACS API JSON response")
     imp.add_argument("--lodes", type=Path, nargs="+", help="LODES WAC CSV or CSV.gz files")
+    imp.add_argument("--place", type=Path,
+                     help="the city limits (the Census place file, or GeoJSON or a zipped "
+                          "shapefile of the city alone) to clip the neighborhoods to, when the "
+                          "profile sets boundaries.clip_to_place")
     imp.add_argument("--db", type=Path, help="database file (default data/<city>.duckdb)")
     imp.add_argument("--suppress-below", type=int, default=3)
 
@@ -83,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         from .city import import_files
         db = import_files(args.city, businesses=args.businesses, neighborhoods=args.neighborhoods,
-                          tracts=args.tracts, acs=args.acs, lodes=args.lodes, db=args.db,
-                          on_step=step, suppression_threshold=args.suppress_below)
+                          tracts=args.tracts, acs=args.acs, lodes=args.lodes, place=args.place,
+                          db=args.db, on_step=step, suppression_threshold=args.suppress_below)
     step(f"done: {db}")
     return 0

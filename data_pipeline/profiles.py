@@ -39,6 +39,17 @@ class Geography:
     neighborhood_id: str            # property of the boundary file holding the id
     neighborhood_name: str          # property holding the name
     boundary_crs: str | None = None  # for boundary files that carry no CRS (.shp without .prj)
+    place_fips: str | None = None   # 5-digit Census place code of the city (its city limits)
+
+
+@dataclass(frozen=True)
+class BoundaryRules:
+    """Which boundary features are the city's: by a property's values, and within its limits."""
+
+    keep_property: str | None = None   # property (matched ignoring case) the values are of
+    keep_values: tuple[str, ...] = ()  # keep only features with one of these (case, spaces ignored)
+    drop_values: tuple[str, ...] = ()  # or drop the features with one of these
+    clip_to_place: bool = False        # clip to the Census place of geography.place_fips
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,7 @@ class Profile:
     sole_proprietor: tuple[FlagRule, ...] = ()
     limited: tuple[FlagRule, ...] = ()
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    boundaries: BoundaryRules = BoundaryRules()
 
     @property
     def display_path(self) -> str:
@@ -127,6 +139,9 @@ SPEC: dict[str, tuple[str, bool]] = {
     "geography.state_fips": ("fips2", True), "geography.state_abbr": ("text", True),
     "geography.county_fips": ("fips3s", True), "geography.neighborhood_id": ("text", True),
     "geography.neighborhood_name": ("text", True), "geography.boundary_crs": ("text", False),
+    "geography.place_fips": ("fips5", False),
+    "boundaries.keep_property": ("text", False), "boundaries.keep_values": ("texts", False),
+    "boundaries.drop_values": ("texts", False), "boundaries.clip_to_place": ("bool", False),
     "years.first": ("year", True), "years.last": ("year", True), "years.acs": ("year", True),
     "years.lodes": ("years", True), "years.cbp": ("year", True),
     "fields.key": ("texts", True), "fields.opened": ("texts", True),
@@ -242,6 +257,9 @@ _KIND_CHECKS = {
     "fips3s": (lambda v: isinstance(v, list) and bool(v)
                and all(isinstance(c, str) and re.fullmatch(r"\d{3}", c) for c in v),
                "a list of 3-digit strings such as [\"031\"]"),
+    "fips5": (lambda v: isinstance(v, str) and re.fullmatch(r"\d{5}", v) is not None,
+              "a 5-digit string such as \"14000\""),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
     "dataset": (lambda v: isinstance(v, str) and DATASET_ID.match(v) is not None,
                 "a Socrata dataset id such as \"abcd-1234\""),
 }
@@ -318,6 +336,26 @@ def _check_coherence(raw: dict) -> list[str]:
     if isinstance(years, dict) and _is_year(years.get("first")) and _is_year(years.get("last")):
         if years["first"] > years["last"]:
             problems.append("key 'years.first' must not be after 'years.last'")
+    return problems + _check_boundary_rules(raw)
+
+
+def _check_boundary_rules(raw: dict) -> list[str]:
+    rules = raw.get("boundaries", {})
+    if not isinstance(rules, dict):
+        return []
+    given = {key for key in ("keep_property", "keep_values", "drop_values") if key in rules}
+    problems = []
+    if {"keep_values", "drop_values"} <= given:
+        problems.append("keys 'boundaries.keep_values' and 'boundaries.drop_values' cannot be "
+                        "given together")
+    if "keep_property" in given and not given & {"keep_values", "drop_values"}:
+        problems.append("key 'boundaries.keep_property' needs 'boundaries.keep_values' or "
+                        "'boundaries.drop_values'")
+    if given & {"keep_values", "drop_values"} and "keep_property" not in given:
+        problems.append("key 'boundaries.keep_values' (or 'boundaries.drop_values') needs "
+                        "'boundaries.keep_property'")
+    if rules.get("clip_to_place") is True and _lookup(raw, "geography.place_fips") is None:
+        problems.append("key 'boundaries.clip_to_place' needs 'geography.place_fips'")
     return problems
 
 
@@ -340,7 +378,8 @@ def build_profile(raw: dict, path: Path) -> Profile:
         slug=path.stem, path=path, name=raw["name"], registry_note=raw["registry_note"],
         portal=Portal(**p),
         geography=Geography(g["state_fips"], g["state_abbr"], tuple(g["county_fips"]),
-                            g["neighborhood_id"], g["neighborhood_name"], g.get("boundary_crs")),
+                            g["neighborhood_id"], g["neighborhood_name"], g.get("boundary_crs"),
+                            place_fips=g.get("place_fips")),
         years=Years(y["first"], y["last"], y["acs"], tuple(y["lodes"]), y["cbp"]),
         fields=Fields(**{k: (_tuple(v) if SPEC[f"fields.{k}"][0] == "texts" else v)
                          for k, v in f.items()}),
@@ -352,4 +391,10 @@ def build_profile(raw: dict, path: Path) -> Profile:
         sole_proprietor=_rules(micro.get("sole_proprietor", [])),
         limited=_rules(micro.get("limited", [])),
         aliases={name: tuple(names) for name, names in raw.get("aliases", {}).items()},
+        boundaries=_boundary_rules(raw.get("boundaries", {})),
     )
+
+
+def _boundary_rules(rules: dict) -> BoundaryRules:
+    return BoundaryRules(rules.get("keep_property"), _tuple(rules.get("keep_values")),
+                         _tuple(rules.get("drop_values")), rules.get("clip_to_place", False))

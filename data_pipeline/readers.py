@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import geo
+from . import city_limits, geo
 from .errors import PipelineError
 from .profiles import Profile
 
@@ -248,29 +248,66 @@ class Boundaries:
     rejected: list[tuple[int, str, dict]]   # (row number, reason, raw properties)
 
 
-def read_boundaries(path: Path, profile: Profile) -> Boundaries:
-    """Neighborhood polygons with the profile's id and name, repaired and deduplicated."""
+def read_boundaries(path: Path, profile: Profile,
+                    place: gpd.GeoDataFrame | None = None) -> Boundaries:
+    """Neighborhood polygons with the profile's id and name, repaired and deduplicated.
+
+    Features the profile's `[boundaries]` filter cuts off are rejected as outside the city;
+    given the Census `place` (the city limits), every feature is clipped to it and those
+    (nearly) wholly outside are rejected as outside the city limits.
+    """
     g = profile.geography
     shapes = read_shapes(path, g.boundary_crs, "neighborhood boundary file", profile.display_path)
-    id_col, name_col = find_column(shapes, g.neighborhood_id), find_column(shapes, g.neighborhood_name)
-    for key, col in (("neighborhood_id", id_col), ("neighborhood_name", name_col)):
-        if col is None:
-            raise PipelineError(
-                f"{Path(path).name} has no property {getattr(g, key)!r}, which "
-                f"{profile.display_path} names in geography.{key}; its properties are "
-                f"{', '.join(c for c in shapes.columns if c != 'geometry')}.")
+    id_col = _property(shapes, path, profile, "geography.neighborhood_id", g.neighborhood_id)
+    name_col = _property(shapes, path, profile, "geography.neighborhood_name", g.neighborhood_name)
     out = gpd.GeoDataFrame({"neighborhood_id": id_text(shapes[id_col]),
                             "name": plain_name(shapes[name_col])},
                            geometry=shapes.geometry.to_numpy(), crs=geo.WGS84)
     out = geo.make_valid(out)
-    bad = out["neighborhood_id"].isna() | out.geometry.isna() | out.geometry.is_empty
-    reasons = np.where(out["neighborhood_id"].isna(), "no neighborhood id", "no polygon")
+    reasons = _outside_the_city(shapes, path, profile)
+    reasons[pd.isna(reasons) & out["neighborhood_id"].isna().to_numpy()] = "no neighborhood id"
+    no_polygon = (out.geometry.isna() | out.geometry.is_empty).to_numpy()
+    reasons[pd.isna(reasons) & no_polygon] = "no polygon"
+    if place is not None:
+        out, outside = city_limits.clip(out, place)
+        _require_inside(pd.isna(reasons), outside, path, profile)
+        reasons[pd.isna(reasons) & outside] = city_limits.OUTSIDE_LIMITS
+    bad = pd.notna(reasons)
     rejected = [(int(i) + 1, str(reasons[i]), _properties(shapes.iloc[i]))
-                for i in np.flatnonzero(bad.to_numpy())]
+                for i in np.flatnonzero(bad)]
     kept = out[~bad]
     merged = kept.dissolve(by="neighborhood_id", aggfunc="first", as_index=False)
     merged = merged[["neighborhood_id", "name", "geometry"]].reset_index(drop=True)
     return Boundaries(merged, len(out), len(kept) - len(merged), rejected)
+
+
+def _property(shapes: pd.DataFrame, path: Path, profile: Profile, key: str, name: str) -> str:
+    """The boundary file's column for a property the profile names in `key` (case ignored)."""
+    column = find_column(shapes, name)
+    if column is None:
+        raise PipelineError(
+            f"{Path(path).name} has no property {name!r}, which {profile.display_path} names "
+            f"in {key}; its properties are "
+            f"{', '.join(c for c in shapes.columns if c != 'geometry')}.")
+    return column
+
+
+def _outside_the_city(shapes: pd.DataFrame, path: Path, profile: Profile) -> np.ndarray:
+    """The reason each feature the profile's `[boundaries]` filter cuts off is not the city's."""
+    wanted = profile.boundaries.keep_property
+    if not wanted:
+        return np.full(len(shapes), None, dtype=object)
+    column = _property(shapes, path, profile, "boundaries.keep_property", wanted)
+    return city_limits.outside_reasons(shapes[column], column, profile, Path(path).name)
+
+
+def _require_inside(candidates: np.ndarray, outside: np.ndarray, path: Path,
+                    profile: Profile) -> None:
+    if candidates.any() and (outside | ~candidates).all():
+        raise PipelineError(
+            f"No neighborhood of {Path(path).name} lies within the city limits (Census place "
+            f"{profile.geography.state_fips}{profile.geography.place_fips}); check "
+            f"geography.place_fips in {profile.display_path} and the place file.")
 
 
 def _properties(row: pd.Series) -> dict:

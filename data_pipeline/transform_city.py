@@ -20,7 +20,8 @@ from . import transform_census as tc
 from .errors import PipelineError
 from .load import Step
 from .profiles import Profile
-from .sources import business_patterns, census_acs, census_tracts, lodes, nonemployer
+from .sources import (business_patterns, census_acs, census_places, census_tracts, lodes,
+                      nonemployer)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Inputs:
     lodes: list[Path] = field(default_factory=list)
     business_patterns: list[Path] = field(default_factory=list)
     nonemployers: list[Path] = field(default_factory=list)
+    place: Path | None = None          # the city limits (Census place) to clip the neighborhoods to
     origins: dict[str, Origin] = field(default_factory=dict)
     as_of: datetime | None = None      # the registry's fetch time; None: judged from the data
 
@@ -86,6 +88,7 @@ class Base:
     boundaries: readers.Boundaries
     registry: readers.Registry
     result: transform.BusinessResult
+    place: gpd.GeoDataFrame | None = None    # the city limits the neighborhoods were clipped to
 
     @property
     def zips(self) -> list[str]:
@@ -95,8 +98,12 @@ class Base:
 
 def read_base(profile: Profile, inputs: Inputs, step: Step) -> Base:
     """Read the boundaries and the registry, and transform the registry."""
+    place = _city_limits(profile, inputs, step)
     step(f"reading the neighborhood boundaries ({inputs.neighborhoods.name})")
-    boundaries = readers.read_boundaries(inputs.neighborhoods, profile)
+    boundaries = readers.read_boundaries(inputs.neighborhoods, profile, place)
+    if boundaries.rejected:
+        step(f"{len(boundaries.rejected):,} of {boundaries.rows_raw:,} boundary features set aside "
+             "(outside the city, or without an id or a polygon)")
     step(f"reading the business registry ({', '.join(p.name for p in inputs.businesses)})")
     registry = readers.read_registry(inputs.businesses, profile)
     if registry.recoded_rows:
@@ -108,7 +115,18 @@ def read_base(profile: Profile, inputs: Inputs, step: Step) -> Base:
         summary = ", ".join(f"{n:,} {reason}" for reason, n in reasons.items())
         raise PipelineError(f"No row of {registry.label} could be loaded ({summary}); check that "
                             f"the registry and the boundaries are {profile.name}'s.")
-    return Base(boundaries, registry, result)
+    return Base(boundaries, registry, result, place)
+
+
+def _city_limits(profile: Profile, inputs: Inputs, step: Step) -> gpd.GeoDataFrame | None:
+    """The Census place the neighborhoods are clipped to; None when the profile does not clip
+    or no place file is given (the callers say so)."""
+    if not profile.boundaries.clip_to_place or inputs.place is None:
+        return None
+    step(f"clipping the neighborhoods to the city limits ({inputs.place.name})")
+    g = profile.geography
+    return census_places.parse(inputs.place, g.state_fips, g.place_fips, g.boundary_crs,
+                               profile.display_path)
 
 
 def assemble(profile: Profile, inputs: Inputs, step: Step, base: Base | None = None) -> c.CityData:
@@ -122,6 +140,8 @@ def assemble(profile: Profile, inputs: Inputs, step: Step, base: Base | None = N
                               inputs.origins.get("businesses"), f"as of {result.as_of:%Y-%m-%d}",
                               inputs.businesses, result, base.registry.sha256))
     rows.insert(1, _neighborhood_row(profile, inputs, base.boundaries))
+    if base.place is not None:
+        rows.insert(2, _place_row(profile, inputs, base.place))
     data = c.CityData(
         city_name=profile.name, city_slug=profile.slug, neighborhoods=shapes,
         businesses=result.businesses, sources=pd.DataFrame(), tracts=tracts,
@@ -146,6 +166,14 @@ def _neighborhood_row(profile: Profile, inputs: Inputs, boundaries: readers.Boun
     return source_row("neighborhoods", "neighborhoods", _portal_meta(profile, "neighborhoods"),
                       inputs.origins.get("neighborhoods"), "current", [inputs.neighborhoods],
                       counted)
+
+
+def _place_row(profile: Profile, inputs: Inputs, place: gpd.GeoDataFrame) -> dict:
+    """The city limits' `sources` row: its kind is `neighborhoods`, whose shapes it cut."""
+    year, state = profile.years.acs, profile.geography.state_fips
+    meta = _module_meta(census_places, year=year, state=state)
+    return source_row("place", "neighborhoods", meta, inputs.origins.get("place"), str(year),
+                      [inputs.place], tc.Counted(place, len(place)))
 
 
 def _boundary_rejects(boundaries: readers.Boundaries) -> pd.DataFrame:

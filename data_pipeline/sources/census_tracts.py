@@ -39,16 +39,21 @@ SUFFIXES = ("", "20", "10")
 
 def fetch(state: str, year: int, cache: RawCache, client: HttpClient) -> Path:
     """Download the state's tract boundary zip into the cache; return its path."""
-    url = URL.format(year=year, state=state)
+    return fetch_zip(URL.format(year=year, state=state), CACHE_SOURCE, cache, client, year, state)
+
+
+def fetch_zip(url: str, source: str, cache: RawCache, client: HttpClient, year: int,
+              state: str) -> Path:
+    """Download one cartographic boundary zip into `source` of the cache; return its path."""
     response = client.get(url)
     content = response.content
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise FetchError(f"The Census download server at {url} did not send a zip file; check "
                          f"the year ({year}) and state ({state}) in the city profile.", url)
     rows = pyogrio.read_info(io.BytesIO(content))["features"]
-    with cache.replacing(CACHE_SOURCE) as target:
+    with cache.replacing(source) as target:
         cache.write(target, url.rsplit("/", 1)[1], content, url, {}, rows)
-    return cache.files(CACHE_SOURCE)[0]
+    return cache.files(source)[0]
 
 
 def parse(path: Path, counties=None) -> gpd.GeoDataFrame:
