@@ -1,6 +1,7 @@
 """The one HTTP client of the pipeline: timeouts always, bounded retries, clear errors.
 
-Every public source goes through `HttpClient.get`. It retries only what can get better by
+Every public source goes through `HttpClient.get` (the Census Geocoder's batch form through
+`HttpClient.post`, with the same rules). It retries only what can get better by
 waiting (HTTP 429, HTTP 5xx, dropped connections, timeouts), with exponential backoff that
 honours `Retry-After`, and gives up after a fixed number of attempts with one sentence
 naming the URL (never a key), the status and what to do. Keys come from the environment
@@ -94,6 +95,8 @@ def service_name(url: str) -> str:
         return "Census API"
     if host == "lehd.ces.census.gov":
         return "the LEHD LODES server"
+    if host == "geocoding.geo.census.gov":
+        return "the Census Geocoder"
     if host.endswith("census.gov"):
         return "the Census download server"
     return "the portal"
@@ -142,12 +145,27 @@ class HttpClient:
             secret_params: Iterable[str] = (), stream: bool = False) -> requests.Response:
         """GET `url`; retry 429/5xx/connection failures; raise FetchError on failure."""
         _remember_secrets(params, secret_params, headers)
+        return self._send("GET", url, params=params, headers=headers, stream=stream)
+
+    def post(self, url: str, data: dict | None = None, files: dict | None = None,
+             headers: dict | None = None, read_timeout: float | None = None) -> requests.Response:
+        """POST a form (multipart when `files` is given) with the same retries and errors.
+
+        File contents must be bytes, not open files, so that a retry sends them again.
+        `read_timeout` lengthens the wait for an answer for a service that answers only
+        when its work is done (the Census Geocoder's batches); the connect timeout stays.
+        """
+        _remember_secrets(None, (), headers)
+        timeout = (self.timeout[0], read_timeout) if read_timeout else self.timeout
+        return self._send("POST", url, timeout, data=data, files=files, headers=headers)
+
+    def _send(self, method: str, url: str, timeout=None, **options) -> requests.Response:
         last: requests.Response | None = None
         reason = ""
         for attempt in range(1, self.max_retries + 1):
             try:
-                last = self.session.get(url, params=params, headers=headers,
-                                        timeout=self.timeout, stream=stream)
+                last = self.session.request(method, url, timeout=timeout or self.timeout,
+                                            **options)
             except TRANSIENT_ERRORS as error:
                 last, reason = None, _describe(error)
             except requests.RequestException as error:   # a bad URL, too many redirects…
@@ -221,6 +239,8 @@ def _refusal_hint(url: str, status: int) -> str:
         return f"check the key in {CENSUS_KEY_ENV} (get one at {CENSUS_KEY_SIGNUP})"
     if status in (401, 403):
         return f"check the token in {SOCRATA_TOKEN_ENV}, or unset it to use the public quota"
+    if urlsplit(url).netloc.lower() == "geocoding.geo.census.gov":
+        return "check geocode.benchmark in the city profile, or try again later"
     if status == 404:
         return "check the dataset id, year or state in the city profile"
     return "check the dataset, variables and geography asked for in the city profile"

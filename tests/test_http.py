@@ -167,3 +167,25 @@ def test_a_request_that_cannot_be_made_is_a_fetch_error_too(client, naps):
     with pytest.raises(FetchError, match=r"Could not ask the portal at .*TooManyRedirects"):
         client.get(PORTAL_URL)
     assert naps == []
+
+
+GEOCODER_URL = "https://geocoding.geo.census.gov/geocoder/locations/addressbatch"
+
+
+@responses.activate
+def test_a_form_post_is_retried_like_a_get_and_fails_in_one_sentence(client, naps):
+    responses.post(GEOCODER_URL, status=503)
+    responses.post(GEOCODER_URL, body='"1","1 A ST, CHICAGO, IL, 60601","No_Match"\n')
+    files = {"addressFile": ("addresses.csv", b"1,1 A ST,CHICAGO,IL,60601\n", "text/csv")}
+    answer = client.post(GEOCODER_URL, data={"benchmark": "Public_AR_Current"}, files=files,
+                         read_timeout=600)
+    assert answer.text.endswith('"No_Match"\n') and naps == [1.0]
+    sent = [call.request for call in responses.calls]
+    assert all(b"1,1 A ST,CHICAGO" in r.body and b'name="benchmark"' in r.body for r in sent)
+    assert sent[1].req_kwargs["timeout"] == (10, 600)    # the connect timeout stays
+    responses.replace(responses.POST, GEOCODER_URL, status=500)
+    with pytest.raises(FetchError) as caught:
+        client.post(GEOCODER_URL, files=files)
+    assert str(caught.value) == (f"The Census Geocoder at {GEOCODER_URL} answered HTTP 500 five "
+                                 "times; try again later or build with --offline.")
+    assert responses.calls[-1].request.req_kwargs["timeout"] == (10, 60)
