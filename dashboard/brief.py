@@ -19,7 +19,7 @@ from data_pipeline import metrics
 
 from . import exports, mix, narrative, queries
 from .db import Database
-from .formatting import format_value, ordinal, suppressed_text
+from .formatting import format_value, not_available_text, ordinal, suppressed_text
 from .images import file_name
 
 HEADLINE = ["active_businesses", "micro_businesses", "micro_per_1k_residents",
@@ -36,11 +36,14 @@ METHODS = (
     "was open on 31 December. Rates per 1,000 residents use one ACS 5-year estimate of the "
     "population, split from census tracts to neighborhoods. Jobs are LEHD LODES workplace "
     "jobs; small firms have fewer than 20 employees and young firms are 0 to 3 years old, "
-    "both measured for the whole firm nationwide, private jobs only. To protect privacy, "
-    "counts below {t} are shown as \"{small}\", and so are a few larger counts hidden so "
-    "that a smaller count cannot be worked out from the totals, and any figure computed "
-    "from a withheld count. Ranks run from 1 (highest value) and "
-    "count only areas whose figure is shown.")
+    "both measured for the whole firm nationwide, private jobs only. {disclosure} A rate, "
+    "share or index computed from fewer than 20 businesses or events is marked \"low "
+    "count\". Ranks run from 1 (highest value) and count only areas whose figure is shown "
+    "and not marked low count or unreliable.")
+PUBLISHED = ("The registry is public record, so its counts are published as they are.")
+WITHHELD_RULE = ("Counts below {t} are shown as \"{small}\", and so are a few larger counts "
+                 "hidden so that a smaller count cannot be worked out from the totals, and any "
+                 "figure computed from a withheld count.")
 
 
 @dataclass
@@ -99,13 +102,16 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
     return BriefContent(
         city=info["name"], place=place, is_city=neighborhood_id is None,
         is_demo=info["is_demo"] == "true", year=year, made_on=made_on, threshold=threshold,
-        headline=_rows(latest, HEADLINE, threshold, neighborhood_id is None),
+        headline=_rows(latest, HEADLINE, threshold, neighborhood_id is None,
+                       _missing_words(db, info["name"])),
         sentences=_sentences(db, place, neighborhood_id, latest, threshold, year),
         trend=trend, categories=categories.head(TOP_CATEGORIES),
         hidden_categories=int(categories["suppressed"].sum()),
-        jobs=_rows(latest, JOBS, threshold, neighborhood_id is None),
+        jobs=_rows(latest, JOBS, threshold, neighborhood_id is None,
+                   _missing_words(db, info["name"])),
         jobs_year=_year_of(latest, "jobs_total"),
-        sources=_sources(db), methods=METHODS.format(t=threshold, small=suppressed_text(threshold)),
+        sources=_sources(db), methods=METHODS.format(disclosure=WITHHELD_RULE.format(
+            t=threshold, small=suppressed_text(threshold)) if threshold > 0 else PUBLISHED),
         shapes=_shapes(db), highlight=neighborhood_id,
         demo_note=db.info().get("demo_note") or DEMO_NOTE)
 
@@ -124,15 +130,25 @@ def _year_of(latest: pd.DataFrame, metric_id: str) -> int | None:
     return None if found.empty else int(found.iloc[0])
 
 
-def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool) -> list[Row]:
+def _missing_words(db: Database, city: str) -> dict[str, str]:
+    """Metric id → 'not available for <city>: <why>' for what this city cannot give."""
+    return {m: not_available_text(city, why) for m, why in queries.not_available(db).items()}
+
+
+def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,
+          missing: dict[str, str] | None = None) -> list[Row]:
     rows = []
     by_id = {r["metric_id"]: r for r in latest.to_dict("records")}
     for metric_id in ids:
         if metric_id not in by_id:
+            if metric_id in (missing or {}):
+                rows.append(Row(_short(metrics.get(metric_id).label), missing[metric_id], "", ""))
             continue
         r, m = by_id[metric_id], metrics.get(metric_id)
         here = value_words(m, r["value"], bool(r["suppressed"]), threshold)
-        if r.get("unreliable"):
+        if r.get("low_count") and not bool(r["suppressed"]):
+            here += " (low count)"
+        elif r.get("unreliable"):
             here += " (unreliable)"
         label = f"{_short(m.label)}, {r['year']}"
         city = "" if is_city else value_words(m, r.get("city_value"),

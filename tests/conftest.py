@@ -26,6 +26,28 @@ def demo_db(demo_dir) -> Path:
     return demo_dir / "demo.duckdb"
 
 
+@pytest.fixture(scope="session")
+def withheld_dir(tmp_path_factory) -> Path:
+    """A data folder with the demo city built as a registry that is not public row by row
+    (`--suppress-below 3`): small counts and their complements withheld."""
+    from data_pipeline.build import build_demo
+    folder = tmp_path_factory.mktemp("withheld")
+    build_demo(folder / "demo.duckdb", suppression_threshold=3)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def withheld_db(withheld_dir) -> Path:
+    return withheld_dir / "demo.duckdb"
+
+
+@pytest.fixture
+def withheld_env(withheld_dir, monkeypatch) -> Path:
+    """Point the app at the demo built with suppression on."""
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(withheld_dir))
+    return withheld_dir
+
+
 @pytest.fixture
 def app_env(demo_dir, monkeypatch) -> Path:
     """Point the app at the session's demo database."""
@@ -92,11 +114,13 @@ def screenshot(page, name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory) -> Path:
-    """A data folder holding only the tiny hand-made city (tests/tiny_city.py)."""
+    """A data folder holding only the tiny hand-made city (tests/tiny_city.py), built as a
+    registry that is not public row by row (counts below 3 withheld), so the tests of the
+    exports, brief and images see withheld figures beside published ones."""
     from data_pipeline.load import write_database
     from tests.tiny_city import tiny_city
     folder = tmp_path_factory.mktemp("tiny")
-    write_database(tiny_city(), folder / "tiny.duckdb")
+    write_database(tiny_city(), folder / "tiny.duckdb", suppression_threshold=3)
     return folder
 
 

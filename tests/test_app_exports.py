@@ -103,15 +103,15 @@ def test_map_downloads_are_named_for_what_they_hold(app_env, made):
     assert buttons(at, made)["map_png"]["file_name"] == f"{stem}_square.png"
 
 
-def test_map_csv_numbers_equal_the_database(app_env, demo_db, made):
+def test_map_csv_numbers_equal_the_database(withheld_env, withheld_db, made):
     # 2013 openings: two neighborhoods hidden, one of them to protect the other's small count
     at = run_page("pages/map.py", {"metric": "formations", "year": "2013"})
     header, body = read_download_csv(buttons(at, made)["map_csv"]["make"]())
     assert any(line.startswith("# Source: ") for line in header)
     assert "# Filters: year=2013, level=neighborhood, category=all" in header
-    neighborhoods = metrics_long(demo_db, "formations", 2013)
+    neighborhoods = metrics_long(withheld_db, "formations", 2013)
     assert len(body) == (neighborhoods["geo_level"] == "neighborhood").sum()
-    assert check_against_database(body, demo_db) > 0, "2013 has hidden areas in the demo"
+    assert check_against_database(body, withheld_db) > 0, "2013 has hidden areas in the demo"
 
 
 def test_map_geojson_has_one_feature_per_neighborhood(app_env, demo_db, made):
@@ -130,7 +130,7 @@ def test_map_geojson_has_one_feature_per_neighborhood(app_env, demo_db, made):
             assert props["value"] == pytest.approx(truth.loc[feature["id"], "value"])
 
 
-def test_profile_offers_the_brief_and_the_figures(app_env, demo_db, made):
+def test_profile_offers_the_brief_and_the_figures(withheld_env, withheld_db, made):
     at = run_page("pages/profile.py", {"n": "N03"})
     assert_clean(at)
     name = at.title[0].value
@@ -148,14 +148,14 @@ def test_profile_offers_the_brief_and_the_figures(app_env, demo_db, made):
     _, body = read_download_csv(found["figures_csv"]["make"]())
     figures = body[body["category"].isna()]
     figures = figures.assign(geo_id="N03")
-    assert check_against_database(figures, demo_db) > 0, "N03 has hidden figures"
+    assert check_against_database(figures, withheld_db) > 0, "N03 has hidden figures"
 
     book = openpyxl.load_workbook(io.BytesIO(found["figures_xlsx"]["make"]()))
     assert book.sheetnames == ["Figures", "About"]
     assert book["Figures"].max_row == len(body) + 1
 
 
-def test_chart_csvs_equal_the_database_and_hide_small_counts(app_env, demo_db, made):
+def test_chart_csvs_equal_the_database_and_hide_small_counts(withheld_env, withheld_db, made):
     """Every line chart's CSV on the profile of a neighborhood with hidden figures."""
     at = run_page("pages/profile.py", {"n": "N03"})
     hidden = 0
@@ -165,7 +165,7 @@ def test_chart_csvs_equal_the_database_and_hide_small_counts(app_env, demo_db, m
         _, body = read_download_csv(entry["make"]())
         assert not body.empty, key
         if {"geo_id", "metric_id", "year"} <= set(body.columns):
-            hidden += check_against_database(body, demo_db)
+            hidden += check_against_database(body, withheld_db)
     assert hidden > 0
 
 

@@ -76,14 +76,15 @@ def test_legend_says_hidden_areas_in_words_and_never_classes_them():
         "unreliable": [False, False, False, True], "rank": [3, 2, None, 1], "ranked": 3})
     view = maps.MapView(metrics.get("micro_per_1k_residents"), k=3, threshold=3)
     classed, legend = maps.class_frame(frame, view)
-    assert list(classed["klass"]) == [0, 1, maps.HIDDEN_CLASS, 2]
+    # D (30.0) is unreliable: drawn in the top class, but it sets no break and no range end
+    assert list(classed["klass"]) == [0, 1, maps.HIDDEN_CLASS, 1]
     assert legend["range"].tolist() == [
-        "10.0 micro-businesses per 1,000 residents", "20.0 micro-businesses per 1,000 residents",
-        "30.0 micro-businesses per 1,000 residents",
+        "10.0 micro-businesses per 1,000 residents",
+        "20.0 or more micro-businesses per 1,000 residents",
         "withheld or no data"]
     hover = maps.hover_text(classed, view)
     assert "Micro-businesses per 1,000 residents: withheld" in hover[2]
-    assert "Withheld: fewer than 3 businesses, or hidden" in hover[2]   # the one explanation
+    assert "Withheld: fewer than 3 businesses (0, 1 or 2), or hidden" in hover[2]   # the one explanation
     assert "Rank" not in hover[2] and "Based on" not in hover[2]
     assert "Withheld:" not in hover[0]
     assert "Rank: 1st of 3 neighborhoods (the highest)" in hover[3]
@@ -102,3 +103,23 @@ def test_one_map_trace_carries_every_area_with_plain_class_labels():
     assert list(trace.locations) == ["A", "B"]
     assert list(trace.colorbar.ticktext) == ["withheld or no data", "1 (1)"]
     assert figure.layout.map.style == maps.OFFLINE_STYLE
+
+
+def test_low_count_values_never_set_a_class_break_or_end():
+    """The tract headline of the issue: one value of 2,080 from 1 business must not stretch
+    the top class to '19.5 to 2,080.0'."""
+    values = [5.0, 8.0, 11.0, 14.0, 19.5, 2080.0]
+    frame = pd.DataFrame({
+        "geo_id": list("ABCDEF"), "name": list("ABCDEF"), "value": values,
+        "numerator": [40, 50, 60, 70, 80, 1], "denominator": 1000.0,
+        "suppressed": False, "unreliable": False,
+        "low_count": [False] * 5 + [True], "rank": [5, 4, 3, 2, 1, None], "ranked": 5})
+    view = maps.MapView(metrics.get("micro_per_1k_residents"), k=3, threshold=0)
+    classed, legend = maps.class_frame(frame, view)
+    top = legend["range"].tolist()[-1]
+    assert "2,080" not in " ".join(legend["range"]) and top.endswith(
+        "or more micro-businesses per 1,000 residents")
+    assert classed["klass"].iloc[-1] == classed["klass"].max()     # drawn in the top class
+    assert "no data" not in " ".join(legend["range"])              # nothing grey
+    hover = maps.hover_text(classed, view)
+    assert "low count: fewer than 20 businesses or events" in hover[-1]

@@ -49,7 +49,7 @@ def test_cards_say_value_city_and_rank_in_words(tiny):
     assert (jobs.label, jobs.value) == ("Jobs (2022)", "90")
     assert jobs.note == "City: 182 · 1st of 3 neighborhoods (the highest)"
     assert micro.value == "withheld"            # Eastwater's micro count is hidden
-    assert "fewer than 3 businesses, or hidden" in micro.help   # the one explanation
+    assert "fewer than 3 businesses (0, 1 or 2), or hidden" in micro.help   # the one explanation
     assert "neighborhoods" not in micro.note     # no rank for a hidden figure
 
 

@@ -57,13 +57,16 @@ def test_table_csv_has_a_header_block_and_never_a_hidden_number(tiny):
     header, body = read_csv(exports.table_csv(frame, meta))
     keys = [line.split(":", 1)[0] for line in header]
     assert keys == ["# Title", "# City", "# Source", "# Filters", "# Definition",
-                    "# Suppressed", "# Made"]
+                    "# Suppressed", "# Flags", "# Made"]
+    flags = next(line for line in header if line.startswith("# Flags"))
+    assert "low_count: A rate, share, survival figure or diversity index computed from " \
+           "fewer than 20 businesses or events" in flags
     assert "# Filters: year=2023, category=all" in header
     assert header[-1] == "# Made: with Main Street Atlas on 2026-11-25"
     said = next(line for line in header if line.startswith("# Suppressed"))
     assert '"withheld" marks a hidden figure' in said
-    assert ("Withheld: fewer than 3 businesses, or hidden so that a smaller count cannot be "
-            "worked out from the totals.") in said
+    assert ("Withheld: fewer than 3 businesses (0, 1 or 2), or hidden so that a smaller "
+            "count cannot be worked out from the totals") in said
     # 2023 openings: b07 in N1, b16 in N2, b20 in N3 — one each, all hidden
     assert list(body["value"]) == ["withheld"] * 3
     assert set(body["numerator"]) == {""} and set(body["suppressed"]) == {True}
@@ -169,8 +172,8 @@ def test_export_modules_work_without_streamlit():
 # --- The demo city: a scan of every kind of export ---------------------------------------
 
 @pytest.fixture(scope="module")
-def demo(demo_db):
-    return open_database(demo_db)
+def demo(withheld_db):
+    return open_database(withheld_db)
 
 
 def private_strings(db) -> set[str]:
@@ -235,7 +238,7 @@ def test_no_demo_download_holds_a_private_business_or_a_small_count(demo):
     assert leaks(fields, private) == set()
 
 
-def test_a_complementary_hidden_count_reads_withheld_never_fewer_than(demo_db, tmp_path):
+def test_a_complementary_hidden_count_reads_withheld_never_fewer_than(withheld_db, tmp_path):
     """A count of 3 or more hidden only to protect a smaller one (complementary
     suppression) must not be called "fewer than 3": it reads like any hidden cell."""
     import shutil
@@ -246,7 +249,7 @@ def test_a_complementary_hidden_count_reads_withheld_never_fewer_than(demo_db, t
     from data_pipeline import marts
 
     truth_path = tmp_path / "truth.duckdb"
-    shutil.copy(demo_db, truth_path)
+    shutil.copy(withheld_db, truth_path)
     con = duckdb.connect(str(truth_path))
     try:
         marts.build_marts(con, suppression_threshold=0)     # every count, nothing hidden
@@ -254,7 +257,7 @@ def test_a_complementary_hidden_count_reads_withheld_never_fewer_than(demo_db, t
                             "WHERE geo_level = 'neighborhood'").df()
     finally:
         con.close()
-    db = open_database(demo_db)
+    db = open_database(withheld_db)
     published = db.query("SELECT geo_id, year, metric_id, suppressed FROM metrics_long "
                          "WHERE geo_level = 'neighborhood'")
     both = published.merge(truth, on=["geo_id", "year", "metric_id"])

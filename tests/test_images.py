@@ -92,8 +92,8 @@ def test_publishable_adds_title_source_date_and_product_to_a_copy(chart):
 def test_hidden_years_are_said_in_the_footer(chart):
     # the tiny city's formations are hidden in 2021 and 2023: gaps in the line
     footer = images.publishable(chart, TITLE, SUBTITLE, SOURCE, MADE).layout.annotations[-1].text
-    assert ("A gap means the figure is withheld. Withheld: fewer than 3 businesses, or hidden "
-            "so that a smaller count cannot be worked out from the totals.") in \
+    assert ("A gap means the figure is withheld. Withheld: fewer than 3 businesses (0, 1 or 2), or hidden "
+            "so that a smaller count cannot be worked out from the totals") in \
         footer.replace("<br>", " ")
     plain = images.publishable(chart, TITLE, SUBTITLE, SOURCE, MADE, note="")
     assert "gap" not in plain.layout.annotations[-1].text

@@ -99,9 +99,14 @@ def test_what_provenance_md_reports_is_what_the_import_finds(built):
         assert (data.businesses["naics_sector"] == "44-45").sum() > 50   # "4400-4599" ranges
 
 
+HEADLINES = ["active_businesses", "micro_businesses", "micro_per_1k_residents", "formations",
+             "closures", "jobs_total"]
+
+
 @pytest.mark.parametrize("name", list(SAMPLES))
 def test_each_sample_imports_into_a_database(name, tmp_path):
-    # The default threshold (3): the import builds the marts as a real build does.
+    """Default settings, as a new user runs them: every headline count is published (or
+    says why it is not available), nothing is withheld, small numbers are flagged."""
     sample = SAMPLES[name]
     db = city.import_files(sample.slug, REALDATA / sample.businesses, REALDATA / sample.neighborhoods,
                            db=tmp_path / f"{name}.duckdb")
@@ -113,16 +118,41 @@ def test_each_sample_imports_into_a_database(name, tmp_path):
         per_metric = dict(con.execute(
             "SELECT metric_id, count(DISTINCT geo_id) FROM metrics_long "
             "WHERE geo_level = 'neighborhood' GROUP BY metric_id").fetchall())
-        small_shown = con.execute(
-            "SELECT count(*) FROM metrics_long WHERE metric_id = 'active_businesses' "
-            "AND NOT suppressed AND value < 3").fetchone()[0]
+        withheld = con.execute("SELECT count(*) FROM metrics_long WHERE suppressed").fetchone()[0]
+        years = con.execute("SELECT last_year - first_year + 1 FROM settings").fetchone()[0]
+        active = con.execute(
+            "SELECT count(*) FILTER (WHERE value IS NOT NULL), count(*) FROM metrics_long "
+            "WHERE metric_id = 'active_businesses' AND geo_level IN ('neighborhood', 'city')"
+        ).fetchone()
+        why = dict(con.execute("SELECT metric_id, not_available FROM metric_registry").fetchall())
+        city_values = dict(con.execute(
+            "SELECT metric_id, count(value) FROM metrics_long WHERE geo_level = 'city' "
+            "GROUP BY 1").fetchall())
+        flagged = con.execute("SELECT count(*) FROM metrics_long WHERE low_count").fetchone()[0]
+        micro = con.execute("SELECT count(*) FROM businesses WHERE is_micro").fetchone()[0]
+        big_flagged = con.execute(
+            "SELECT count(*) FROM metrics_long m JOIN metric_registry r USING (metric_id) "
+            "WHERE m.low_count AND r.low_count_basis = 'numerator' AND m.numerator >= 20"
+        ).fetchone()[0]
     assert rows[0] == rows[1] and rows[2] == stored > 0
-    # Every business metric is there for every neighborhood (shown or suppressed).
+    # Every business metric is there for every neighborhood.
     for metric in ("active_businesses", "formations", "closures", "net_formations",
                    "survival_1y", "businesses_per_km2", "category_richness",
                    "shannon_diversity", "effective_categories", "gini_simpson"):
         assert per_metric.get(metric) == hoods, metric
-    assert small_shown == 0
+    assert withheld == 0
+    assert active == ((hoods + 1) * years,) * 2     # every neighborhood and the city, every year
+    for metric in HEADLINES:                        # published, or not available with a reason
+        assert city_values.get(metric, 0) > 0 or why[metric], metric
+        assert not (city_values.get(metric, 0) > 0 and why[metric]), metric
+    assert why["jobs_total"] == "no LODES jobs were loaded"
+    assert why["micro_per_1k_residents"] in ("no Census population (ACS) was loaded",
+                                             why["micro_businesses"])
+    if name == "sf_gas_stations":                   # SF's profile has no micro rules
+        assert why["micro_businesses"].endswith("(the city profile has no [micro] rules)")
+    else:                                           # not available exactly when none matched
+        assert (why["micro_businesses"] is None) == bool(micro), why["micro_businesses"]
+    assert flagged > 0 and big_flagged == 0
 
 
 @pytest.fixture(scope="module")
