@@ -22,7 +22,7 @@ BUSINESS_COLUMNS = [
     "business_id", "source", "source_key", "name", "license_type", "raw_category",
     "category", "naics_sector", "home_based", "sole_proprietor", "is_micro",
     "opened", "closed", "address", "latitude", "longitude",
-    "neighborhood_id", "tract_geoid", "terms_merged",
+    "neighborhood_id", "tract_geoid", "terms_merged", "geocode_match",
 ]
 JOB_COLUMNS = [
     "geo_level", "geo_id", "tract_geoid", "neighborhood_id", "year",

@@ -22,6 +22,7 @@ from .load import Step, write_database
 from .profiles import Profile, load_profile
 from .sources import (business_patterns, census_acs, census_places, census_tracts, lodes,
                       nonemployer, socrata)
+from .sources import census_geocoder
 from .transform_city import Inputs, Origin, assemble, read_base
 
 NEIGHBORHOODS_MAX_AGE = timedelta(days=365)
@@ -35,10 +36,14 @@ def _quiet(message: str) -> None:
 
 def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None = None,
                  tracts: Path | None = None, acs: Path | None = None,
-                 lodes: list[Path] | None = None, db: Path | None = None,
+                 lodes: list[Path] | None = None, db: Path | None = None, geocode: bool = False,
                  on_step: Step | None = None, suppression_threshold: int = 3,
                  place: Path | None = None) -> Path:
-    """Build a city's database from local export files; what is not given stays empty."""
+    """Build a city's database from local export files; what is not given stays empty.
+
+    With geocoding on in the profile, addresses are geocoded from the raw cache; `geocode`
+    asks the Census Geocoder for those not there yet.
+    """
     profile, step = load_profile(city), on_step or _quiet
     given = {"--businesses": businesses, "--neighborhoods": neighborhoods, "--tracts": tracts,
              "--acs": acs, **{f"--lodes {i + 1}": p for i, p in enumerate(lodes or [])},
@@ -57,6 +62,7 @@ def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None 
                     Path(tracts) if tracts else None, [Path(acs)] if acs else [],
                     [Path(p) for p in lodes or []])
     inputs.place = Path(place) if place else _cached_place(profile, step)
+    inputs.geocoder = _import_geocoder(profile, geocode, step)
     inputs.origins = {name: _file_origin(files) for name, files in _named_files(inputs).items()}
     return _build(profile, inputs, db, step, suppression_threshold)
 
@@ -97,6 +103,31 @@ def _file_origin(files: list[Path]) -> Origin:
                   ", ".join(Path(f).name for f in files))
 
 
+def _import_geocoder(profile: Profile, geocode: bool, step: Step) -> census_geocoder.Geocoder | None:
+    if not profile.geocode.enabled:
+        if geocode:
+            step(f"--geocode has nothing to do: {profile.display_path} does not turn on "
+                 "geocode.enabled")
+        return None
+    cache = RawCache(paths.raw_cache_dir(), profile.slug)
+    if geocode:
+        return _geocoder(profile, cache, HttpClient(), step)
+    step("geocoding addresses from the cache only; pass --geocode to ask the Census Geocoder "
+         "for new ones")
+    return _geocoder(profile, cache, None, step, later="import with --geocode to geocode them")
+
+
+def _geocoder(profile: Profile, cache: RawCache, client, step: Step,
+              later: str | None = None) -> census_geocoder.Geocoder | None:
+    """The build's geocodes when the profile turns geocoding on: the cache, and the client's."""
+    if not profile.geocode.enabled:
+        return None
+    geocoder = census_geocoder.Geocoder(cache, client, profile.geocode.benchmark, step)
+    if later:
+        geocoder.later = later
+    return geocoder
+
+
 # ----------------------------------------------------------------------------- build
 
 def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
@@ -107,6 +138,7 @@ def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
     client = None if offline else HttpClient()
     inputs = Inputs(_registry(profile, cache, client, step), _boundaries(profile, cache, client, step))
     inputs.as_of = cache.fetched_at("businesses")
+    inputs.geocoder = _geocoder(profile, cache, client, step)
     inputs.place = _place(profile, cache, client, step)
     base = read_base(profile, inputs, step)
     for census in CENSUS_INPUTS:

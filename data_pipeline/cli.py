@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="the city limits (the Census place file, or GeoJSON or a zipped "
                           "shapefile of the city alone) to clip the neighborhoods to, when the "
                           "profile sets boundaries.clip_to_place")
+    imp.add_argument("--geocode", action="store_true",
+                     help="ask the Census Geocoder for addresses not in the geocode cache "
+                          "(needs network access and geocode.enabled in the profile); without "
+                          "it, only cached geocodes are used")
     imp.add_argument("--db", type=Path, help="database file (default data/<city>.duckdb)")
     imp.add_argument("--suppress-below", type=int, default=3)
 
@@ -86,7 +90,8 @@ def _run(args: argparse.Namespace) -> int:
                         suppression_threshold=args.suppress_below)
     else:
         from .city import import_files
-        db = import_files(args.city, businesses=args.businesses, neighborhoods=args.neighborhoods,
+        db = import_files(args.city, geocode=args.geocode,
+                          businesses=args.businesses, neighborhoods=args.neighborhoods,
                           tracts=args.tracts, acs=args.acs, lodes=args.lodes, place=args.place,
                           db=args.db, on_step=step, suppression_threshold=args.suppress_below)
     step(f"done: {db}")

@@ -91,7 +91,7 @@ def _insert_all(con: duckdb.DuckDBPyConnection, data: c.CityData, step: Step) ->
             weights = geo.tract_weights_by_area(data.tracts, data.neighborhoods)
         _insert(con, "tract_neighborhood_weights", weights)
     step(f"loading {len(data.businesses):,} businesses")
-    _insert(con, "businesses", data.businesses[c.BUSINESS_COLUMNS])
+    _insert(con, "businesses", data.businesses.reindex(columns=c.BUSINESS_COLUMNS))
     for table, frame in [("jobs", data.jobs), ("jobs_by_sector", data.jobs_by_sector),
                          ("business_patterns", data.business_patterns),
                          ("zip_neighborhood_weights", data.zip_weights),

@@ -92,6 +92,23 @@ class Fields:
 
 
 @dataclass(frozen=True)
+class Geocode:
+    """Points for rows that have an address but no coordinates, from the US Census Geocoder."""
+
+    enabled: bool = False
+    city: str | None = None         # the city sent with every address (default: the profile's name)
+    city_field: str | None = None   # or the column that holds it (empty cells fall back to `city`)
+    state: str | None = None        # the state (default: geography.state_abbr)
+    state_field: str | None = None  # or the column that holds it
+    benchmark: str = "Public_AR_Current"   # the Census Geocoder's address data release
+
+    def columns(self) -> dict[str, tuple[str, ...]]:
+        """Registry columns geocoding reads, by its `geocode.<key>`."""
+        named = {"city_field": self.city_field, "state_field": self.state_field}
+        return {key: (name,) for key, name in named.items() if name}
+
+
+@dataclass(frozen=True)
 class FlagRule:
     """Rows whose `field` equals (or contains) one of the values, case-insensitively."""
 
@@ -118,6 +135,7 @@ class Profile:
     sole_proprietor: tuple[FlagRule, ...] = ()
     limited: tuple[FlagRule, ...] = ()
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    geocode: Geocode = Geocode()
     boundaries: BoundaryRules = BoundaryRules()
 
     @property
@@ -152,6 +170,9 @@ SPEC: dict[str, tuple[str, bool]] = {
     "fields.latitude": ("text", False), "fields.longitude": ("text", False),
     "fields.location": ("text", False), "fields.address": ("texts", False),
     "fields.zip": ("text", False),
+    "geocode.enabled": ("bool", False), "geocode.city": ("text", False),
+    "geocode.city_field": ("text", False), "geocode.state": ("text", False),
+    "geocode.state_field": ("text", False), "geocode.benchmark": ("text", False),
     "dates.formats": ("texts", True), "status.closed": ("texts", False),
     "categories.separator": ("text", False),
 }
@@ -328,9 +349,12 @@ def _check_coherence(raw: dict) -> list[str]:
         pair = [fields.get("latitude"), fields.get("longitude")]
         if (pair[0] is None) != (pair[1] is None):
             problems.append("keys 'fields.latitude' and 'fields.longitude' must be given together")
-        if pair == [None, None] and fields.get("location") is None:
+        geocoding = _lookup(raw, "geocode.enabled") is True
+        if pair == [None, None] and fields.get("location") is None and not geocoding:
             problems.append("key 'fields.location' (or 'fields.latitude' and 'fields.longitude') "
-                            "is missing")
+                            "is missing (or turn on geocoding with 'geocode.enabled')")
+        if geocoding and fields.get("address") is None:
+            problems.append("key 'geocode.enabled' needs 'fields.address'")
         if fields.get("status") is None and _lookup(raw, "status.closed"):
             problems.append("key 'status.closed' needs 'fields.status'")
     if isinstance(years, dict) and _is_year(years.get("first")) and _is_year(years.get("last")):
@@ -391,6 +415,7 @@ def build_profile(raw: dict, path: Path) -> Profile:
         sole_proprietor=_rules(micro.get("sole_proprietor", [])),
         limited=_rules(micro.get("limited", [])),
         aliases={name: tuple(names) for name, names in raw.get("aliases", {}).items()},
+        geocode=_geocode(raw),
         boundaries=_boundary_rules(raw.get("boundaries", {})),
     )
 
@@ -398,3 +423,10 @@ def build_profile(raw: dict, path: Path) -> Profile:
 def _boundary_rules(rules: dict) -> BoundaryRules:
     return BoundaryRules(rules.get("keep_property"), _tuple(rules.get("keep_values")),
                          _tuple(rules.get("drop_values")), rules.get("clip_to_place", False))
+
+
+def _geocode(raw: dict) -> Geocode:
+    given = raw.get("geocode", {})
+    return Geocode(given.get("enabled", False), given.get("city", raw["name"]),
+                   given.get("city_field"), given.get("state", raw["geography"]["state_abbr"]),
+                   given.get("state_field"), given.get("benchmark", Geocode.benchmark))

@@ -146,6 +146,7 @@ def require_columns(registry: Registry, profile: Profile) -> None:
     uses = list(profile.fields.columns().items())
     for kind in ("home_based", "sole_proprietor", "limited"):
         uses += [(f"micro.{kind}", (rule.field,)) for rule in getattr(profile, kind)]
+    uses += [(f"geocode.{key}", names) for key, names in profile.geocode.columns().items()]
     required = _required(profile)
     for key, names in uses:
         for name in names:
@@ -160,7 +161,7 @@ def require_columns(registry: Registry, profile: Profile) -> None:
 def _missing_column(registry: Registry, profile: Profile, key: str, name: str) -> str:
     aliases = profile.aliases.get(name, ())
     also = f" (nor {', '.join(repr(a) for a in aliases)})" if aliases else ""
-    where = f"fields.{key}" if not key.startswith("micro.") else key
+    where = key if key.startswith(("micro.", "geocode.")) else f"fields.{key}"
     return (f"{registry.label} has no column {name!r}{also}, which {profile.display_path} "
             f"names in {where}; if the column was renamed, update {where} or add the new "
             f"name to [aliases] {name}.")

@@ -20,6 +20,7 @@ def print_status(db: Path) -> None:
         print(f"{info.get('city_name', '?')} — {db} (built {built:%Y-%m-%d %H:%M} UTC)")
         _print_tables(con)
         _print_sources(con)
+        _print_repairs(info)
         _print_rejections(con)
         _print_unmapped(con)
         _print_disclosure(con)
@@ -44,6 +45,19 @@ def _print_sources(con: duckdb.DuckDBPyConnection) -> None:
         when = f"{fetched:%Y-%m-%d %H:%M}" if fetched else "—"
         print(f"  {sid}: {name} [{vintage or 'vintage unknown'}], fetched {when}")
         print(f"      {raw:,} raw = {loaded:,} loaded + {merged:,} merged + {rejected:,} rejected  {ok}")
+
+
+# build_info keys counting rows that were repaired, not rejected: "<source>_<what>".
+REPAIRS = {"businesses_recoded_rows": "rows not UTF-8, read as Windows-1252",
+           "businesses_swapped_coordinates": "rows with latitude and longitude swapped back"}
+
+
+def _print_repairs(info: dict[str, str]) -> None:
+    found = [(key, text) for key, text in REPAIRS.items() if info.get(key)]
+    if found:
+        print("\nRows repaired on the way in")
+        for key, text in found:
+            print(f"  {key.split('_', 1)[0]}: {text}: {int(info[key]):,}")
 
 
 def _print_rejections(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,9 +1,13 @@
 """Registry rows → business locations, driven by the city profile.
 
 1. Map the profile's columns to canonical ones (`transform_fields`).
-2. Reject rows that cannot be used, with their reason: a repeated row id, no business
-   key, no or unparseable dates, a term that ends before it starts, no coordinates, a
-   point outside every neighborhood. Nothing is dropped silently.
+2. Read points as portals publish them: swapped latitude and longitude are swapped back
+   (and counted); a longitude that repeats the latitude is a portal error. With geocoding
+   on, rows with an address and no usable point are placed by the Census Geocoder.
+   Reject rows that cannot be used, with their reason: a repeated row id, no business
+   key, no or unparseable dates, a term that ends before it starts, no coordinates (and
+   why: no geocoder match, not geocoded yet, a repeated latitude), a point outside every
+   neighborhood. Nothing is dropped silently.
 3. Merge license terms and renewals into one business location per business key:
    opened = the earliest start; closed = the latest term's end when that is before the
    data's as-of date, or the status date when the latest term's status says closed or
@@ -28,8 +32,15 @@ from . import categories, geo
 from . import transform_fields as tf
 from .profiles import Profile
 from .readers import Registry, raw_records
+from .sources.census_geocoder import Geocoder
 
 WITHHELD = "name, address and location withheld (home-based business or sole proprietor)"
+REPEATED_LATITUDE = "longitude repeats the latitude: a portal error"
+NO_MATCH = "no coordinates; the Census geocoder found no match for the address"
+TIE = "no coordinates; the Census geocoder found several matches for the address"
+NOT_GEOCODED = "no coordinates; address not geocoded yet (build with network access)"
+NOT_YET = "not geocoded"      # geocode_match of a row whose address has no answer yet
+PLACED = ("exact", "non-exact")
 
 
 @dataclass
@@ -41,6 +52,8 @@ class BusinessResult:
     rows_raw: int
     rows_merged: int
     as_of: pd.Timestamp
+    swapped_coordinates: int = 0  # rows whose latitude and longitude were swapped back
+    geocoded: int | None = None   # distinct addresses the geocoder placed; None: not asked
 
     @property
     def rows_loaded(self) -> int:
@@ -53,9 +66,15 @@ class BusinessResult:
 
 def transform_businesses(registry: Registry, profile: Profile, neighborhoods: gpd.GeoDataFrame,
                          tracts: gpd.GeoDataFrame | None = None, source_id: str = "businesses",
-                         as_of=None) -> BusinessResult:
-    """Turn raw registry rows into canonical business locations plus rejects."""
-    terms = extract_terms(registry, profile)
+                         as_of=None, geocoder: Geocoder | None = None) -> BusinessResult:
+    """Turn raw registry rows into canonical business locations plus rejects.
+
+    With geocoding on in the profile, rows that have an address but no usable point get
+    the point `geocoder` finds for the address (see sources/census_geocoder.py).
+    """
+    bounds = tuple(neighborhoods.total_bounds) if len(neighborhoods) else None
+    terms = extract_terms(registry, profile, bounds)
+    geocoded = geocode_terms(terms, geocoder) if profile.geocode.enabled else None
     as_of = pd.Timestamp(as_of).normalize() if as_of is not None else latest_date(terms)
     terms["neighborhood_id"] = place_points(terms, neighborhoods, "neighborhood_id")
     reasons = rejection_reasons(terms)
@@ -69,18 +88,23 @@ def transform_businesses(registry: Registry, profile: Profile, neighborhoods: gp
     businesses = canonical_businesses(locations, source_id)
     return BusinessResult(businesses, locations["zip"].reset_index(drop=True), rejected,
                           unmapped_categories(businesses, source_id), len(terms),
-                          len(kept) - len(locations), as_of)
+                          len(kept) - len(locations), as_of,
+                          int(terms["swapped"].sum()), geocoded)
 
 
-def extract_terms(registry: Registry, profile: Profile) -> pd.DataFrame:
-    """One row per raw row: the canonical fields, parsed but not yet judged."""
+def extract_terms(registry: Registry, profile: Profile, bounds=None) -> pd.DataFrame:
+    """One row per raw row: the canonical fields, parsed but not yet judged.
+
+    `bounds` (the city's bounding box) tells swapped coordinates from places elsewhere.
+    """
     frame, f, formats = registry.frame, profile.fields, profile.date_formats
     opened, opened_bad = tf.dates(frame, f.opened, formats)
     end, end_bad = tf.dates(frame, f.closed, formats)
     status_date, _ = tf.dates(frame, (f.status_date,) if f.status_date else (), formats)
-    latitude, longitude = tf.coordinates(frame, profile)
+    latitude, longitude, swapped, repeated = tf.repair_points(*tf.published_points(frame, profile),
+                                                              bounds)
     raw_category, sector = tf.sectors(frame, profile)
-    return pd.DataFrame({
+    terms = pd.DataFrame({
         "row_number": np.arange(1, len(frame) + 1),
         "row_id": tf.text(frame, f.row_id) if f.row_id else pd.NA,
         "key": tf.business_key(frame, f.key),
@@ -89,12 +113,42 @@ def extract_terms(registry: Registry, profile: Profile) -> pd.DataFrame:
         "raw_category": raw_category, "naics_sector": sector,
         "opened": opened, "opened_bad": opened_bad, "end": end, "end_bad": end_bad,
         "status_closed": tf.closed_status(frame, profile), "status_date": status_date,
-        "latitude": latitude, "longitude": longitude,
+        "latitude": latitude, "longitude": longitude, "swapped": swapped, "repeated": repeated,
+        "geocode_match": None,
         "address": tf.joined_text(frame, f.address, " "), "zip": tf.zip_codes(frame, f.zip),
         "home_based": tf.flag(frame, profile.home_based),
         "sole_proprietor": tf.flag(frame, profile.sole_proprietor),
         "limited": tf.flag(frame, profile.limited),
     }, index=frame.index)
+    if profile.geocode.enabled:
+        terms["city"], terms["state"] = tf.geocode_places(frame, profile)
+    return terms
+
+
+def geocode_terms(terms: pd.DataFrame, geocoder: Geocoder | None) -> int | None:
+    """Points by address for usable rows with an address and no point (in place).
+
+    Each such row gets its `geocode_match` ('exact', 'non-exact', 'tie', 'no match', or
+    'not geocoded' when the geocoder has no answer yet — or there is no geocoder) and, when
+    matched, the point. Returns how many distinct addresses were placed (None: no answers).
+    """
+    no_point = np.isnan(terms["latitude"].to_numpy()) | np.isnan(terms["longitude"].to_numpy())
+    wanted = no_point & terms["address"].notna().to_numpy(bool) & pd.isna(row_problems(terms))
+    rows = np.flatnonzero(wanted)
+    if not len(rows):
+        return None
+    if geocoder is None:
+        terms.iloc[rows, terms.columns.get_loc("geocode_match")] = NOT_YET
+        return None
+    asked = terms.iloc[rows][["address", "city", "state", "zip"]].rename(columns={"address": "street"})
+    found = geocoder(asked)
+    match = found["match"].to_numpy(dtype=object)
+    placed = np.isin(match, PLACED)
+    terms.iloc[rows, terms.columns.get_loc("geocode_match")] = np.where(pd.isna(match), NOT_YET, match)
+    for column in ("latitude", "longitude"):
+        terms.iloc[rows[placed], terms.columns.get_loc(column)] = found[column].to_numpy()[placed]
+    answered = pd.notna(match).any()
+    return int(found.loc[placed, "id"].nunique()) if answered else None
 
 
 def place_points(rows: pd.DataFrame, polygons: gpd.GeoDataFrame, id_column: str) -> np.ndarray:
@@ -114,20 +168,39 @@ def latest_date(terms: pd.DataFrame) -> pd.Timestamp:
     return today if pd.isna(latest) else min(latest, today)
 
 
-def rejection_reasons(terms: pd.DataFrame) -> np.ndarray:
-    """The first reason each row cannot be used, or None."""
-    no_point = np.isnan(terms["latitude"].to_numpy()) | np.isnan(terms["longitude"].to_numpy())
-    checks = [
+def row_problems(terms: pd.DataFrame) -> np.ndarray:
+    """The first reason a row cannot be used whatever its point, or None."""
+    return _first_reasons(len(terms), [
         (terms["row_id"].notna() & terms["row_id"].duplicated(keep="first"), "repeated row id"),
         (terms["key"].isna(), "no business key"),
         (terms["opened_bad"], "unparseable opening date"),
         (terms["opened"].isna(), "no opening date"),
         (terms["end_bad"], "unparseable closing date"),
         (terms["end"] < terms["opened"], "term ends before it starts"),
+    ])
+
+
+def rejection_reasons(terms: pd.DataFrame) -> np.ndarray:
+    """The first reason each row cannot be used, or None.
+
+    A row without a point says why: the geocoder found no match or several, its address
+    is not geocoded yet, or the portal repeated the latitude as the longitude.
+    """
+    no_point = np.isnan(terms["latitude"].to_numpy()) | np.isnan(terms["longitude"].to_numpy())
+    match = terms["geocode_match"].to_numpy(dtype=object)
+    reasons = row_problems(terms)
+    return _first_reasons(len(terms), [
+        (no_point & (match == "no match"), NO_MATCH),
+        (no_point & (match == "tie"), TIE),
+        (no_point & (match == NOT_YET), NOT_GEOCODED),
+        (no_point & terms["repeated"].to_numpy(bool), REPEATED_LATITUDE),
         (no_point, "no coordinates"),
         (terms["neighborhood_id"].isna(), "outside the city"),
-    ]
-    reasons = np.full(len(terms), None, dtype=object)
+    ], reasons)
+
+
+def _first_reasons(n: int, checks: list, reasons: np.ndarray | None = None) -> np.ndarray:
+    reasons = np.full(n, None, dtype=object) if reasons is None else reasons
     for mask, reason in checks:
         mask = np.asarray(mask, dtype=bool)
         reasons[mask & pd.isna(reasons)] = reason
@@ -210,6 +283,7 @@ def canonical_businesses(locations: pd.DataFrame, source_id: str) -> pd.DataFram
         "neighborhood_id": locations["neighborhood_id"].astype(str),
         "tract_geoid": locations["tract_geoid"],
         "terms_merged": locations["terms_merged"].astype("int64"),
+        "geocode_match": locations["geocode_match"],
     })
     return out[c.BUSINESS_COLUMNS].reset_index(drop=True)
 

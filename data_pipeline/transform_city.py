@@ -20,6 +20,7 @@ from . import transform_census as tc
 from .errors import PipelineError
 from .load import Step
 from .profiles import Profile
+from .sources import census_geocoder
 from .sources import (business_patterns, census_acs, census_places, census_tracts, lodes,
                       nonemployer)
 
@@ -47,6 +48,7 @@ class Inputs:
     place: Path | None = None          # the city limits (Census place) to clip the neighborhoods to
     origins: dict[str, Origin] = field(default_factory=dict)
     as_of: datetime | None = None      # the registry's fetch time; None: judged from the data
+    geocoder: census_geocoder.Geocoder | None = None   # with geocoding on: cached (and new) geocodes
 
 
 def _portal_meta(profile: Profile, kind: str) -> SimpleNamespace:
@@ -109,7 +111,12 @@ def read_base(profile: Profile, inputs: Inputs, step: Step) -> Base:
     if registry.recoded_rows:
         step(f"{registry.recoded_rows:,} rows were not UTF-8 and were read as Windows-1252")
     step(f"transforming {len(registry.frame):,} registry rows")
-    result = transform.transform_businesses(registry, profile, boundaries.shapes, as_of=_as_of(inputs))
+    result = transform.transform_businesses(registry, profile, boundaries.shapes, as_of=_as_of(inputs),
+                                            geocoder=inputs.geocoder)
+    if result.swapped_coordinates:
+        swapped = result.swapped_coordinates
+        step(f"{swapped:,} row{'' if swapped == 1 else 's'} had latitude and longitude swapped; "
+             "swapped back")
     if result.rows_loaded == 0:
         reasons = result.rejected["reason"].value_counts()
         summary = ", ".join(f"{n:,} {reason}" for reason, n in reasons.items())
@@ -140,6 +147,8 @@ def assemble(profile: Profile, inputs: Inputs, step: Step, base: Base | None = N
                               inputs.origins.get("businesses"), f"as of {result.as_of:%Y-%m-%d}",
                               inputs.businesses, result, base.registry.sha256))
     rows.insert(1, _neighborhood_row(profile, inputs, base.boundaries))
+    if result.geocoded is not None:
+        rows.append(_geocoder_row(profile, inputs.geocoder, result.geocoded))
     if base.place is not None:
         rows.insert(2, _place_row(profile, inputs, base.place))
     data = c.CityData(
@@ -176,6 +185,20 @@ def _place_row(profile: Profile, inputs: Inputs, place: gpd.GeoDataFrame) -> dic
                       [inputs.place], tc.Counted(place, len(place)))
 
 
+def _geocoder_row(profile: Profile, geocoder: census_geocoder.Geocoder, placed: int) -> dict:
+    """The Census Geocoder's `sources` row: its rows are the distinct addresses it placed.
+
+    Addresses it could not match are not its rows but the registry's: they show there,
+    as rejected rows with their reason.
+    """
+    files = geocoder.files()
+    origin = Origin(census_geocoder.URL, geocoder.fetched_at())
+    return source_row("geocodes", "geocodes", _module_meta(census_geocoder), origin,
+                      profile.geocode.benchmark, files,
+                      SimpleNamespace(rows_raw=placed, rows_loaded=placed, rows_merged=0,
+                                      rows_rejected=0))
+
+
 def _boundary_rejects(boundaries: readers.Boundaries) -> pd.DataFrame:
     return pd.DataFrame([{"source_id": "neighborhoods", "row_number": number, "reason": reason,
                           "raw": json.dumps(raw, ensure_ascii=False)}
@@ -191,6 +214,8 @@ def build_info(profile: Profile, result: transform.BusinessResult,
             "data_as_of": f"{result.as_of:%Y-%m-%d}", "acs_year": str(profile.years.acs)}
     if registry.recoded_rows:
         info["businesses_recoded_rows"] = str(registry.recoded_rows)
+    if result.swapped_coordinates:
+        info["businesses_swapped_coordinates"] = str(result.swapped_coordinates)
     return info
 
 

@@ -115,8 +115,18 @@ def zip_codes(frame: pd.DataFrame, column: str | None) -> pd.Series:
     return five.astype(TEXT)
 
 
-def coordinates(frame: pd.DataFrame, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
-    """Latitude and longitude of each row (NaN when missing or impossible)."""
+def coordinates(frame: pd.DataFrame, profile: Profile,
+                bounds: tuple[float, float, float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude of each row (NaN when missing, impossible or a repeated latitude).
+
+    Swapped pairs are swapped back (see `repair_points`; `bounds` is the city's bounding box).
+    """
+    lat, lon, _, _ = repair_points(*published_points(frame, profile), bounds)
+    return lat, lon
+
+
+def published_points(frame: pd.DataFrame, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude as the portal publishes them (NaN when missing), not yet judged."""
     f = profile.fields
     n = len(frame)
     lat, lon = np.full(n, np.nan), np.full(n, np.nan)
@@ -125,9 +135,44 @@ def coordinates(frame: pd.DataFrame, profile: Profile) -> tuple[np.ndarray, np.n
     missing = np.isnan(lat) | np.isnan(lon)
     if f.location and missing.any():
         lat[missing], lon[missing] = location_points(frame[f.location][missing])
-    impossible = ((lat == 0) & (lon == 0)) | (np.abs(lat) > 90) | (np.abs(lon) > 180)
-    lat[impossible], lon[impossible] = np.nan, np.nan
     return lat, lon
+
+
+def repair_points(lat: np.ndarray, lon: np.ndarray,
+                  bounds: tuple[float, float, float, float] | None = None):
+    """Points with portal errors repaired or removed: (lat, lon, swapped, repeated).
+
+    A pair is swapped back when its latitude is beyond ±90° but its longitude is not, or
+    when the swapped pair lies in `bounds` (min lon, min lat, max lon, max lat: the city's
+    bounding box) and the pair as given does not. A longitude equal to the latitude
+    ((34.0438, 34.0438)) is a portal error, not a place: such points become NaN and are
+    flagged `repeated`. (0, 0) and values beyond ±90°/±180° become NaN too.
+    """
+    lat, lon = np.array(lat, dtype="float64"), np.array(lon, dtype="float64")
+    repeated = (lat == lon) & (lat != 0)
+    swapped = (np.abs(lat) > 90) & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
+    if bounds is not None:
+        swapped |= ~_inside(lat, lon, bounds) & _inside(lon, lat, bounds)
+    swapped &= ~repeated
+    lat[swapped], lon[swapped] = lon[swapped], lat[swapped]
+    impossible = ((lat == 0) & (lon == 0)) | (np.abs(lat) > 90) | (np.abs(lon) > 180) | repeated
+    lat[impossible], lon[impossible] = np.nan, np.nan
+    return lat, lon, swapped, repeated
+
+
+def geocode_places(frame: pd.DataFrame, profile: Profile) -> tuple[pd.Series, pd.Series]:
+    """City and state sent with each address to the geocoder: the profile's columns, else its text."""
+    g = profile.geocode
+    places = []
+    for column, fixed in ((g.city_field, g.city), (g.state_field, g.state)):
+        values = text(frame, column) if column else pd.Series(pd.NA, index=frame.index, dtype=TEXT)
+        places.append(values.fillna(fixed or ""))
+    return places[0], places[1]
+
+
+def _inside(lat: np.ndarray, lon: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    west, south, east, north = bounds
+    return (lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:

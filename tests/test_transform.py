@@ -221,3 +221,54 @@ def test_a_million_rows_a_minute(chicago, areas, tmp_path):
     assert result.rows_raw == 60_000
     assert result.rows_loaded + result.rows_merged + result.rows_rejected == 60_000
     assert elapsed < 3.6, f"{elapsed:.1f} s for 60,000 rows"
+
+
+def test_swapped_coordinates_are_swapped_back_and_counted(tmp_path, chicago, areas):
+    # A pair swapped by the portal that still reads as a place (Chicago's -87.65 is a possible
+    # latitude) is told apart by the city's bounding box; one beyond ±90° by its range.
+    text = (LOCAL / "chicago_licenses.csv").read_text()
+    text = text.replace("AAI,,41.84,-87.66,", "AAI,,-87.66,41.84,")           # OLD SHOP
+    text = text.replace("AAI,,41.97,-87.66,", "AAI,,-87.66,41.97,")           # SAFE STORAGE
+    path = tmp_path / "swapped.csv"
+    path.write_text(text)
+    result = run(path, chicago, areas)
+    rows = by_key(result)
+    assert rows.loc["300-1", ["latitude", "longitude", "neighborhood_id"]].tolist() == [41.84, -87.66, "2"]
+    assert rows.loc["800-1", ["latitude", "longitude", "neighborhood_id"]].tolist() == [41.97, -87.66, "1"]
+    assert result.swapped_coordinates == 2 and result.rows_loaded == 7
+    lat, lon, swapped, repeated = transform_fields.repair_points(
+        np.array([-122.41, 37.77, 41.70, 34.0438, 0.0]), np.array([37.77, -122.41, -87.65, 34.0438, 0.0]))
+    assert swapped.tolist() == [True, False, False, False, False]   # 41.70 south of the city: kept
+    assert repeated.tolist() == [False, False, False, True, False]
+    assert np.allclose(lat[:3], [37.77, 37.77, 41.70]) and np.isnan(lat[3:]).all()
+
+
+def test_a_longitude_that_repeats_the_latitude_is_rejected_as_a_portal_error(tmp_path, chicago, areas):
+    text = (LOCAL / "chicago_licenses.csv").read_text()
+    text = text.replace("AAI,,41.84,-87.66,", "AAI,,41.84,41.84,")            # OLD SHOP, row 5
+    text = text.replace('"(41.83, -87.64)"', '"(41.83, 41.83)"').replace(
+        "AAI,,41.83,-87.64,", "AAI,,,,")                                     # HOME GOODS, row 12
+    path = tmp_path / "repeated.csv"
+    path.write_text(text)
+    result = run(path, chicago, areas)
+    reasons = dict(zip(result.rejected["row_number"], result.rejected["reason"]))
+    assert reasons[5] == reasons[12] == transform.REPEATED_LATITUDE == \
+        "longitude repeats the latitude: a portal error"
+    assert reasons[7] == "no coordinates" and reasons[8] == "outside the city"
+    assert result.swapped_coordinates == 0
+
+
+def test_swaps_reach_build_info_and_status(tmp_path, monkeypatch, capsys):
+    from data_pipeline import city
+    from data_pipeline.cli import main
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    text = (LOCAL / "chicago_licenses.csv").read_text().replace("AAI,,41.84,-87.66,", "AAI,,-87.66,41.84,")
+    path = tmp_path / "swapped.csv"
+    path.write_text(text)
+    steps = []
+    db = city.import_files("chicago", path, LOCAL / "neighborhoods.geojson", on_step=steps.append)
+    assert "1 row had latitude and longitude swapped; swapped back" in steps
+    assert main(["status", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Rows repaired on the way in\n  businesses: rows with latitude and longitude swapped back: 1\n" \
+        in out

@@ -133,6 +133,7 @@ def _businesses() -> pd.DataFrame:
     frame["sole_proprietor"] = False
     frame["address"] = None
     frame["terms_merged"] = 1
+    frame["geocode_match"] = None
     return frame[c.BUSINESS_COLUMNS]
 
 

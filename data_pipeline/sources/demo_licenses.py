@@ -204,6 +204,7 @@ def _merge_terms(good: pd.DataFrame, source_id: str) -> pd.DataFrame:
         "address": np.where(home, None, latest["address"].to_numpy()),
         "latitude": latest["latitude"].to_numpy(), "longitude": latest["longitude"].to_numpy(),
         "terms_merged": first.size().to_numpy(),
+        "geocode_match": None,             # the demo's points are its own, like a portal's
     })
     out["naics_sector"] = out["naics_sector"].where(out["naics_sector"].notna(), None)
     return out

@@ -64,7 +64,9 @@ CREATE TABLE businesses (
     longitude        DOUBLE NOT NULL,
     neighborhood_id  VARCHAR NOT NULL,
     tract_geoid      VARCHAR,
-    terms_merged     INTEGER NOT NULL DEFAULT 1  -- raw rows merged into this location
+    terms_merged     INTEGER NOT NULL DEFAULT 1, -- raw rows merged into this location
+    geocode_match    VARCHAR               -- 'exact' | 'non-exact': placed by the Census Geocoder
+                                           -- from its address; NULL: the portal's own point
 );
 
 -- Jobs from LODES WAC (or the demo), at the finest geography the source gives.
