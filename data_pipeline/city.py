@@ -37,7 +37,7 @@ def _quiet(message: str) -> None:
 def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None = None,
                  tracts: Path | None = None, acs: Path | None = None,
                  lodes: list[Path] | None = None, db: Path | None = None, geocode: bool = False,
-                 on_step: Step | None = None, suppression_threshold: int = 3,
+                 on_step: Step | None = None, suppression_threshold: int | None = None,
                  place: Path | None = None) -> Path:
     """Build a city's database from local export files; what is not given stays empty.
 
@@ -131,7 +131,7 @@ def _geocoder(profile: Profile, cache: RawCache, client, step: Step,
 # ----------------------------------------------------------------------------- build
 
 def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
-               on_step: Step | None = None, suppression_threshold: int = 3) -> Path:
+               on_step: Step | None = None, suppression_threshold: int | None = None) -> Path:
     """Fetch what is missing or stale into the raw cache (or use it alone), then build."""
     profile, step = load_profile(city), on_step or _quiet
     cache = RawCache(paths.raw_cache_dir(), profile.slug)
@@ -149,7 +149,8 @@ def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
                       for name in _named_files(inputs)}
     data = assemble(profile, inputs, step, base)
     target = Path(db) if db else paths.database_path(profile.slug)
-    return write_database(data, target, on_step=step, suppression_threshold=suppression_threshold)
+    return write_database(data, target, on_step=step,
+                          suppression_threshold=_threshold(profile, suppression_threshold))
 
 
 def _registry(profile: Profile, cache: RawCache, client, step: Step) -> list[Path]:
@@ -279,7 +280,15 @@ def _cache_origin(cache: RawCache, source: str) -> Origin:
 
 # ----------------------------------------------------------------------------- assemble
 
-def _build(profile: Profile, inputs: Inputs, db: Path | None, step: Step, threshold: int) -> Path:
+def _build(profile: Profile, inputs: Inputs, db: Path | None, step: Step,
+           threshold: int | None) -> Path:
     data = assemble(profile, inputs, step)
     target = Path(db) if db else paths.database_path(profile.slug)
-    return write_database(data, target, on_step=step, suppression_threshold=threshold)
+    return write_database(data, target, on_step=step,
+                          suppression_threshold=_threshold(profile, threshold))
+
+
+def _threshold(profile: Profile, given: int | None) -> int:
+    """The suppression threshold: `--suppress-below` when given, else the profile's
+    `suppress_below` (0, publish every count, unless the registry is not public)."""
+    return profile.suppress_below if given is None else given

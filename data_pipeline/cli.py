@@ -19,6 +19,11 @@ def _progress(start: float):
     return step
 
 
+SUPPRESS_HELP = ("hide counts below N and the counts that would reveal them, for a registry "
+                 "that is not public row by row (default: the profile's suppress_below, 0 = "
+                 "publish every count; the demo publishes every count)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data_pipeline",
                                      description="Build and inspect Main Street Atlas databases.")
@@ -33,8 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--seed", type=int, default=42, help="demo city seed (default 42)")
     build.add_argument("--offline", action="store_true",
                        help="build from the raw cache only; fail if something is missing")
-    build.add_argument("--suppress-below", type=int, default=3,
-                       help="hide counts below this number (default 3)")
+    build.add_argument("--suppress-below", type=int, default=None, metavar="N",
+                       help=SUPPRESS_HELP)
 
     imp = sub.add_parser("import", help="build a city's database from local export files")
     imp.add_argument("--city", required=True, help="a profile name from data/cities/")
@@ -53,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
                           "(needs network access and geocode.enabled in the profile); without "
                           "it, only cached geocodes are used")
     imp.add_argument("--db", type=Path, help="database file (default data/<city>.duckdb)")
-    imp.add_argument("--suppress-below", type=int, default=3)
+    imp.add_argument("--suppress-below", type=int, default=None, metavar="N",
+                     help=SUPPRESS_HELP)
 
     status = sub.add_parser("status", help="tables, row counts, sources and reconciliation")
     status.add_argument("--db", type=Path, help="database file (default data/demo.duckdb)")
@@ -83,7 +89,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build" and args.demo:
         from .build import build_demo
         db = build_demo(args.db or paths.database_path(paths.DEMO_SLUG), seed=args.seed,
-                        on_step=step, suppression_threshold=args.suppress_below)
+                        on_step=step, suppression_threshold=args.suppress_below or 0)
     elif args.command == "build":
         from .city import build_city
         db = build_city(args.city, args.db, offline=args.offline, on_step=step,

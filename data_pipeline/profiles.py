@@ -137,6 +137,7 @@ class Profile:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     geocode: Geocode = Geocode()
     boundaries: BoundaryRules = BoundaryRules()
+    suppress_below: int = 0         # 0: publish counts as they are (a public registry)
 
     @property
     def display_path(self) -> str:
@@ -150,6 +151,7 @@ class Profile:
 # key → (kind, required). Kinds: text, texts (text or list of texts), int, ints.
 SPEC: dict[str, tuple[str, bool]] = {
     "name": ("text", True), "registry_note": ("text", True),
+    "suppress_below": ("count", False),
     "portal.domain": ("text", True), "portal.businesses": ("dataset", True),
     "portal.businesses_title": ("text", True), "portal.neighborhoods": ("dataset", True),
     "portal.neighborhoods_title": ("text", True), "portal.publisher": ("text", True),
@@ -270,6 +272,8 @@ _KIND_CHECKS = {
               "a string or a list of strings"),
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
             "a positive whole number"),
+    "count": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100,
+              "a whole number from 0 (publish every count) to 100"),
     "year": (_is_year, "a year between 1990 and 2100"),
     "years": (lambda v: isinstance(v, list) and bool(v) and all(map(_is_year, v)),
               "a list of years between 1990 and 2100"),
@@ -417,6 +421,7 @@ def build_profile(raw: dict, path: Path) -> Profile:
         aliases={name: tuple(names) for name, names in raw.get("aliases", {}).items()},
         geocode=_geocode(raw),
         boundaries=_boundary_rules(raw.get("boundaries", {})),
+        suppress_below=raw.get("suppress_below", 0),
     )
 
 

@@ -123,15 +123,33 @@ def read_registry(paths: list[Path] | Path, profile: Profile) -> Registry:
 
 
 def api_names(columns: list[str], profile: Profile) -> dict[str, str]:
-    """Renames from export display names (or older API names) to the profile's API names."""
-    present, renames = set(columns), {}
-    for api, names in profile.aliases.items():
+    """Renames from export display names (or older API names) to the profile's API names.
+
+    Headers match ignoring case and surrounding spaces (" License Status" finds
+    `license_status`'s alias "LICENSE STATUS"), as boundary properties do.
+    """
+    present = set(columns)
+    by_key = {}
+    for column in columns:
+        by_key.setdefault(_header_key(column), column)
+    wanted = {name: () for names in profile.fields.columns().values() for name in names}
+    for kind in ("home_based", "sole_proprietor", "limited"):
+        wanted.update({rule.field: () for rule in getattr(profile, kind)})
+    wanted.update(profile.aliases)
+    renames: dict[str, str] = {}
+    for api, names in wanted.items():
         if api in present:
             continue
-        found = next((name for name in names if name in present and name not in renames), None)
-        if found:
-            renames[found] = api
+        for name in (api, *names):
+            found = by_key.get(_header_key(name))
+            if found is not None and found not in renames and found not in wanted:
+                renames[found] = api
+                break
     return renames
+
+
+def _header_key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
 
 
 def _required(profile: Profile) -> set[str]:

@@ -117,12 +117,32 @@ def read_base(profile: Profile, inputs: Inputs, step: Step) -> Base:
         swapped = result.swapped_coordinates
         step(f"{swapped:,} row{'' if swapped == 1 else 's'} had latitude and longitude swapped; "
              "swapped back")
+    reasons = result.rejected["reason"].value_counts()
+    dated = int(reasons.filter(like="unparseable").sum())
     if result.rows_loaded == 0:
-        reasons = result.rejected["reason"].value_counts()
         summary = ", ".join(f"{n:,} {reason}" for reason, n in reasons.items())
+        if dated * 2 >= len(result.rejected):
+            raise PipelineError(_date_problem(profile, registry, f"no row of {registry.label} "
+                                              f"could be loaded ({summary})"))
         raise PipelineError(f"No row of {registry.label} could be loaded ({summary}); check that "
                             f"the registry and the boundaries are {profile.name}'s.")
+    if dated and dated >= 0.05 * result.rows_raw:
+        step(_date_problem(profile, registry, f"{dated:,} of {result.rows_raw:,} rows have a "
+                                               "date that could not be read and were rejected"))
     return Base(boundaries, registry, result, place)
+
+
+def _date_problem(profile: Profile, registry: readers.Registry, what: str) -> str:
+    """One sentence naming `dates.formats` with two of the registry's date values."""
+    columns = [c for c in profile.fields.opened if c in registry.frame.columns]
+    values = (registry.frame[columns[0]].dropna().astype(str).str.strip() if columns
+              else pd.Series(dtype=str))
+    samples = [v for v in values[values != ""].unique()[:2]]
+    shown = " and ".join(repr(v) for v in samples) or "none"
+    return (f"{what[:1].upper()}{what[1:]}: its dates look like {shown} (column "
+            f"{columns[0] if columns else '?'}), which none of dates.formats "
+            f"{list(profile.date_formats)} in {profile.display_path} reads; add the right "
+            "format (e.g. \"%m/%d/%Y\" or \"ISO8601\") to dates.formats.")
 
 
 def _city_limits(profile: Profile, inputs: Inputs, step: Step) -> gpd.GeoDataFrame | None:
@@ -208,10 +228,13 @@ def _boundary_rejects(boundaries: readers.Boundaries) -> pd.DataFrame:
 def build_info(profile: Profile, result: transform.BusinessResult,
                registry: readers.Registry) -> dict[str, str]:
     info = {"is_demo": "false", "first_year": str(profile.years.first),
-            "last_year": str(profile.years.last), "state_fips": profile.geography.state_fips,
+            "last_year": str(min(profile.years.last, result.as_of.year)),  # no year past the data
+            "state_fips": profile.geography.state_fips,
             "county_fips": ",".join(profile.geography.county_fips),
             "registry_note": " ".join(profile.registry_note.split()),
-            "data_as_of": f"{result.as_of:%Y-%m-%d}", "acs_year": str(profile.years.acs)}
+            "data_as_of": f"{result.as_of:%Y-%m-%d}", "acs_year": str(profile.years.acs),
+            "micro_rules": "yes" if (profile.home_based or profile.sole_proprietor
+                                     or profile.limited) else "none"}
     if registry.recoded_rows:
         info["businesses_recoded_rows"] = str(registry.recoded_rows)
     if result.swapped_coordinates:

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import screenshot
 from dashboard import downloads
-from test_app_exports import check_against_database
+from test_app_exports import check_against_database, metrics_long
 from test_browser import assert_no_error, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -83,13 +83,21 @@ def test_map_png_download_has_the_preset_size(streamlit_server, page, private):
     assert_no_error(page)
 
 
-def test_map_csv_download_keeps_hidden_counts_hidden(streamlit_server, page, demo_db, private):
-    page.goto(f"{streamlit_server}/map?metric=formations&year=2013")   # 2 areas hidden
+def test_map_csv_download_publishes_the_counts_and_their_flags(streamlit_server, page, demo_db,
+                                                               private):
+    """The demo is a public registry: every count is in the CSV as the database has it, with
+    its low_count flag (the withheld path is checked on a suppressed build by AppTest)."""
+    page.goto(f"{streamlit_server}/map?metric=formations_per_1k_residents&year=2013")
     wait_for_app(page)
     name, data = download(page, open_downloads(page), "CSV data")
-    assert name == "demo_new-businesses_2013.csv"
+    assert name == "demo_new-businesses-per-1k-residents_2013.csv"
     body = pd.read_csv(io.BytesIO(data), comment="#", dtype=str)
-    assert check_against_database(body, demo_db) > 0      # hidden areas read "withheld"
+    assert check_against_database(body, demo_db) == 0      # nothing withheld, values equal
+    assert len(body) == 36 and "withheld" not in set(body["value"])
+    truth = metrics_long(demo_db, "formations_per_1k_residents", 2013)
+    truth = truth[truth["geo_level"] == "neighborhood"].set_index("geo_id")["low_count"]
+    flags = body.set_index("geo_id")["low_count"].map({"True": True, "False": False})
+    assert flags.sort_index().tolist() == truth.sort_index().tolist() and truth.any()
     no_private_text(data.decode("utf-8"), private)
 
 
