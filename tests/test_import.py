@@ -47,7 +47,7 @@ def test_businesses_and_neighborhoods_alone_build_a_database(data_dir):
     info = dict(table(db, "SELECT key, value FROM build_info").values.tolist())
     assert info["is_demo"] == "false" and info["city_name"] == "Chicago"
     assert (info["state_fips"], info["county_fips"], info["data_as_of"]) == ("17", "031", "2024-06-01")
-    assert (info["first_year"], info["last_year"]) == ("2010", "2025")
+    assert (info["first_year"], info["last_year"]) == ("2010", "2024")   # capped at the as-of year
     assert info["registry_note"].startswith("Chicago's business licenses cover")
     home = table(db, "SELECT address, home_based FROM businesses WHERE source_key = '400-1'")
     assert home.iloc[0].tolist() == [None, True]
