@@ -2,8 +2,9 @@
 
 The reader we guard against knows every published figure, the sums that tie them (areas
 add up to the city, categories to an area's active businesses, active(y) − active(y−1) =
-new − closed) and that no count is negative. `pinned_counts` plays that reader with
-linear programmes built from the published tables only — not from the marts' internals.
+new − closed) and that no count is negative, but not which withheld cells are zero.
+`pinned_counts` plays that reader with linear programmes built from the published tables
+only — not from the marts' internals.
 """
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 from shapely.geometry import box
 
-from data_pipeline import canonical, load, marts
+from data_pipeline import canonical, load, marts, suppression
 from data_pipeline.categories import UNKNOWN_CATEGORY
 from data_pipeline.geo import WGS84
 from tests.tiny_city import tiny_city
@@ -169,18 +170,26 @@ def overlap_lines(cells: pd.DataFrame, con) -> tuple[pd.DataFrame, list]:
     return pd.concat([cells, pd.DataFrame(rests)], ignore_index=True), lines
 
 
-def recoverable(truth_con, published_con, threshold: int) -> pd.DataFrame:
-    """Hidden small counts the reader can work out from the published tables."""
-    key = ["geo_level", "geo_id", "year", "measure", "category"]
+KEY = ["geo_level", "geo_id", "year", "measure", "category"]
+
+
+def reader_view(truth_con, published_con) -> tuple[pd.DataFrame, list[list[tuple[int, float]]]]:
+    """The published cells (true value in 'truth', 'hidden') and the reader's lines."""
     published = published_cells(published_con)
-    truth = published_cells(truth_con).rename(columns={"value": "truth"})[key + ["truth"]]
-    cells = with_rests(published.merge(truth, on=key, how="left"))
+    truth = published_cells(truth_con).rename(columns={"value": "truth"})[KEY + ["truth"]]
+    cells = with_rests(published.merge(truth, on=KEY, how="left"))
     first = published_con.execute("SELECT first_year FROM settings").fetchone()[0]
     lines = reader_lines(cells, first)
     cells, more = overlap_lines(cells, published_con)
-    value = cells["truth"].to_numpy(float)
-    found = pinned_counts(value, cells["hidden"].to_numpy(bool), lines + more, threshold)
-    return cells.loc[found, key + ["truth"]]
+    return cells, lines + more
+
+
+def recoverable(truth_con, published_con, threshold: int) -> pd.DataFrame:
+    """Hidden small counts the reader can work out from the published tables."""
+    cells, lines = reader_view(truth_con, published_con)
+    found = pinned_counts(cells["truth"].to_numpy(float), cells["hidden"].to_numpy(bool),
+                          lines, threshold)
+    return cells.loc[found, KEY + ["truth"]]
 
 
 def hidden_inputs_shown(con) -> pd.DataFrame:
@@ -291,11 +300,24 @@ def test_no_hidden_small_count_can_be_worked_out(city, tmp_path_factory):
     truth, published = build_twice(city, tmp_path_factory.mktemp("random"))
     with duckdb.connect(str(truth), read_only=True) as t, \
             duckdb.connect(str(published), read_only=True) as p:
-        assert recoverable(t, p, 3).empty
+        cells, lines = reader_view(t, p)
         assert hidden_inputs_shown(p).empty
-        hidden = p.execute("SELECT count(*) FROM metrics_long WHERE suppressed "
+        leaked = p.execute("SELECT count(*) FROM metrics_long WHERE suppressed "
                            "AND (value IS NOT NULL)").fetchone()[0]
-    assert hidden == 0
+    assert leaked == 0
+    value, hidden = cells["truth"].to_numpy(float), cells["hidden"].to_numpy(bool)
+    assert pinned_counts(value, hidden, lines, 3) == []
+    headline = (cells["measure"].eq("active_businesses")
+                & cells["geo_level"].isin(["neighborhood", "city"])).to_numpy()
+    assert not hidden[headline].any()  # a neighborhood's or the city's: never hidden
+    small = (cells["geo_level"].isin(["neighborhood", "tract", "city"]).to_numpy()
+             & ~headline & (value < 3))
+    shown = small & ~hidden
+    assert (value[shown] > 0).all()  # a hidden count may be 0: zeros are hidden too
+    # A 1 or 2 is shown only when the never-hidden counts give it away anyway ...
+    assert set(np.flatnonzero(shown)) <= set(pinned_counts(value, hidden | shown, lines, 3))
+    # ... so wherever a small count exists, something is hidden.
+    assert hidden.any() or not small.any()
 
 
 def test_no_hidden_count_of_the_tiny_city_can_be_worked_out(tmp_path):
@@ -304,12 +326,17 @@ def test_no_hidden_count_of_the_tiny_city_can_be_worked_out(tmp_path):
             duckdb.connect(str(published), read_only=True) as p:
         assert recoverable(t, p, 3).empty
         assert hidden_inputs_shown(p).empty
-        # N3 2020 has 2 active businesses, N1 and N2 hold 3 and 4 of the city's 9: without
-        # complementary suppression 9 − 3 − 4 would give N3 away.
-        shown = {g for g, in p.execute(
-            "SELECT geo_id FROM metrics_long WHERE metric_id = 'active_businesses' "
-            "AND year = 2020 AND geo_level <> 'tract' AND NOT suppressed").fetchall()}
-    assert "N3" not in shown and not {"N1", "N2", "city"} <= shown
+        active = p.execute("SELECT geo_id, year, value, suppressed FROM metrics_long WHERE "
+                           "metric_id = 'active_businesses' AND geo_level <> 'tract'").df()
+        flows = p.execute("SELECT metric_id, suppressed FROM metrics_long WHERE geo_id = 'city' "
+                          "AND year = 2021 AND metric_id IN ('formations', 'closures')").fetchall()
+    # Every neighborhood's and the city's number of active businesses is shown, N3's 2 of
+    # 2020 too.
+    assert not active["suppressed"].any()
+    assert active.set_index(["geo_id", "year"]).loc[("N3", 2020), "value"] == 2
+    # The city closed 2 businesses in 2021 and opened 5: with the active counts shown,
+    # new − closed is known, so the 5 is withheld with the 2.
+    assert dict(flows) == {"formations": True, "closures": True}
 
 
 def test_the_reader_does_find_counts_left_unprotected(tmp_path):
@@ -325,6 +352,24 @@ def test_the_reader_does_find_counts_left_unprotected(tmp_path):
         found = recoverable(t, p, 3)
     keys = set(found[["geo_level", "geo_id", "year", "measure"]].itertuples(index=False, name=None))
     assert ("neighborhood", "N3", 2020, "active_businesses") in keys  # 9 − 3 − 4
+
+
+def test_the_reader_works_out_a_flow_from_the_active_counts(tmp_path):
+    """The checker with the active counts shown (as the marts always show them): hiding
+    only the small counts gives the city's 2 closures of 2021 away (5 new − the change in
+    active businesses)."""
+    truth = load.write_database(tiny_city(), tmp_path / "truth.duckdb", suppression_threshold=0)
+    naive = tmp_path / "naive.duckdb"
+    naive.write_bytes(truth.read_bytes())
+    with duckdb.connect(str(naive)) as con:
+        con.execute("UPDATE metrics_long SET numerator = NULL WHERE numerator < 3 AND NOT "
+                    "(metric_id = 'active_businesses' AND geo_level <> 'tract')")
+        con.execute("UPDATE category_counts SET count = NULL WHERE count < 3")
+    with duckdb.connect(str(truth), read_only=True) as t, \
+            duckdb.connect(str(naive), read_only=True) as p:
+        found = recoverable(t, p, 3)
+    keys = set(found[["geo_level", "geo_id", "year", "measure"]].itertuples(index=False, name=None))
+    assert ("city", "city", 2021, "closures") in keys
 
 
 @FAST
@@ -364,12 +409,18 @@ def test_engine_protects_every_small_cell_of_a_table(table, threshold):
     width = min(len(row) for row in table)
     grid = np.array([row[:width] for row in table], dtype=float)
     value, lines = table_cells(grid)
-    line = np.array([r for r, members in enumerate(lines) for _ in members])
-    cell = np.array([c for members in lines for c, _ in members])
-    coef = np.array([k for members in lines for _, k in members])
-    hidden = marts.protect_cells(value, np.ones(value.size, bool), line, cell, coef, threshold)
+    hidden = suppression.protect_cells(value, np.ones(value.size, bool), *as_arrays(lines),
+                                       threshold)
     assert hidden[value < threshold].all()
     assert pinned_counts(value, hidden, lines, threshold) == []
+
+
+def as_arrays(lines: list[list[tuple[int, float]]]) -> tuple[np.ndarray, ...]:
+    """The engine's form of the lines: line, cell and coefficient per member."""
+    line = np.array([r for r, members in enumerate(lines) for _ in members], dtype=np.int64)
+    cell = np.array([c for members in lines for c, _ in members], dtype=np.int64)
+    coef = np.array([k for members in lines for _, k in members], dtype=float)
+    return line, cell, coef
 
 
 def table_cells(grid: np.ndarray) -> tuple[np.ndarray, list[list[tuple[int, float]]]]:
@@ -392,7 +443,7 @@ def test_engine_hides_a_lone_small_cell_with_a_partner():
     # One row: 2 + 5 + 9 = 16. Hiding the 2 alone would give it away (16 − 5 − 9).
     value = np.array([2.0, 5.0, 9.0, 16.0])
     line, cell, coef = np.zeros(4, int), np.arange(4), np.array([1.0, 1.0, 1.0, -1.0])
-    hidden = marts.protect_cells(value, np.ones(4, bool), line, cell, coef, 3)
+    hidden = suppression.protect_cells(value, np.ones(4, bool), line, cell, coef, 3)
     assert hidden.tolist() == [True, True, False, False]  # the next smallest goes too
     assert math.isclose(value[~hidden].sum(), 25.0)
 
@@ -406,13 +457,121 @@ def test_sparse_and_dense_pinning_agree(table, hide):
     cells as the dense solution does on the same group."""
     width = min(len(row) for row in table)
     value, lines = table_cells(np.array([row[:width] for row in table], dtype=float))
-    line = np.array([r for r, members in enumerate(lines) for _ in members])
-    cell = np.array([c for members in lines for c, _ in members])
-    coef = np.array([k for members in lines for _, k in members])
+    line, cell, coef = as_arrays(lines)
     unknown = np.array(hide[:value.size]) & (value > 0)
     keep = unknown[cell]
     assume(keep.any())
-    cells, dense = marts.group_pinned(line[keep], cell[keep], coef[keep])
-    same, sparse = marts.group_pinned(line[keep], cell[keep], coef[keep], dense_up_to=0)
+    cells, dense = suppression.group_pinned(line[keep], cell[keep], coef[keep])
+    same, sparse = suppression.group_pinned(line[keep], cell[keep], coef[keep], dense_up_to=0)
     assert cells.tolist() == same.tolist()
     assert dense.tolist() == sparse.tolist()
+
+
+# --- Hidden zeros ------------------------------------------------------------------------------
+
+def test_a_hidden_zero_protects_a_small_count(monkeypatch):
+    """1 + 0 + 9 = 10 with the 1 and the 0 hidden: the reader knows only that they add up
+    to 1, and either may be the 1. When every hidden zero was taken as known, the 9 went
+    too."""
+    value = np.array([1.0, 0.0, 9.0, 10.0])
+    lines = [[(0, 1.0), (1, 1.0), (2, 1.0), (3, -1.0)]]
+    hidden = suppression.protect_cells(value, np.ones(4, bool), *as_arrays(lines), 3)
+    assert hidden.tolist() == [True, True, False, False]
+    assert pinned_counts(value, hidden, lines, 3) == []
+    monkeypatch.setattr(suppression, "fixed_zeros",  # the former rule: zeros never protect
+                        lambda value, hidden, *rest: hidden & (value == 0))
+    hidden = suppression.protect_cells(value, np.ones(4, bool), *as_arrays(lines), 3)
+    assert hidden.tolist() == [True, True, True, False]
+
+
+# s + z1 + a = t1, z1 + p + b = t2, z2 − p + c = t3, with s = 1, p = 2 and both zeros
+# hidden: z1 = 2 − p ≥ 0 and z2 = p − 2 ≥ 0 hold both zeros at 0 (no single line shows
+# it), and then s = 1 and p = 2 can be worked out unless more is hidden.
+HELD_ZEROS = (np.array([1, 0, 4, 5, 2, 7, 9, 0, 6, 4], dtype=float),
+              [[(0, 1.0), (1, 1.0), (2, 1.0), (3, -1.0)],
+               [(1, 1.0), (4, 1.0), (5, 1.0), (6, -1.0)],
+               [(7, 1.0), (4, -1.0), (8, 1.0), (9, -1.0)]])
+
+
+def test_zeros_the_lines_hold_at_zero_do_not_protect():
+    value, lines = HELD_ZEROS
+    primary = value < 3
+    fixed = suppression.fixed_zeros(value, primary, primary & (value > 0), *as_arrays(lines))
+    assert np.flatnonzero(fixed).tolist() == [1, 7]
+    hidden = suppression.protect_cells(value, np.ones(value.size, bool), *as_arrays(lines), 3)
+    assert hidden.sum() > primary.sum()
+    assert pinned_counts(value, hidden, lines, 3) == []
+
+
+@pytest.mark.parametrize("naive", ["every hidden zero may move", "peeling without the LP"])
+def test_counting_on_zeros_the_lines_hold_gives_counts_away(naive, monkeypatch):
+    """The reader catches an engine that counts on those zeros: the test above can fail."""
+    if naive == "every hidden zero may move":
+        monkeypatch.setattr(suppression, "fixed_zeros",
+                            lambda value, hidden, *rest: np.zeros_like(hidden))
+    else:
+        monkeypatch.setattr(suppression, "_lp_fixed",
+                            lambda cells, zero, *rest: np.zeros_like(zero))
+    value, lines = HELD_ZEROS
+    hidden = suppression.protect_cells(value, np.ones(value.size, bool), *as_arrays(lines), 3)
+    assert pinned_counts(value, hidden, lines, 3) == [0, 4]
+
+
+def test_a_count_the_shown_counts_give_away_is_shown():
+    """An area's only category holds all its 2 active businesses, a count never hidden: the
+    category count is given away whatever else is hidden, so it is shown (hiding it would
+    protect no one) and nothing is hidden for it."""
+    value = np.array([2.0, 2.0, 5.0, 7.0])  # category, active (never hidden), other area, city
+    lines = [[(0, 1.0), (1, -1.0)], [(0, 1.0), (2, 1.0), (3, -1.0)]]
+    hideable = np.array([True, False, True, True])
+    hidden = suppression.protect_cells(value, hideable, *as_arrays(lines), 3)
+    assert not hidden.any()
+
+
+@st.composite
+def line_systems(draw) -> tuple[np.ndarray, list[list[tuple[int, float]]], np.ndarray]:
+    """Random counts, random sums of them with coefficients ±1 (each closed by a cell that
+    holds its total), and which cells may be hidden."""
+    n = draw(st.integers(3, 10))
+    values = [float(v) for v in draw(st.lists(st.sampled_from([0, 0, 1, 2, 3, 5, 8]),
+                                              min_size=n, max_size=n))]
+    member = st.tuples(st.integers(0, n - 1), st.sampled_from([1.0, -1.0]))
+    lines = []
+    for members in draw(st.lists(st.lists(member, min_size=1, max_size=4,
+                                          unique_by=lambda m: m[0]), min_size=1, max_size=7)):
+        total = sum(k * values[c] for c, k in members)
+        values.append(abs(total))
+        lines.append(members + [(len(values) - 1, -1.0 if total >= 0 else 1.0)])
+    hideable = draw(st.lists(st.sampled_from([True, True, True, False]),
+                             min_size=len(values), max_size=len(values)))
+    return np.array(values), lines, np.array(hideable)
+
+
+@settings(deadline=None, max_examples=300)
+@given(system=line_systems(), hide=st.lists(st.booleans(), min_size=17, max_size=17))
+@example(system=(*HELD_ZEROS, None), hide=[True, True] + [False] * 2 + [True] + [False] * 2
+         + [True] + [False] * 9)
+def test_the_engine_and_the_reader_agree_on_what_can_be_worked_out(system, hide):
+    """Exactly, both ways: the engine's fixed zeros and row spaces pin a hidden count iff
+    the reader's linear programmes find its least and greatest value equal."""
+    value, lines, _ = system
+    hidden = np.array(hide[:value.size])
+    exposed, _ = suppression.exposed_cells(value, hidden, hidden & (value > 0),
+                                           *as_arrays(lines))
+    assert np.flatnonzero(exposed).tolist() == sorted(
+        pinned_counts(value, hidden, lines, math.inf))
+
+
+@settings(deadline=None, max_examples=200)
+@given(system=line_systems())
+@example(system=(*HELD_ZEROS, np.ones(10, bool)))
+def test_engine_protects_every_small_count_of_random_lines(system):
+    """Some cells never hidden: no hidden small count is pinned, and a small count is shown
+    only when the never-hidden cells give it away."""
+    value, lines, hideable = system
+    hidden = suppression.protect_cells(value, hideable, *as_arrays(lines), 3)
+    assert not hidden[~hideable].any()
+    assert pinned_counts(value, hidden, lines, 3) == []
+    shown = hideable & (value < 3) & ~hidden
+    assert (value[shown] > 0).all()
+    assert set(np.flatnonzero(shown)) <= set(pinned_counts(value, hidden | shown, lines, 3))
