@@ -93,10 +93,14 @@ def _print_disclosure(con: duckdb.DuckDBPyConnection) -> None:
     for metric_id, level, figures, withheld, low_count, unreliable, missing in rows:
         if missing:
             print(f"  {metric_id}: not available: {missing}")
-            continue
-        if not figures:
-            continue
-        parts = [f"{withheld / figures:.1%} withheld"]
-        parts += [f"{low_count / figures:.1%} low count"] * bool(low_count)
-        parts += [f"{unreliable / figures:.1%} unreliable"] * bool(unreliable)
-        print(f"  {metric_id} by {level}: {figures:,} figures, {', '.join(parts)}")
+        elif figures:
+            print(f"  {metric_id} by {level}: {figures:,} figures, "
+                  f"{_shares(figures, withheld, low_count, unreliable)}")
+
+
+def _shares(figures: int, withheld: int, low_count: int, unreliable: int) -> str:
+    """'0.0% withheld, 11.5% low count' (flags only when some value carries them)."""
+    parts = [f"{withheld / figures:.1%} withheld"]
+    parts += [f"{low_count / figures:.1%} low count"] * bool(low_count)
+    parts += [f"{unreliable / figures:.1%} unreliable"] * bool(unreliable)
+    return ", ".join(parts)

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import bars, classify, downloads, frame, maps, mix, queries
+from dashboard import explorer
 from dashboard.explorer import ranking
 from data_pipeline import metrics
 
@@ -44,6 +45,9 @@ with left:
             data=downloads.area_data(data, metric_id, year),
             geo=(metric_id, year, "neighborhood", None), extra_kinds=("neighborhoods",)),
         embed=frame.link_params(chart="map", metric=metric_id, year=year))
+    disclosed = explorer.disclosure_text(data, "neighborhood", threshold)
+    if disclosed:
+        st.caption(disclosed)
 with right:
     st.dataframe(ranking(data, metric, threshold), hide_index=True, height=520, width="stretch")
 

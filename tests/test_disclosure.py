@@ -103,3 +103,57 @@ def test_a_date_format_failure_names_dates_formats_and_shows_two_values(data_dir
     assert len(re.findall(r"'\d{2}/\d{2}/\d{4}'", message)) == 2      # two of the file's dates
     assert "check that the registry and the boundaries" not in message
     assert message.count(".") >= 1 and "\n" not in message
+
+
+# --- On the pages --------------------------------------------------------------------------
+
+def page_text(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [str(m.value) for m in at.metric] + [str(m.label) for m in at.metric]
+    return "\n".join(parts)
+
+
+def test_the_map_says_how_much_is_withheld_and_why(withheld_env, withheld_db):
+    from tests.test_app import run_page
+    with duckdb.connect(str(withheld_db), read_only=True) as con:
+        hidden = con.execute("SELECT count(*) FROM metrics_long WHERE metric_id = 'formations' "
+                             "AND year = 2013 AND geo_level = 'neighborhood' AND suppressed"
+                             ).fetchone()[0]
+    assert hidden > 0
+    at = run_page("pages/map.py", {"metric": "formations", "year": "2013"})
+    assert not at.exception
+    text = page_text(at)
+    assert f"{hidden} of 36 neighborhoods ({hidden / 36:.0%}) are withheld for this figure: " \
+           "counts below 3 are hidden" in text
+
+
+def test_the_public_demo_withholds_nothing_and_flags_low_counts(app_env, demo_db):
+    from tests.test_app import run_page
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        low = con.execute("SELECT count(*) FROM metrics_long WHERE metric_id = "
+                          "'formations_per_1k_residents' AND year = 2013 AND geo_level = "
+                          "'neighborhood' AND low_count").fetchone()[0]
+    assert low > 0
+    at = run_page("pages/map.py", {"metric": "formations_per_1k_residents", "year": "2013"})
+    text = page_text(at)
+    assert "withheld" not in text.lower().replace("grey: no data", "")
+    assert f"Of 36 neighborhoods, {low} rest on fewer than 20 businesses or events (low count)" in text
+    assert f"{36 - low} of 36 neighborhoods are ranked" in text
+    ranking = next(d.value for d in at.dataframe if "Note" in d.value.columns)
+    flagged = ranking[ranking["Note"].str.contains("low count")]
+    assert len(flagged) == low and (flagged["Rank"] == "").all()
+    assert (ranking["Rank"].iloc[: 36 - low] != "").all()        # ranked ones first
+
+
+def test_cards_say_not_available_with_the_reason(partial_dir, monkeypatch):
+    from tests.test_app import run_page
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(partial_dir))
+    at = run_page("pages/profile.py", {"n": "N1"})
+    assert not at.exception
+    text = page_text(at)
+    assert "not available" in text and "no LODES jobs were loaded" in text
+    at = run_page("pages/methods.py")
+    text = page_text(at)
+    assert "Counts are published as the registry shows them" in text
+    table = next(d.value for d in at.dataframe if "Not available because" in d.value.columns)
+    assert "no LODES jobs were loaded" in set(table["Not available because"])
