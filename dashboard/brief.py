@@ -54,6 +54,7 @@ class Row:
     here: str
     city: str = ""
     rank: str = ""
+    missing: str = ""    # why the figure is not available for this city ('' when it is)
 
 
 @dataclass
@@ -131,8 +132,22 @@ def _year_of(latest: pd.DataFrame, metric_id: str) -> int | None:
 
 
 def _missing_words(db: Database, city: str) -> dict[str, str]:
-    """Metric id → 'not available for <city>: <why>' for what this city cannot give."""
-    return {m: not_available_text(city, why) for m, why in queries.not_available(db).items()}
+    """Metric id → why this city's data cannot give it."""
+    return queries.not_available(db)
+
+
+def missing_note(city: str, rows: list[Row]) -> str:
+    """'Not available for Chicago: residents and jobs (no Census population (ACS) was
+    loaded; …).' for the rows of a table that read 'not available'; '' when none do."""
+    reasons: dict[str, list[str]] = {}
+    for row in rows:
+        if row.missing:
+            reasons.setdefault(row.missing, []).append(row.label.lower())
+    if not reasons:
+        return ""
+    parts = [f"{', '.join(labels)}: {why}" for why, labels in reasons.items()]
+    return f"{not_available_text(city, '; '.join(parts))[:1].upper()}" \
+           f"{not_available_text(city, '; '.join(parts))[1:]}."
 
 
 def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,
@@ -142,7 +157,8 @@ def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,
     for metric_id in ids:
         if metric_id not in by_id:
             if metric_id in (missing or {}):
-                rows.append(Row(_short(metrics.get(metric_id).label), missing[metric_id], "", ""))
+                rows.append(Row(_short(metrics.get(metric_id).label), "not available",
+                                missing=missing[metric_id]))
             continue
         r, m = by_id[metric_id], metrics.get(metric_id)
         here = value_words(m, r["value"], bool(r["suppressed"]), threshold)

@@ -13,7 +13,7 @@ import shapely
 from fpdf import FPDF
 
 from . import theme
-from .brief import BriefContent, Row, is_missing
+from .brief import BriefContent, Row, is_missing, missing_note
 from .formatting import suppressed_text, withheld_explanation
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
@@ -103,7 +103,7 @@ def draw(content: BriefContent) -> bytes:
     _sentences(pdf, content, WIDTH - 72)
     pdf.set_y(max(pdf.get_y(), top + 68) + 2)
     _heading(pdf, "Headline figures")
-    _table(pdf, content.headline, content.is_city)
+    _table(pdf, content.headline, content.is_city, content.city)
     _heading(pdf, "New and closed businesses by year")
     _trend(pdf, content, MARGIN, pdf.get_y(), WIDTH, 52)
     pdf.add_page()
@@ -112,7 +112,7 @@ def draw(content: BriefContent) -> bytes:
     jobs_title = "Jobs at small and young firms"
     _heading(pdf, f"{jobs_title}{f', {content.jobs_year}' if content.jobs_year else ''}")
     if content.jobs:
-        _table(pdf, content.jobs, content.is_city)
+        _table(pdf, content.jobs, content.is_city, content.city)
     else:
         _note(pdf, "No jobs data in this database.")
     _footnotes(pdf, content)
@@ -167,7 +167,7 @@ def _note_at(pdf: BriefPDF, width: float, text: str) -> None:
     pdf.multi_cell(width, 4.2, pdf.clean(text), new_x="LEFT", new_y="NEXT", align="L")
 
 
-def _table(pdf: BriefPDF, rows: list[Row], is_city: bool) -> None:
+def _table(pdf: BriefPDF, rows: list[Row], is_city: bool, city: str = "") -> None:
     widths = [112, 70] if is_city else [88, 36, 36, 22]
     heads = ["Figure", "City-wide"] if is_city else ["Figure", "Here", "City", "Rank"]
     pdf.font(8.5, True, GREY)
@@ -182,6 +182,10 @@ def _table(pdf: BriefPDF, rows: list[Row], is_city: bool) -> None:
             pdf.fit_cell(w, 5.6, text, 9.5, bold=j == 1, align="L" if j == 0 else "R",
                          fill=i % 2 == 0)
         pdf.ln()
+    note = missing_note(city, rows)
+    if note:
+        pdf.ln(0.5)
+        _note_at(pdf, sum(widths), note)
     pdf.ln(1)
 
 

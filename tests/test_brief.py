@@ -149,3 +149,15 @@ def test_python_m_dashboard_brief_runs(tiny_dir, tmp_path):
     assert done.stdout.strip() == str(out)
     assert "Tiny Town (test city)" in pdf_text(out.read_bytes())[1]
     assert exports.city_info(open_database(tiny_dir / "tiny.duckdb"))["slug"] == "tiny"
+
+
+def test_a_figure_the_city_cannot_give_reads_not_available_with_why(partial_dir):
+    """The partial city has no LODES and no ACS: the brief says so in words, once."""
+    from dashboard.db import open_database
+    db = open_database(partial_dir / "partial.duckdb")
+    _, text = pdf_text(brief.make_brief(db, "N1", MADE))
+    text = flat(text)
+    assert "Micro-businesses per 1,000 residents not available" in text
+    assert "no Census population (ACS) was loaded" in text
+    assert "no LODES jobs were loaded" in text or "No jobs data in this database." in text
+    assert "withheld" not in text.lower().split("not available")[0][-200:]
