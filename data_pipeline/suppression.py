@@ -78,15 +78,16 @@ def protect_cells(value: np.ndarray, hideable: np.ndarray, line: np.ndarray, cel
     keep = np.zeros(value.size, dtype=bool) if keep is None else keep
     hidden = hideable & (value < threshold)
     sensitive = hidden & (value > 0)
-    given_away = _given_away(value, hideable, sensitive, line, cell, coef)
-    hideable, hidden = hideable & ~given_away, hidden & ~given_away
-    sensitive &= ~given_away
     changed = hidden.copy()
     tries = np.zeros(value.size, dtype=np.int64)
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         scope = _touched(changed, hidden, line, cell)  # groups untouched keep their verdict
         l, c, k = line[scope], cell[scope], coef[scope]
         exposed, known = exposed_cells(value, hidden, sensitive, l, c, k)
+        if round_ == 0:  # a count given away is pinned whatever is hidden, so pinned now
+            away = _given_away(value, hideable, exposed, line, cell, coef)
+            hideable, hidden, sensitive = hideable & ~away, hidden & ~away, sensitive & ~away
+            exposed, known = exposed & ~away, known & ~away
         exposed = np.flatnonzero(exposed)
         if exposed.size == 0:
             return hidden
@@ -115,7 +116,8 @@ def protect_cells(value: np.ndarray, hideable: np.ndarray, line: np.ndarray, cel
 
 def _given_away(value: np.ndarray, hideable: np.ndarray, sensitive: np.ndarray,
                 line: np.ndarray, cell: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """Mask of `sensitive` cells pinned even when every hideable cell is hidden.
+    """Mask of `sensitive` cells (hidden small counts) pinned even when every hideable cell
+    is hidden.
 
     Only groups (of hideable cells sharing lines) whose lines hold a never-hidden cell
     that is not 0 can have one: in any other group the lines are sums of hidden cells
@@ -178,7 +180,14 @@ def _touched(changed: np.ndarray, hidden: np.ndarray, line: np.ndarray,
 def exposed_cells(value: np.ndarray, hidden: np.ndarray, targets: np.ndarray, line: np.ndarray,
                   cell: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mask of `targets` (hidden cells) the reader can work out, and of every hidden cell
-    whose value the reader knows (the pinned cells and the fixed zeros)."""
+    whose value the reader knows (the pinned cells and the fixed zeros).
+
+    A first pass takes every hidden zero as known (no linear programme): that pins at
+    least as much, so a target it leaves free is free, and only the others are decided
+    with the fixed zeros found for their groups."""
+    targets = targets & pinned_cells(hidden & (value > 0), line, cell, coef)
+    if not targets.any():
+        return targets, targets
     fixed = fixed_zeros(value, hidden, targets, line, cell, coef)
     pinned = pinned_cells(hidden & ~fixed, line, cell, coef)
     return pinned & targets, pinned | fixed
