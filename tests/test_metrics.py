@@ -185,7 +185,11 @@ def test_jobs_by_location_and_by_tract_weights(con):
 
 def test_census_micro_establishments_are_apportioned_from_zip_codes(con):
     # Size class 212, all sectors: ZIP 99901 has 10 (N1 0.5, N2 0.5), 99902 has 25
-    # (N2 0.2, N3 0.8): N1 5, N2 5 + 5 = 10, N3 20, city 35. Other rows are ignored.
+    # (N2 0.2, N3 0.8): N1 5, N2 5 + 5 = 10, N3 20, city 35. Other rows are ignored: the
+    # classes on each side of 1 to 4 employees (210 'fewer than 5', 220 '5 to 9'), the
+    # all-sizes total (001), one sector's 212 (NAICS 72) and a county's 212.
+    from tests.tiny_city import COUNTY_PATTERNS, PATTERNS
+    assert {p[2] for p in PATTERNS} == {"001", "210", "212", "220"} and COUNTY_PATTERNS
     assert_close(values(con, "census_micro_establishments"),
                  {("N1", 2022): 5, ("N2", 2022): 10, ("N3", 2022): 20})
     assert values(con, "census_micro_establishments", "city") == {("city", 2022): 35}

@@ -100,6 +100,46 @@ def test_home_based_addresses_and_sole_proprietor_names_are_not_kept(result):
     assert rows.loc["100-1", "address"] == "4100 N BROADWAY" and not rows.loc["100-1", "is_micro"]
 
 
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> transform.BusinessResult:
+    """The tiny city's registry (tests/tiny_city.py) through the transform."""
+    from tests import tiny_city
+    folder = tmp_path_factory.mktemp("tiny")
+    (folder / "tiny.toml").write_text(tiny_city.PROFILE)
+    pd.DataFrame(tiny_city.registry_rows()).to_csv(folder / "tiny.csv", index=False)
+    profile = profiles.load_profile(folder / "tiny.toml")
+    return run(folder / "tiny.csv", profile, tiny_city.neighborhoods(), as_of="2024-01-15")
+
+
+def test_each_micro_rule_marks_its_own_businesses_and_no_other(tiny):
+    """Every micro-business of the tiny city is one by exactly one rule; a row that comes
+    close to a rule ('N', 'Individual LLC', 'General') is not one."""
+    from tests.tiny_city import BUSINESSES, HOME, LIMITED, MICRO_RULE, SOLE
+    rows = tiny.businesses.set_index("source_key")
+    assert set(MICRO_RULE.values()) == {HOME, SOLE, LIMITED}
+    loaded = [b for b in BUSINESSES if b[0] in rows.index]
+    assert {b[0] for b in BUSINESSES} - set(rows.index) == {"b21"}    # its term ends before it starts
+    for business_id, *_, is_micro, _, _ in loaded:
+        rule = MICRO_RULE.get(business_id)
+        row = rows.loc[business_id]
+        assert bool(row["is_micro"]) == is_micro == (rule is not None), business_id
+        assert (bool(row["home_based"]), bool(row["sole_proprietor"])) == (rule == HOME, rule == SOLE)
+    by_rule = {rule: sum(bool(rows.loc[b, "is_micro"]) for b, r in MICRO_RULE.items()
+                         if r == rule and b in rows.index) for rule in (HOME, SOLE, LIMITED)}
+    assert by_rule == {HOME: 6, SOLE: 5, LIMITED: 5}
+    assert int(rows["is_micro"].sum()) == 16
+
+
+def test_the_tiny_registry_transforms_into_the_tiny_city(tiny):
+    """The published registry and the hand-made canonical city agree, business by business."""
+    from tests.tiny_city import tiny_city
+    columns = ["neighborhood_id", "category", "is_micro", "home_based", "sole_proprietor",
+               "opened", "closed", "name"]
+    made = tiny.businesses.set_index("source_key")[columns]
+    expected = tiny_city().businesses.set_index("source_key").loc[made.index, columns]
+    assert made.astype(str).equals(expected.astype(str)), made.compare(expected)
+
+
 def test_a_rejected_home_based_row_keeps_no_name_address_or_point(tmp_path, chicago, areas):
     text = (LOCAL / "chicago_licenses.csv").read_text()
     text = text.replace("1 MAIN ST,EVANSTON,IL,60201,Limited Business License",

@@ -8,6 +8,12 @@ N1 and the west part of N2, T2 under the rest), 24 businesses, years 2020–2023
 `first_year`), LODES-like jobs for 2021–2022 and ZIP Business Patterns for 2022. The
 businesses are listed in BUSINESSES so a test can read them as a table; tests/test_metrics.py
 works out every metric from it by hand.
+
+Every micro-business is one by exactly one of the profile's rules (MICRO_RULE: home-based,
+sole proprietor or limited), and `registry_csv()` with `PROFILE` is the same registry as a
+city would publish it, for the transform to mark (tests/test_transform.py). The Business
+Patterns hold a row on each side of the micro class's boundaries: 'fewer than 5 employees'
+(210, which overlaps 1 to 4) and '5 to 9' (220) beside '1 to 4' (212), and a county row.
 """
 from __future__ import annotations
 
@@ -54,6 +60,12 @@ BUSINESSES = [
     ("b24", "N3", T2, PERSONAL, True, "2018-08-08", "2019-03-03"),
 ]
 
+# Which rule of PROFILE makes each micro-business one (all others match none).
+HOME, SOLE, LIMITED = "home_based", "sole_proprietor", "limited"
+MICRO_RULE = {"b01": HOME, "b03": SOLE, "b05": LIMITED, "b06": HOME, "b08": LIMITED,
+              "b09": SOLE, "b10": HOME, "b12": LIMITED, "b13": HOME, "b15": SOLE, "b17": HOME,
+              "b18": LIMITED, "b20": SOLE, "b21": HOME, "b22": LIMITED, "b23": HOME, "b24": SOLE}
+
 # Tract residents (ACS) and the weights that split them (block-population method).
 TRACTS = {T1: (150.0, 40.0), T2: (2000.0, 300.0)}            # population, MOE
 WEIGHTS = [(T1, "N1", 0.6), (T1, "N2", 0.4), (T2, "N2", 0.25), (T2, "N3", 0.75)]
@@ -71,9 +83,14 @@ JOBS = [
 
 # ZIP Business Patterns 2022 and the ZIP weights.
 PATTERNS = [  # zip, naics, size class, establishments
-    ("99901", "00", "212", 10), ("99902", "00", "212", 25),
-    ("99901", "00", "001", 40), ("99902", "72", "212", 7),   # other rows the marts skip
+    ("99901", "00", "212", 10), ("99902", "00", "212", 25),   # 1 to 4 employees: micro
+    ("99901", "00", "001", 40), ("99902", "72", "212", 7),   # other rows the marts skip:
+    ("99901", "00", "210", 13), ("99902", "00", "210", 29),  # fewer than 5 (holds 1 to 4)
+    ("99901", "00", "220", 6), ("99902", "00", "220", 11),   # 5 to 9 employees
 ]
+# A county row: county codes and ZIP codes are both five digits, so only its level tells
+# them apart.
+COUNTY_PATTERNS = [("99901", "00", "212", 500)]
 ZIP_WEIGHTS = [("99901", "N1", 0.5), ("99901", "N2", 0.5), ("99902", "N2", 0.2),
                ("99902", "N3", 0.8)]
 
@@ -129,8 +146,11 @@ def _businesses() -> pd.DataFrame:
     frame["license_type"] = "General"
     frame["raw_category"] = frame["category"]
     frame["naics_sector"] = frame["category"].map(SECTOR)
-    frame["home_based"] = frame["is_micro"]
-    frame["sole_proprietor"] = False
+    rule = frame["business_id"].map(MICRO_RULE)
+    assert (rule.notna() == frame["is_micro"]).all(), "MICRO_RULE and BUSINESSES disagree"
+    frame["home_based"] = rule == HOME
+    frame["sole_proprietor"] = rule == SOLE
+    frame["name"] = frame["name"].mask(frame["sole_proprietor"])   # a person's own name
     frame["address"] = None
     frame["terms_merged"] = 1
     frame["geocode_match"] = None
@@ -145,8 +165,11 @@ def _jobs() -> pd.DataFrame:
 
 
 def _patterns() -> pd.DataFrame:
-    frame = pd.DataFrame(PATTERNS, columns=["geo_id", "naics", "size_class", "establishments"])
-    return frame.assign(geo_level="zip", year=2022, size_label=None)[c.BUSINESS_PATTERN_COLUMNS]
+    columns = ["geo_id", "naics", "size_class", "establishments"]
+    frame = pd.concat([pd.DataFrame(PATTERNS, columns=columns).assign(geo_level="zip"),
+                       pd.DataFrame(COUNTY_PATTERNS, columns=columns).assign(geo_level="county")],
+                      ignore_index=True)
+    return frame.assign(year=2022, size_label=None)[c.BUSINESS_PATTERN_COLUMNS]
 
 
 def _zip_weights() -> pd.DataFrame:
@@ -161,10 +184,109 @@ def _sources() -> pd.DataFrame:
         ("tiny_areas", "neighborhoods", "Tiny Town Neighborhoods", "2023", 3),
         ("acs", "acs", "ACS 5-year estimates", "2018-2022", len(TRACTS)),
         ("lodes", "jobs", "LEHD LODES WAC", "LODES8 2021-2022", len(JOBS)),
-        ("zbp", "business_patterns", "ZIP Business Patterns", "2022", len(PATTERNS)),
+        ("zbp", "business_patterns", "ZIP Business Patterns", "2022",
+         len(PATTERNS) + len(COUNTY_PATTERNS)),
     ]
     return pd.DataFrame([{
         "source_id": sid, "kind": kind, "name": name, "publisher": "Test fixture",
         "url": None, "vintage": vintage, "license": "public domain", "fetched_at": when,
         "sha256": None, "rows_raw": n, "rows_loaded": n, "rows_merged": 0, "rows_rejected": 0,
     } for sid, kind, name, vintage, n in rows])
+
+
+# --- The registry as a city publishes it -----------------------------------------------------
+
+PROFILE = """
+name = "Tiny Town (test city)"
+registry_note = "One row per business, as tests/tiny_city.py lists them."
+
+[portal]
+domain = "data.tiny.example"
+businesses = "tiny-biz1"
+businesses_title = "Tiny Town Business Registry"
+neighborhoods = "tiny-nbh1"
+neighborhoods_title = "Tiny Town Neighborhoods"
+publisher = "Test fixture"
+license = "Public domain"
+
+[geography]
+state_fips = "99"
+state_abbr = "TT"
+county_fips = ["001"]
+neighborhood_id = "neighborhood_id"
+neighborhood_name = "name"
+
+[years]
+first = 2020
+last = 2023
+acs = 2022
+lodes = [2021, 2022]
+cbp = 2022
+
+[fields]
+row_id = "license_id"
+key = "license_id"
+name = "business_name"
+category = "category"
+opened = "opened"
+closed = "closed"
+latitude = "latitude"
+longitude = "longitude"
+
+[dates]
+formats = ["%Y-%m-%d"]
+
+[aliases]
+license_id = ["License ID"]
+business_name = ["Business Name"]
+category = ["Category"]
+opened = ["Opened"]
+closed = ["Closed"]
+home_occupation = ["Home Occupation"]
+ownership = ["Ownership"]
+license_kind = ["License Kind"]
+latitude = ["Latitude"]
+longitude = ["Longitude"]
+
+[[micro.home_based]]
+field = "home_occupation"
+equals = ["Y"]
+
+[[micro.sole_proprietor]]
+field = "ownership"
+equals = ["Individual"]
+
+[[micro.limited]]
+field = "license_kind"
+contains = ["pop-up"]
+
+[categories.sectors]
+"Retail shops" = "44-45"
+"Restaurants, food & lodging" = "72"
+"Professional services" = "54"
+"Personal services & repair" = "81"
+"""
+# What a row that matches no rule holds instead: close to the rules, not matching them.
+NOT_MICRO = {"home_occupation": "N", "ownership": "Individual LLC", "license_kind": "General"}
+
+
+def registry_rows() -> list[dict]:
+    """BUSINESSES as registry rows: one rule's column set for each micro-business."""
+    rows = []
+    for row in businesses_frame().itertuples(index=False):
+        rule = MICRO_RULE.get(row.business_id)
+        hood = int(row.neighborhood_id[1]) - 1
+        rows.append({
+            "License ID": row.business_id, "Business Name": f"Business {row.business_id}",
+            "Category": row.category if row.category in SECTOR and SECTOR[row.category] else "",
+            "Opened": str(row.opened), "Closed": "" if pd.isna(row.closed) else str(row.closed),
+            "Home Occupation": "Y" if rule == HOME else NOT_MICRO["home_occupation"],
+            "Ownership": "Individual" if rule == SOLE else NOT_MICRO["ownership"],
+            "License Kind": "Pop-Up Market Stall" if rule == LIMITED else NOT_MICRO["license_kind"],
+            "Latitude": 0.4 * STEP, "Longitude": (hood + 0.5) * STEP})  # lat ≠ lon
+    return rows
+
+
+def neighborhoods() -> gpd.GeoDataFrame:
+    """The three neighborhoods (for a transform of `registry_rows`)."""
+    return _neighborhoods()
