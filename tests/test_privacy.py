@@ -33,13 +33,25 @@ LOCAL = ROOT / "tests" / "fixtures" / "local"
 APP = "../app.py"
 THRESHOLD = 3
 BUSINESS_COUNTS = ["active_businesses", "micro_businesses", "formations", "closures"]
-SMALL_COUNT = re.compile(r"(?<![\d.,])[12] (?:new |closed |active |micro-)?(?:business|businesses)\b")
+# "1 business", "2 new businesses" ... but not the rule that explains the word "withheld"
+# ("fewer than 2 businesses", "counts below 2 businesses"): that names the threshold.
+SMALL_COUNT = re.compile(r"(?<![\d.,])(?<!fewer than )(?<!below )[12] "
+                         r"(?:new |closed |active |micro-)?(?:business|businesses)\b")
 
 # Riverton: home-based addresses and sole proprietors' own names nobody may see.
 HOME_ADDRESSES = ["17 Quiet Hollow Lane", "23 Secret Garden Way", "4 Hidden Nook Court",
                   "99 Faraway Cul-de-sac"]
 OWNER_NAMES = ["Zelda Quintanilla", "Bartholomew Okonkwo-Vance", "Philippa Marchetti-Ross"]
 SOLE_ADDRESSES = ["8 Sole Trader Row"]
+
+
+def test_the_small_count_pattern_finds_counts_and_not_the_rule_that_explains_them():
+    from dashboard.formatting import withheld_explanation
+    assert SMALL_COUNT.findall("Eastwater: 2 businesses; Millbrook: 1 new business")
+    assert SMALL_COUNT.findall("<br>Based on: 1 business<br>")
+    for threshold in (1, 2, 3):
+        assert not SMALL_COUNT.findall(withheld_explanation(threshold)), threshold
+    assert not SMALL_COUNT.findall("12 businesses, 21 businesses, 1.2 businesses per 1,000")
 
 
 def riverton_private_profile(folder: Path) -> Path:

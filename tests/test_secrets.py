@@ -115,3 +115,18 @@ def test_a_secret_in_a_url_given_by_hand_is_scrubbed(secrets_set):
     text = f"https://api.census.gov/data?get=NAME&key={KEY}&token={TOKEN}"
     assert_no_secret("redact", http.redact(text))
     assert_no_secret("public_url", http.public_url(text))
+
+
+@pytest.mark.parametrize("name", ["key", "KEY", "api_key", "apikey", "$$app_token", "app_token",
+                                  "token"])
+def test_a_secret_in_a_url_query_is_scrubbed_even_when_no_environment_holds_it(monkeypatch, name):
+    """A key typed into a URL (not set in the environment) never reaches a message."""
+    monkeypatch.delenv("CENSUS_API_KEY", raising=False)
+    monkeypatch.delenv("SOCRATA_APP_TOKEN", raising=False)
+    secret = f"typed-by-hand-{len(name)}-7f3a9c"
+    url = f"https://api.census.gov/data/2023/acs/acs5?get=NAME&{name}={secret}&for=tract:*"
+    for text in (http.redact(url), http.redact(f"GET {url} failed"),
+                 str(FetchError(f"could not reach {url}", url=url)),
+                 FetchError("x", url=url).url):
+        assert secret not in text, text
+        assert "get=NAME" in text and f"{name}=[redacted]" in text and "for=tract:*" in text
