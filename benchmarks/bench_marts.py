@@ -2,6 +2,8 @@
 
     .venv/bin/python -m benchmarks.bench_marts [--businesses 1000000] [--areas 200]
                                                [--repeat 3] [--write-docs]
+    .venv/bin/python -m benchmarks.bench_marts --withheld [--rows 100000] [--areas 200]
+                                               [--repeat 3] [--write-docs]
 
 Generates a city straight into a DuckDB file with numpy (no demo generator, no geometry
 work): businesses spread unevenly over the neighborhoods, three tracts each, twenty
@@ -9,6 +11,12 @@ categories from common to rare, openings over fifteen years and closures after r
 lifetimes; ACS-like tract residents, LODES-like jobs by tract and ZIP Business Patterns.
 Then times `marts.build_marts` (suppression threshold 3) and prints a Markdown block;
 `--write-docs` puts it under "Speed" in docs/metrics.md (replacing the previous figures).
+
+`--withheld`: what the suppression costs in a thin city. The benchmarks' synthetic
+registry (`synthetic.py`, 100,000 rows, 200 neighborhoods: the server benchmarks' city) is
+imported through the pipeline, then the marts are built at threshold 0 and at threshold 3,
+timed, and the share of every figure's cells withheld is printed; `--write-docs` puts it
+under "What it costs in a thin city" in docs/metrics.md.
 """
 from __future__ import annotations
 
@@ -25,7 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from data_pipeline import load, marts
+from data_pipeline import load, marts, metrics
 from data_pipeline.categories import SECTORS, UNKNOWN_CATEGORY
 
 from .measure import Figure, Section, Target, machine
@@ -33,6 +41,7 @@ from .measure import Figure, Section, Target, machine
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 FIRST, LAST = 2015, 2024
 TARGET = Target(10.0, "≤ 10 s")
+THIN_THRESHOLD = 3
 
 
 def generate(con: duckdb.DuckDBPyConnection, businesses: int, areas: int, seed: int = 1) -> None:
@@ -175,11 +184,96 @@ def report(businesses: int, areas: int, runs: list[float], sizes: dict[str, int]
     return "\n".join(lines)
 
 
-def write_docs(block: str) -> None:
-    """Replace the figures between the Speed markers of docs/metrics.md."""
+def write_docs(block: str, marker: str = "speed") -> None:
+    """Replace the figures between the `marker` markers of docs/metrics.md."""
     text = DOCS.read_text()
-    pattern = re.compile(r"(<!-- speed:start -->\n).*?(<!-- speed:end -->)", re.S)
+    pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(<!-- {marker}:end -->)", re.S)
     DOCS.write_text(pattern.sub(lambda m: f"{m.group(1)}{block}\n{m.group(2)}", text))
+
+
+# ----------------------------------------------------------------------------- thin city
+
+def registry_city(folder: Path, rows: int, areas: int) -> Path:
+    """The synthetic registry imported through the pipeline (Chicago profile), as the
+    server benchmarks' city is; the database is written into `folder`."""
+    from . import synthetic
+    from .bench_pipeline import run_child
+    db = folder / "registry.duckdb"
+    built = run_child(synthetic.write_registry(rows), synthetic.write_neighborhoods(areas),
+                      3600.0, db=db)
+    if "stopped" in built:
+        raise RuntimeError(f"the import of the synthetic registry stopped: {built['stopped']}")
+    return db
+
+
+def withheld_shares(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per published figure (metrics_long's metrics, then category counts) and level: the
+    cells and the share of them withheld."""
+    frame = con.execute("""
+        SELECT metric_id AS figure, geo_level, count(*) AS cells,
+               avg(suppressed::INTEGER) AS withheld
+        FROM metrics_long GROUP BY ALL
+        UNION ALL
+        SELECT 'category_counts', geo_level, count(*), avg(suppressed::INTEGER)
+        FROM category_counts GROUP BY ALL""").df()
+    order = {name: i for i, name in enumerate([*metrics.LONG_METRICS, "category_counts"])}
+    frame["position"] = frame["figure"].map(order)
+    return frame.sort_values(["position", "geo_level"]).drop(columns="position")
+
+
+def time_thin(path: Path, repeat: int) -> tuple[dict[int, list[float]], pd.DataFrame, dict]:
+    """Seconds per `build_marts` run at threshold 0 and at `THIN_THRESHOLD`, the shares
+    withheld at that threshold, and the city's size."""
+    runs: dict[int, list[float]] = {0: [], THIN_THRESHOLD: []}
+    with duckdb.connect(str(path)) as con:
+        for threshold in runs:
+            for _ in range(repeat):
+                started = time.perf_counter()
+                marts.build_marts(con, suppression_threshold=threshold)
+                runs[threshold].append(time.perf_counter() - started)
+        shares = withheld_shares(con)
+        sizes = dict(zip(["businesses", "neighborhoods", "first year", "last year"],
+                         con.execute("""
+            SELECT (SELECT count(*) FROM businesses), (SELECT count(*) FROM neighborhoods),
+                   first_year, last_year FROM settings""").fetchone()))
+    return runs, shares, sizes
+
+
+def thin_report(rows: int, runs: dict[int, list[float]], shares: pd.DataFrame,
+                sizes: dict) -> str:
+    facts = machine()
+    levels = [lv for lv in ("neighborhood", "tract", "city") if lv in set(shares["geo_level"])]
+    wide = shares.pivot(index="figure", columns="geo_level", values=["cells", "withheld"])
+    wide = wide.reindex(shares["figure"].drop_duplicates())
+    median = {t: statistics.median(r) for t, r in runs.items()}
+    timed = ", ".join(f"{r:.1f}" for r in runs[THIN_THRESHOLD])
+    first, last = sizes["first year"], sizes["last year"]
+    lines = [f"Measured {facts['date']} with `python -m benchmarks.bench_marts --withheld`: "
+             f"the {rows:,}-row synthetic registry imported with the Chicago profile "
+             f"({sizes['businesses']:,} businesses), {sizes['neighborhoods']} neighborhoods, "
+             f"{last - first + 1} years ({first}–{last}), suppression threshold "
+             f"{THIN_THRESHOLD}; {facts.get('cores (nproc)', '?')} cores "
+             f"({facts.get('CPU', '?')}), load average {os.getloadavg()[0]:.1f}.", "",
+             f"`build_marts`, median of {len(runs[0])}: {median[THIN_THRESHOLD]:.1f} s at "
+             f"threshold {THIN_THRESHOLD} ({timed} s), {median[0]:.1f} s at threshold 0 "
+             "(nothing hidden).", "",
+             "| figure | " + " | ".join(f"{lv} cells | withheld" for lv in levels) + " |",
+             "|---|" + "---:|---:|" * len(levels)]
+    for figure, row in wide.iterrows():
+        cells = [_share_cells(row[("cells", lv)], row[("withheld", lv)]) for lv in levels]
+        lines.append(f"| `{figure}` | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def _share_cells(cells: float, withheld: float) -> str:
+    return "– | –" if pd.isna(cells) else f"{int(cells):,} | {withheld:.1%}"
+
+
+def measure_thin(rows: int, areas: int, repeat: int) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = registry_city(Path(folder), rows, areas)
+        runs, shares, sizes = time_thin(path, repeat)
+    return thin_report(rows, runs, shares, sizes)
 
 
 def main() -> None:
@@ -188,7 +282,17 @@ def main() -> None:
     parser.add_argument("--areas", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--withheld", action="store_true",
+                        help="the share withheld in the thin registry city, and its time")
+    parser.add_argument("--rows", type=int, default=100_000,
+                        help="registry rows of the thin city (with --withheld)")
     args = parser.parse_args()
+    if args.withheld:
+        block = measure_thin(args.rows, args.areas, args.repeat)
+        print(block)
+        if args.write_docs:
+            write_docs(block, "withheld")
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.duckdb"
         started = time.perf_counter()

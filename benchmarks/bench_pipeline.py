@@ -277,7 +277,7 @@ MARTS_FIX = ("What would meet it: update the factorisation of the large group in
              "redoing it every round (only a few cells change per round), and find each "
              "round's complements for all exposed cells of the group at once.")
 PHASE_PLANS = {
-    "marts": "The marts' small-count suppression (`marts.protect_cells`) takes most of that "
+    "marts": "The marts' small-count suppression (`suppression.protect_cells`) takes most of that "
              "time: with many counts under 3 per neighborhood × year × category, most hidden "
              "cells are linked into one large group, factorised (sparse, symmetric positive "
              "definite) once per round, for several rounds. " + MARTS_FIX,
@@ -328,7 +328,7 @@ def memory_plan(phases: dict[str, float]) -> str:
 def stop_plan(note: str) -> str:
     if "marts" in note:
         return ("This is a bug, not slowness: the marts must build for any registry. The "
-                "small-count suppression (`marts.protect_cells`) factorises each group of "
+                "small-count suppression (`suppression.protect_cells`) factorises each group of "
                 "cells linked by the sums it protects; with thin counts in many "
                 "neighborhoods one group spans tens of thousands of cells. " + MARTS_FIX)
     return PHASE_PLANS.get(next((p for p in PHASE_PLANS if p in note), ""), MEMORY_PLAN)
