@@ -5,6 +5,7 @@ Pages run on the demo city (as a visitor sees it first), on the tiny hand-made c
 """
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -12,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.registry import PAGES
+from tests.seen import PAGE_CHECKS, Seen, check_page
 
 APP = "../app.py"  # AppTest resolves paths against this test file's folder
 
@@ -48,12 +50,33 @@ def partial_env(partial_dir, monkeypatch):
     return partial_dir
 
 
+def what_is_seen(at: AppTest, db) -> Seen:
+    """The page's charts (plotly figures as sent to the browser), URL and text."""
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info")
+             for e in getattr(at, kind)]
+    texts += [e.label for e in at.expander] + [d.value.to_csv() for d in at.dataframe]
+    params = {k: param(at, k) for k in at.query_params}
+    return Seen(figures, params, duckdb.connect(str(db), read_only=True), "\n".join(texts))
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[p.url_path for p in PAGES])
 def test_page_renders_on_the_demo_city(app_env, page):
+    """Each page as a visitor first sees it: its charts, their traces, areas and bars hold
+    the database's values (tests/seen.py), not just a title."""
     at = run_page(page.path)
     assert_clean(at)
     assert any("Demo city" in i.value for i in at.info), "the demo banner is missing"
     assert at.title, "every page has a title"
+    seen = what_is_seen(at, app_env / "demo.duckdb")
+    try:
+        check_page(page.url_path, seen)
+    finally:
+        seen.con.close()
+
+
+def test_every_page_has_its_checks():
+    assert set(PAGE_CHECKS) == {p.url_path for p in PAGES}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.url_path for p in PAGES])

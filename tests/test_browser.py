@@ -1,10 +1,14 @@
 """The real app in a real browser: streamlit run + Debian's headless Chromium."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
+import duckdb
 import pytest
 
 from conftest import screenshot
 from dashboard.registry import PAGES
+from tests.seen import Seen, check_page
 
 pytestmark = pytest.mark.browser
 ERROR_TEXT = ["Traceback", "Something went wrong", "Error:", "Page not found"]
@@ -23,7 +27,47 @@ def assert_no_error(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_map_page_draws_the_map(streamlit_server, page):
+# Every chart's traces as the browser holds them (typed arrays made plain lists).
+FIGURES = """() => {
+  const plain = v => ArrayBuffer.isView(v) ? Array.from(v)
+    : Array.isArray(v) ? v.map(plain)
+    : (v && typeof v === 'object') ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+    : v;
+  return Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => ({data: plain(gd.data || [])}));
+}"""
+# The areas the map library actually filled: one fill colour per distinct polygon.
+FILLED = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const map = gd && gd._fullLayout.map && gd._fullLayout.map._subplot.map;
+  if (!map) return [];
+  const fills = map.queryRenderedFeatures().filter(f => f.layer.type === 'fill');
+  return [...new Map(fills.map(f => [JSON.stringify(f.properties.ct), f.properties.fc])).values()];
+}"""
+
+
+def wait_for_charts(page) -> None:
+    """Until the number of drawn charts has stopped changing (and each holds its data)."""
+    last, steady = -1, 0
+    for _ in range(60):
+        count = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                              ".filter(gd => gd.data && gd._fullLayout).length")
+        steady = steady + 1 if count == last else 0
+        if steady >= 3:
+            return
+        last = count
+        page.wait_for_timeout(500)
+
+
+def what_is_seen(page, db) -> Seen:
+    """The page's charts as the browser drew them, its URL and its text (tables included)."""
+    wait_for_charts(page)
+    tables = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"]')]"
+                           ".map(e => e.textContent).join('\\n')")
+    return Seen(page.evaluate(FIGURES), dict(parse_qsl(urlsplit(page.url).query)),
+                duckdb.connect(str(db), read_only=True), page.inner_text("body") + "\n" + tables)
+
+
+def test_map_page_draws_the_map(streamlit_server, page, demo_db):
     page.goto(f"{streamlit_server}/map")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .maplibregl-canvas", timeout=45_000)
@@ -34,6 +78,13 @@ def test_map_page_draws_the_map(streamlit_server, page):
     assert "Micro-businesses per 1,000 residents" in text
     assert "Highest:" in text and "Lowest:" in text
     assert_no_error(page)
+    seen = what_is_seen(page, demo_db)
+    with seen.con:
+        check_page("map", seen)          # every neighborhood's polygon and value, in the data
+        hoods = seen.con.execute("SELECT count(*) FROM neighborhoods").fetchone()[0]
+    filled = page.evaluate(FILLED)       # ... and filled on the canvas, in the classes' colours
+    assert len(filled) == hoods, f"{len(filled)} areas filled of {hoods}"
+    assert len(set(filled)) == 5, set(filled)
 
 
 def test_a_click_on_the_map_opens_that_neighborhood_s_profile(streamlit_server, page):
@@ -52,10 +103,14 @@ def test_a_click_on_the_map_opens_that_neighborhood_s_profile(streamlit_server, 
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
-def test_every_page_renders_without_error(streamlit_server, page, spec):
+def test_every_page_renders_without_error(streamlit_server, page, spec, demo_db):
+    """Each page in the browser: no error, and its charts hold the database's values."""
     address = "" if spec == PAGES[0] else spec.url_path   # the first page is served at /
     page.goto(f"{streamlit_server}/{address}")
     wait_for_app(page)
     page.wait_for_timeout(500)
+    seen = what_is_seen(page, demo_db)
     screenshot(page, f"page-{spec.url_path}")
     assert_no_error(page)
+    with seen.con:
+        check_page(spec.url_path, seen)

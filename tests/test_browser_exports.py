@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import screenshot
+from conftest import ARTIFACTS, screenshot
 from dashboard import downloads
 from test_app_exports import check_against_database, metrics_long
 from test_browser import assert_no_error, wait_for_app
@@ -55,6 +55,20 @@ def download(page, panel, label: str):
     return item.suggested_filename, open(item.path(), "rb").read()
 
 
+def map_pixels(image) -> tuple[float, int]:
+    """In the map's middle (clear of the title, the legend at the top left and the footer):
+    the share of pixels filled with a colour, not the white background, grey text or
+    borders, and how many distinct colours fill them."""
+    import numpy as np
+    rgb = np.asarray(image.convert("RGB"), dtype=int)
+    height, width, _ = rgb.shape
+    middle = rgb[int(height * 0.25):int(height * 0.8), int(width * 0.3):int(width * 0.95)]
+    spread = middle.max(axis=2) - middle.min(axis=2)        # 0 for white, grey and black
+    filled = spread > 40
+    _, counts = np.unique(middle[filled] // 8, axis=0, return_counts=True)
+    return float(filled.mean()), int((counts > 500).sum())
+
+
 def svg_text(data: bytes) -> str:
     root = ET.fromstring(data)
     return " ".join(" ".join(t.itertext()) for t in root.iter() if t.tag.endswith("text"))
@@ -74,6 +88,11 @@ def test_map_png_download_has_the_preset_size(streamlit_server, page, private):
     assert name == "demo_micro-businesses-per-1k-residents_2024.png"
     image = Image.open(io.BytesIO(data))
     assert image.format == "PNG" and image.size == (1600, 900)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "exports-map.png").write_bytes(data)
+    coloured, colours = map_pixels(image)
+    assert coloured > 0.25, f"only {coloured:.0%} of the map is filled"
+    assert colours >= 5, f"{colours} class colours in the map"
     screenshot(page, "exports-map-download-tab")
     name, data = download(page, panel, "GeoJSON")
     collection = json.loads(data)
