@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import embeds, frame, views
 from dashboard.registry import PAGES
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 
 log = logging.getLogger("atlas")
 

@@ -226,9 +226,9 @@ def browser_section(cities: list[City], cold_runs: int, warm_runs: int) -> Secti
         f"{warm_runs}). From the first page: a click on \"Map explorer\" in the sidebar of "
         "a tab that shows the first page (the app's own navigation, no page load)."))
     target = Target(MAP_TARGET_S, f"≤ {MAP_TARGET_S:.0f} s")
-    for city in cities:
-        found = map_times(city.folder, cold_runs, warm_runs)
-        label = f"{city.areas:,} polygons"
+    for built in cities:
+        found = map_times(built.folder, cold_runs, warm_runs)
+        label = f"{built.areas:,} polygons"
         section.figures += [
             Figure(f"{label}: cold", "s", [m["drawn"] for m in found["cold"]],
                    note=mark_note(found["cold"])),

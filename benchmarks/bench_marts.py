@@ -33,8 +33,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from data_pipeline import load, marts, metrics
-from data_pipeline.categories import SECTORS, UNKNOWN_CATEGORY
+from core import metrics
+
+from data_pipeline import load, marts
+from core.categories import SECTORS, UNKNOWN_CATEGORY
 
 from .measure import Figure, Section, Target, machine
 

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 from data_pipeline import canonical as c
-from data_pipeline.categories import SECTORS
+from core.categories import SECTORS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "work"
@@ -128,7 +128,7 @@ def bench_pieces(folder: Path, repeat: int) -> dict[str, float]:
     import plotly.io as pio
     from dashboard import geometry, maps, queries
     from dashboard.db import open_database
-    from data_pipeline import metrics
+    from core import metrics
     db = open_database(folder / "bench.duckdb")
     shapes = geometry.shapes_geojson(db, "neighborhood")
     view = maps.MapView(metrics.get("active_businesses"), scheme="breaks", k=7)

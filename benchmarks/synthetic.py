@@ -267,8 +267,10 @@ def _place(loc: Locations, owner: np.ndarray) -> dict[str, pa.Array]:
 
 def _licence(loc: Locations, owner: np.ndarray) -> dict[str, pa.Array]:
     which = pa.array(loc.licence[owner])
-    pick = lambda i: pc.if_else(pc.equal(column := pa.array([e[i] for e in LICENSES]).take(which),
-                                         ""), pa.scalar(None, pa.string()), column)  # noqa: E731
+    def pick(i: int) -> pa.Array:
+        column = pa.array([e[i] for e in LICENSES]).take(which)
+        return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
     return {"LICENSE CODE": pick(0), "LICENSE DESCRIPTION": pick(1),
             "BUSINESS ACTIVITY ID": pick(2), "BUSINESS ACTIVITY": pick(3)}
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
 BUSINESSES, FORMATION, JOBS, DIVERSITY, RESIDENTS = (
     "Businesses", "Formation & survival", "Jobs", "Diversity", "Residents")
 GROUPS = (BUSINESSES, FORMATION, JOBS, DIVERSITY, RESIDENTS)
@@ -257,17 +255,6 @@ def get(metric_id: str) -> Metric:
 
 def by_group(group: str) -> list[Metric]:
     return [m for m in _METRICS if m.group == group]
-
-
-def source_lines(con: duckdb.DuckDBPyConnection, metric_id: str) -> list[str]:
-    """'Name (publisher), vintage V' for each loaded source the metric depends on."""
-    kinds = list(get(metric_id).sources)
-    marks = ", ".join("?" for _ in kinds)
-    rows = con.execute(
-        f"SELECT name, publisher, vintage FROM sources WHERE kind IN ({marks}) ORDER BY name",
-        kinds).fetchall()
-    return [f"{name}{f' ({publisher})' if publisher else ''}, vintage {vintage or 'unknown'}"
-            for name, publisher, vintage in rows]
 
 
 def markdown() -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from data_pipeline import paths
+from core import paths
 
 from . import brief, db as dbmod, exports
 from .images import slugify

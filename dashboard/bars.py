@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from data_pipeline.metrics import Metric
+from core.metrics import Metric
 
 from . import theme, wording
 from .charts import axis_format, style, text_values

@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 import shapely
 
-from data_pipeline import metrics
+from core import metrics
 
 from . import exports, mix, narrative, queries
 from .db import Database

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data_pipeline import metrics
+from core import metrics
 
 from . import wording
 from .formatting import (format_value, not_available_text, suppressed_text,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_pipeline import metrics
+from core import metrics
 
 from .db import Database
 from .queries import has_rows

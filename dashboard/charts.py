@@ -10,7 +10,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from data_pipeline.metrics import Metric
+from core.metrics import Metric
 
 from . import theme, wording
 

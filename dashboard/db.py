@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from data_pipeline import paths
+from core import paths
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from data_pipeline import metrics
+from core import metrics
 
 from . import exports, images, queries
 from .db import Database

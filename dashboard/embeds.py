@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 import plotly.graph_objects as go
 
-from data_pipeline import metrics
+from core import metrics
 
 from . import bars, charts, classify, exports, explorer, maps, mix, queries, urlstate
 from .db import Database

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_pipeline import metrics
-from data_pipeline.metrics import Metric
+from core import metrics
+from core.metrics import Metric
 
 from . import mix, queries, wording
 from .formatting import flagged_sentence, withheld_sentence

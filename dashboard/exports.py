@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import shapely
 
-from data_pipeline import metrics
+from core import metrics
 
 from . import mix, queries, theme
 from .db import Database
@@ -85,8 +85,9 @@ def source_line(db: Database, metric_ids: list[str], extra_kinds: tuple[str, ...
     2019–2023' for the sources the metrics depend on (plus `extra_kinds`, e.g. the
     neighborhood boundaries of a map)."""
     kinds = sorted({k for m in metric_ids for k in metrics.get(m).sources} | set(extra_kinds))
-    rows = db.query(f"SELECT DISTINCT name, vintage FROM sources WHERE kind IN "
-                    f"({', '.join('?' for _ in kinds)}) ORDER BY name", kinds)
+    marks = ", ".join("?" for _ in kinds)
+    rows = db.query(f"SELECT DISTINCT name, vintage FROM sources WHERE kind IN ({marks}) "  # noqa: S608
+                    "ORDER BY name", kinds)
     parts = [f"{name}, {_dash(vintage)}" if vintage else name
              for name, vintage in rows.itertuples(index=False)]
     return "Source: " + ("; ".join(parts) or "not recorded in this database")
@@ -268,7 +269,7 @@ def _metric_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
         FROM ranked r
         LEFT JOIN metrics_long c ON c.geo_level = 'city' AND c.geo_id = 'city'
              AND c.metric_id = r.metric_id AND c.year = r.year
-        WHERE r.geo_id = ?""", [neighborhood_id])
+        WHERE r.geo_id = ?""", [neighborhood_id])  # noqa: S608 (reviewed: placeholders only)
 
 
 def _category_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
@@ -281,7 +282,7 @@ def _category_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
                c.count::DOUBLE AS city_value, c.suppressed AS city_value_suppressed
         FROM ranked r LEFT JOIN category_counts c ON c.geo_level = 'city'
              AND c.category = r.category AND c.year = r.year
-        WHERE r.geo_id = ?""", [neighborhood_id])
+        WHERE r.geo_id = ?""", [neighborhood_id])  # noqa: S608 (reviewed: placeholders only)
     quotients = db.query(f"""
         WITH ranked AS (
             SELECT *, {_RANKED.format(v='lq', keys='category, year', flags='low_count')}
@@ -289,7 +290,7 @@ def _category_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
         SELECT 'location_quotient' AS metric_id, category, year, lq AS value, suppressed,
                false AS unreliable, low_count, count::DOUBLE AS numerator, rank, ranked,
                1.0 AS city_value, false AS city_value_suppressed
-        FROM ranked WHERE geo_id = ?""", [neighborhood_id])
+        FROM ranked WHERE geo_id = ?""", [neighborhood_id])  # noqa: S608 (reviewed: placeholders only)
     return pd.concat([counts, quotients], ignore_index=True)
 
 

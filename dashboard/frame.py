@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from data_pipeline import paths
+from core import paths
 
 from . import db as dbmod
 from . import downloads, exports, geometry, images, queries, urlstate

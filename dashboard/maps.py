@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.colors as pcolors
 import plotly.graph_objects as go
 
-from data_pipeline.metrics import Metric
+from core.metrics import Metric
 
 from . import classify, theme, wording
 from .formatting import WITHHELD, withheld_explanation

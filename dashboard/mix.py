@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_pipeline.categories import SECTORS
+from core.categories import SECTORS
 
 from .db import Database
-from .queries import area_names_sql, ranked_by_area
+from .queries import ranked_by_area
 
 ALL = "all"   # the category filter's "every category" value
 
@@ -37,7 +37,7 @@ def category_by_area(db: Database, category: str, year: int, measure: str,
     return ranked_by_area(db, f"""
         SELECT geo_id, {value} AS value, count AS numerator, NULL::DOUBLE AS denominator,
                suppressed, false AS unreliable, {low} AS low_count
-        FROM {table} WHERE category = ? AND year = ? AND geo_level = ?""",
+        FROM {table} WHERE category = ? AND year = ? AND geo_level = ?""",  # noqa: S608 (reviewed: placeholders only)
                           [category, year, geo_level], geo_level)
 
 
@@ -63,7 +63,7 @@ def category_mix(db: Database, geo_ids: list[str], year: int,
         LEFT JOIN totals ct ON ct.geo_id = 'city'
         LEFT JOIN location_quotients lq ON lq.geo_level = ? AND lq.geo_id = c.geo_id
              AND lq.year = ? AND lq.category = c.category AND NOT lq.suppressed
-        ORDER BY c.geo_id, c.category""",
+        ORDER BY c.geo_id, c.category""",  # noqa: S608 (reviewed: placeholders only)
                     [year, geo_level, *geo_ids, year, geo_level, *geo_ids, geo_level, year])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_pipeline import metrics
+from core import metrics
 
 from . import wording
 from .formatting import format_value, withheld_explanation

@@ -11,7 +11,7 @@ from typing import Callable
 
 import plotly.graph_objects as go
 
-from data_pipeline import metrics
+from core import metrics
 
 from . import bars, cards, charts, exports, mix, narrative, queries, theme
 from .db import Database

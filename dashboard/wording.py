@@ -8,7 +8,7 @@ import textwrap
 
 import pandas as pd
 
-from data_pipeline.metrics import Metric
+from core.metrics import Metric
 
 from .formatting import format_value, ordinal, suppressed_text
 

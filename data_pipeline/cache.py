@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import PipelineError, disk_reason
+from core.errors import PipelineError, disk_reason
 from .http import redact
 
 MANIFEST = "manifest.json"

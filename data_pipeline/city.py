@@ -14,9 +14,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
-from . import paths
+from core import paths
 from .cache import RawCache
-from .errors import PipelineError
+from core.errors import PipelineError
 from .http import HttpClient
 from .load import Step, write_database
 from .profiles import Profile, load_profile

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from . import geo
-from .errors import PipelineError
+from core.errors import PipelineError
 from .profiles import Profile
 
 OUTSIDE_LIMITS = "outside the city limits"

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import paths
-from .errors import PipelineError
+from core import paths
+from core.errors import PipelineError
 
 
 def _progress(start: float):

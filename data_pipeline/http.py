@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .errors import PipelineError
+from core.errors import PipelineError
 
 CENSUS_KEY_ENV = "CENSUS_API_KEY"
 SOCRATA_TOKEN_ENV = "SOCRATA_APP_TOKEN"

@@ -13,8 +13,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import categories, paths
-from .errors import PipelineError
+from core import categories, paths
+from core.errors import PipelineError
 
 DATASET_ID = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}$")
 
@@ -309,7 +309,7 @@ def _check_sectors(sectors) -> list[str]:
     if not isinstance(sectors, dict):
         return ["key 'categories.sectors' must be a table of category = \"NAICS sector\""]
     return [f"key 'categories.sectors.\"{raw}\"' maps to {sector!r}, which is not a NAICS "
-            f"sector of data_pipeline/categories.py ({', '.join(categories.SECTORS)})"
+            f"sector of core/categories.py ({', '.join(categories.SECTORS)})"
             for raw, sector in sectors.items() if sector not in categories.SECTORS]
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from . import city_limits, geo
-from .errors import PipelineError
+from core.errors import PipelineError
 from .profiles import Profile
 
 WKT_COLUMNS = ("the_geom", "geometry", "multipolygon", "wkt", "shape", "geom")

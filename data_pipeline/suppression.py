@@ -52,7 +52,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
 
-from .errors import PipelineError
+from core.errors import PipelineError
 
 MAX_ROUNDS = 200
 DENSE_UP_TO = 400   # cells in a group solved densely; larger groups use sparse LU
@@ -82,8 +82,8 @@ def protect_cells(value: np.ndarray, hideable: np.ndarray, line: np.ndarray, cel
     tries = np.zeros(value.size, dtype=np.int64)
     for round_ in range(MAX_ROUNDS):
         scope = _touched(changed, hidden, line, cell)  # groups untouched keep their verdict
-        l, c, k = line[scope], cell[scope], coef[scope]
-        exposed, known = exposed_cells(value, hidden, sensitive, l, c, k)
+        in_line, in_cell, in_coef = line[scope], cell[scope], coef[scope]
+        exposed, known = exposed_cells(value, hidden, sensitive, in_line, in_cell, in_coef)
         if round_ == 0:  # a count given away is pinned whatever is hidden, so pinned now
             away = _given_away(value, hideable, exposed, line, cell, coef)
             hideable, hidden, sensitive = hideable & ~away, hidden & ~away, sensitive & ~away
@@ -94,7 +94,7 @@ def protect_cells(value: np.ndarray, hideable: np.ndarray, line: np.ndarray, cel
         tries[exposed] += 1
         stuck = exposed[tries[exposed] > STUCK_AFTER]
         fresh = exposed[tries[exposed] <= STUCK_AFTER]
-        extra = ([_complements(fresh, value, hideable, hidden, known, l, c, keep)]
+        extra = ([_complements(fresh, value, hideable, hidden, known, in_line, in_cell, keep)]
                  if fresh.size else [])
         if stuck.size:  # complements did not free it: hide its surroundings, wider each time
             extra.append(_surroundings(stuck, tries[stuck] - STUCK_AFTER, value, hideable,

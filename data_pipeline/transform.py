@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from . import canonical as c
-from . import categories, geo
+from core import categories
+from . import geo
 from . import transform_fields as tf
 from .profiles import Profile
 from .readers import Registry, raw_records

@@ -17,7 +17,7 @@ import pandas as pd
 from . import canonical as c
 from . import readers, transform
 from . import transform_census as tc
-from .errors import PipelineError
+from core.errors import PipelineError
 from .load import Step
 from .profiles import Profile
 from .sources import census_geocoder

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import bars, charts, downloads, frame, mix, queries
 from dashboard.explorer import DEFAULT_METRIC
-from data_pipeline import metrics
+from core import metrics
 
 PANELS = ["micro_per_1k_residents", "businesses_per_1k_residents", "formations_per_100_active",
           "closures_per_100_active", "survival_3y", "jobs_small_firms_share",

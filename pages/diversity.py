@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import bars, classify, downloads, frame, maps, mix, queries
 from dashboard import explorer
 from dashboard.explorer import ranking
-from data_pipeline import metrics
+from core import metrics
 
 INDEXES = ["shannon_diversity", "diversity_evenness", "effective_categories",
            "category_richness", "gini_simpson"]

@@ -3,7 +3,7 @@ firms, where jobs grew and shrank, and openings and closures beside them."""
 import streamlit as st
 
 from dashboard import bars, charts, downloads, explorer, frame, maps, mix, queries
-from data_pipeline import metrics
+from core import metrics
 
 COUNTS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
 SHARES = ["jobs_small_firms_share", "jobs_young_firms_share"]

@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import catalog, classify, downloads, explorer, frame, maps, mix, queries
 from dashboard.formatting import grey_note
 from dashboard.wording import LEVEL_NOUNS
-from data_pipeline import metrics
+from core import metrics
 
 db = frame.database()
 threshold = queries.suppression_threshold(db)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import catalog, frame, queries
 from dashboard.formatting import WITHHELD
-from data_pipeline import metrics
+from core import metrics
 
 db = frame.database()
 info = db.info()

@@ -3,7 +3,7 @@ import streamlit as st
 
 from dashboard import catalog, charts, downloads, frame, queries
 from dashboard.formatting import format_value, not_available_text
-from data_pipeline import metrics
+from core import metrics
 
 HEADLINES = ["active_businesses", "micro_businesses", "micro_per_1k_residents",
              "formations", "closures", "jobs_total"]

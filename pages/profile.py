@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import bars, brief, cards, charts, downloads, exports, frame, mix, narrative, queries, views
-from data_pipeline import metrics
+from core import metrics
 
 FLOWS = ["formations", "closures"]
 RATES = ["formations_per_1k_residents", "closures_per_1k_residents"]

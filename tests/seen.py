@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from data_pipeline import metrics
+from core import metrics
 
 
 @dataclass

@@ -207,7 +207,7 @@ def test_diversity_page_changes_measure(tiny_env):
 
 
 def test_methods_page_defines_every_figure(tiny_env):
-    from data_pipeline import metrics
+    from core import metrics
     at = run_page("pages/methods.py")
     assert_clean(at)
     titles = " ".join(e.label for e in at.expander)

@@ -17,10 +17,12 @@ import pytest
 import responses
 from shapely.geometry import box, mapping
 
-from data_pipeline import city, geo, paths, profiles, readers
+from core import paths
+
+from data_pipeline import city, geo, profiles, readers
 from data_pipeline.cache import RawCache
 from data_pipeline.cli import main
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 from data_pipeline.http import HttpClient
 from data_pipeline.sources import census_places
 from tests.test_import import riverton_profile, sources, table

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from data_pipeline.cache import RawCache
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 
 URL = "https://data.example.org/resource/abcd-1234.json"
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard import classify, maps
-from data_pipeline import metrics
+from core import metrics
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

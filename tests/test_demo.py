@@ -12,7 +12,7 @@ import shapely
 from data_pipeline import canonical as c
 from data_pipeline import geo
 from data_pipeline.build import build_demo
-from data_pipeline.categories import SECTORS, UNKNOWN_CATEGORY
+from core.categories import SECTORS, UNKNOWN_CATEGORY
 from data_pipeline.sources import demo
 
 FRAMES = ["neighborhoods", "tracts", "tract_weights", "businesses", "sources", "jobs",

@@ -11,7 +11,7 @@ import pytest
 
 from data_pipeline import city
 from data_pipeline.cli import main
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / "tests" / "fixtures" / "local"

@@ -17,7 +17,7 @@ import pytest
 import shapely
 
 from dashboard import exports
-from data_pipeline import metrics
+from core import metrics
 from dashboard.db import open_database
 from dashboard.images import file_name, slugify
 

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data_pipeline import city, readers
-from data_pipeline.errors import PipelineError, ReconciliationError
+from core.errors import PipelineError, ReconciliationError
 from data_pipeline.profiles import load_profile
 from data_pipeline.sources import business_patterns, census_acs, census_tracts, lodes, nonemployer
 

@@ -21,9 +21,11 @@ import pandas as pd
 import pytest
 import responses
 
-from data_pipeline import city, paths, profiles, readers, transform
+from core import paths
+
+from data_pipeline import city, profiles, readers, transform
 from data_pipeline.cache import RawCache
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 from data_pipeline.http import FetchError, HttpClient
 from data_pipeline.sources import census_geocoder
 from data_pipeline.transform_city import Inputs, assemble

@@ -13,7 +13,7 @@ import pytest
 from conftest import require_browser
 from dashboard import charts, geometry, images, maps, queries
 from dashboard.db import open_database
-from data_pipeline import metrics
+from core import metrics
 
 MADE = date(2026, 11, 25)
 SOURCE = "Source: Tiny Town Business Registry, 2024-01-15"

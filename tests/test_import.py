@@ -8,10 +8,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from data_pipeline import city, paths
+from core import paths
+
+from data_pipeline import city
 from data_pipeline.cache import RawCache
 from data_pipeline.cli import main
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / "tests" / "fixtures" / "local"

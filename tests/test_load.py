@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from data_pipeline import load
-from data_pipeline.errors import ReconciliationError
+from core.errors import ReconciliationError
 from data_pipeline.sources import demo
 
 ROOT = Path(__file__).resolve().parents[1]

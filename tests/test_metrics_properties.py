@@ -21,7 +21,7 @@ from scipy.optimize import linprog
 from shapely.geometry import box
 
 from data_pipeline import canonical, load, marts, suppression
-from data_pipeline.categories import UNKNOWN_CATEGORY
+from core.categories import UNKNOWN_CATEGORY
 from data_pipeline.geo import WGS84
 from tests.tiny_city import tiny_city
 

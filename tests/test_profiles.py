@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from data_pipeline import categories, profiles
-from data_pipeline.errors import PipelineError
+from core import categories
+
+from data_pipeline import profiles
+from core.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[1]
 CHICAGO = ROOT / "data" / "cities" / "chicago.toml"

@@ -11,7 +11,7 @@ import requests
 import responses
 
 from data_pipeline.cache import RawCache
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 from data_pipeline.http import FetchError, HttpClient
 from data_pipeline.sources import socrata
 

@@ -16,7 +16,7 @@ from shapely.geometry import box
 
 from data_pipeline import canonical
 from data_pipeline.cache import RawCache
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 from data_pipeline.http import FetchError, HttpClient
 from data_pipeline.sources import (business_patterns, census_acs, census_places, census_tracts,
                                    lodes, nonemployer, socrata)

@@ -13,13 +13,12 @@ import json
 import time
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
 from data_pipeline import profiles, readers, transform, transform_fields
-from data_pipeline.errors import PipelineError
+from core.errors import PipelineError
 
 LOCAL = Path(__file__).resolve().parent / "fixtures" / "local"
 

@@ -24,7 +24,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from data_pipeline import canonical as c
-from data_pipeline.categories import UNKNOWN_CATEGORY
+from core.categories import UNKNOWN_CATEGORY
 
 RETAIL, FOOD, PRO, PERSONAL = ("Retail shops", "Restaurants, food & lodging",
                                "Professional services", "Personal services & repair")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import canonical
 from ..cache import RawCache, public_params
-from ..errors import PipelineError
+from core.errors import PipelineError
 from ..http import HttpClient
 from .census_acs import fetch_table, read_census_table, whole_numbers, year_in_name
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..cache import RawCache
-from ..errors import PipelineError
+from core.errors import PipelineError
 from ..http import FetchError, HttpClient, census_key, decode_json
 
 CACHE_SOURCE = "acs"

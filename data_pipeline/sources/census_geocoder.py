@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..cache import RawCache
-from ..errors import PipelineError
+from core.errors import PipelineError
 from ..http import FetchError, HttpClient, looks_like_html
 
 CACHE_SOURCE = "geocodes"

@@ -19,7 +19,7 @@ import shapely
 
 from .. import geo
 from ..cache import RawCache
-from ..errors import PipelineError
+from core.errors import PipelineError
 from ..http import HttpClient
 from ..readers import find_column, id_text, read_shapes
 from .census_tracts import fetch_zip

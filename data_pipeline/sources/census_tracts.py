@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 
 from ..cache import RawCache
-from ..errors import PipelineError
+from core.errors import PipelineError
 from ..http import FetchError, HttpClient
 
 CACHE_SOURCE = "tracts"

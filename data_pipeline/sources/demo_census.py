@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..categories import LODES_CNS_SECTORS
+from core.categories import LODES_CNS_SECTORS
 from . import demo_roles as roles
 
 TINY_TRACT_MAX = 95    # the rail-yard tract: a rate over so few residents is unreliable

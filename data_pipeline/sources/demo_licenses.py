@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import categories, geo
+from core import categories
+
+from .. import geo
 from . import demo_words as words
 
 TERM_DAYS = 730

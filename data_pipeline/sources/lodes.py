@@ -27,9 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import canonical, categories
+from core import categories
+
+from .. import canonical
 from ..cache import RawCache
-from ..errors import PipelineError
+from core.errors import PipelineError
 from ..http import FetchError, HttpClient
 
 CACHE_SOURCE = "lodes"

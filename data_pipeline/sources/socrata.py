@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from ..cache import RawCache, iso_utc
-from ..errors import PipelineError
+from core.errors import PipelineError
 from ..http import FetchError, HttpClient, decode_json, socrata_headers
 
 SOURCE = {
