@@ -20,7 +20,7 @@ import responses
 from data_pipeline import http
 from data_pipeline.cli import main
 from data_pipeline.http import FetchError, HttpClient
-from data_pipeline.sources import census_acs
+from data_pipeline.sources import census_api
 from tests.test_faults import FakeServers, small_pages
 
 KEY = "SENTINEL-census-key-5c1e9a77"
@@ -100,14 +100,14 @@ def test_fetch_errors_never_carry_the_key(secrets_set, tmp_path):
         with responses.RequestsMock() as mock:
             mock.add(responses.GET, url, status=status, body=body)
             with pytest.raises(FetchError) as raised:
-                census_acs.fetch_table(client, url, [("get", "NAME"), ("for", "tract:*")], "ACS tracts")
+                census_api.fetch_table(client, url, [("get", "NAME"), ("for", "tract:*")], "ACS tracts")
         error = raised.value
         for text in (str(error), repr(error), error.url, " ".join(map(str, error.args))):
             assert_no_secret(f"FetchError for HTTP {status}", text)
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, url, body=requests.ConnectionError(f"boom {url}?key={KEY}"))
         with pytest.raises(FetchError) as raised:
-            census_acs.fetch_table(client, url, [("get", "NAME")], "ACS tracts")
+            census_api.fetch_table(client, url, [("get", "NAME")], "ACS tracts")
     assert_no_secret("FetchError after resets", str(raised.value))
 
 

@@ -25,7 +25,7 @@ from .. import canonical
 from ..cache import RawCache, public_params
 from core.errors import PipelineError
 from ..http import HttpClient
-from .census_acs import fetch_table, read_census_table, whole_numbers, year_in_name
+from .census_api import fetch_table, read_census_table, whole_numbers, year_in_name
 
 CACHE_SOURCE = "business_patterns"
 API_URL = "https://api.census.gov/data/{year}/cbp"

@@ -6,21 +6,18 @@ One request per county to `https://api.census.gov/data/<year>/acs/acs5` with
 array of arrays, header row first, every value a string or null. Negative sentinel
 values (-666666666 and kin) mean "no estimate" and become NULL, counted in the stats.
 
-Helpers for any Census API table (`fetch_table`, `read_census_table`) live here too; the
-Business Patterns and Nonemployer modules use them.
+The Census API helpers every Census source shares are in `census_api`.
 """
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..cache import RawCache
-from core.errors import PipelineError
-from ..http import FetchError, HttpClient, census_key, decode_json
+from ..http import HttpClient
+from .census_api import fetch_table, read_census_table, year_in_name
 
 CACHE_SOURCE = "acs"
 API_URL = "https://api.census.gov/data/{year}/acs/acs5"
@@ -65,77 +62,6 @@ def fetch(state: str, counties, year: int, cache: RawCache, client: HttpClient) 
     return cache.files(CACHE_SOURCE)
 
 
-def fetch_table(client: HttpClient, url: str, params: list[tuple[str, str]],
-                what: str) -> tuple[bytes, int]:
-    """One Census API table: its raw bytes (`[]` for "no rows") and its number of data rows.
-
-    The key is added to the request only, as a secret parameter.
-    """
-    key = census_key()
-    request_params = [*params, ("key", key)] if key else list(params)
-    response = client.get(url, params=request_params, secret_params=("key",))
-    table = decode_json(response, what, empty=[])
-    if not _is_table(table):
-        raise FetchError(f"Census API at {url} did not send a table (an array of arrays) for "
-                         f"{what}; check the year and variables asked for.", url)
-    missing = _missing_variables(table, params)
-    if missing:
-        raise FetchError(f"Census API at {url} sent {what} without {missing[0]!r} in its header; "
-                         "check the year in the city profile (that vintage may not have it).", url)
-    return (response.content if table else b"[]"), max(len(table) - 1, 0)
-
-
-def _missing_variables(table: list, params: list[tuple[str, str]]) -> list[str]:
-    """Variables asked for in `get` that the answer's header lacks (none for an empty answer)."""
-    if not table:
-        return []
-    asked = [v for name, value in params if name == "get" for v in str(value).split(",")]
-    header = {str(h) for h in table[0]}
-    return [v for v in asked if v not in header]
-
-
-def _is_table(table) -> bool:
-    return isinstance(table, list) and all(isinstance(row, list) for row in table)
-
-
-def read_census_table(path: Path, needed: list[str]) -> pd.DataFrame:
-    """A saved Census API answer as a DataFrame of strings; PipelineError naming what is wrong."""
-    path = Path(path)
-    try:
-        table = json.loads(path.read_bytes() or b"[]")
-    except (OSError, ValueError) as error:
-        raise PipelineError(f"{path} is not a readable Census API answer ({error}); fetch it "
-                            "again or check the file.") from None
-    if not _is_table(table) or (table and not all(isinstance(h, str) for h in table[0])):
-        raise PipelineError(f"{path} is not a Census API table (a JSON array of arrays with a "
-                            "header row first); fetch it again or check the file.")
-    if not table:
-        return pd.DataFrame({name: pd.Series(dtype="object") for name in needed})
-    header, rows = table[0], table[1:]
-    missing = [name for name in needed if name not in header]
-    if missing:
-        raise PipelineError(f"{path} has no column {missing[0]!r} in its header; ask the Census "
-                            f"API for {', '.join(missing)} (the city profile's year may not have it).")
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise PipelineError(f"{path} repeats the column {repeated[0]!r} in its header; fetch it again.")
-    if any(len(row) != len(header) for row in rows):
-        raise PipelineError(f"{path} has rows whose length differs from its header; fetch it again.")
-    nested = next(((number, name) for number, row in enumerate(rows, start=2)
-                   for name, value in zip(header, row) if isinstance(value, (list, dict))), None)
-    if nested:
-        raise PipelineError(f"{path} has a list or object in column {nested[1]!r} of row "
-                            f"{nested[0]}, where a value belongs; fetch it again.")
-    return pd.DataFrame(rows, columns=header, dtype="object")
-
-
-def whole_numbers(values: pd.Series) -> pd.Series:
-    """Counts from API values: anything not a finite whole number becomes NULL."""
-    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce").astype("float64")
-    usable = np.isfinite(numbers) & (numbers % 1 == 0) & (numbers.abs() < 2 ** 53)
-    return numbers.where(usable).astype("Int64")
-
-
 def parse(path_or_paths, year: int | None = None) -> tuple[pd.DataFrame, dict]:
     """Tract rows (OUTPUT_COLUMNS) from saved ACS answers, and stats about what was cleaned.
 
@@ -169,11 +95,6 @@ def tract_geoids(raw: pd.DataFrame) -> pd.Series:
     parts = [raw[name].astype("string").str.strip().str.zfill(width)
              for name, width in zip(GEOGRAPHY, (2, 3, 6))]
     return (parts[0] + parts[1] + parts[2]).astype(object).reset_index(drop=True)
-
-
-def year_in_name(path: Path) -> int | None:
-    match = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", Path(path).name)
-    return int(match.group(0)) if match else None
 
 
 def _numbers(values: pd.Series, column: str, stats: dict) -> np.ndarray:
