@@ -478,3 +478,109 @@ def test_the_demo_keeps_every_headline_count_it_can_show(demo_db, tmp_path):
               AND metric_id IN ('active_businesses', 'micro_businesses') AND value < 3""").fetchone()[0]
     assert hidden_big == 0
     assert hidden == small
+
+
+# --- Edges the SQL mutations of tests/breaks.py showed untested ------------------------------
+
+def build(city, tmp_path, name: str = "t.duckdb", threshold: int = 0):
+    return duckdb.connect(str(load.write_database(city, tmp_path / name,
+                                                  suppression_threshold=threshold)), read_only=True)
+
+
+def added(city, rows: list[tuple]) -> None:
+    """Add businesses (id, neighborhood, tract, category, micro, opened, closed) to `city`."""
+    extra = city.businesses.iloc[[1] * len(rows)].reset_index(drop=True)
+    for i, (business_id, hood, tract, category, micro, opened, closed) in enumerate(rows):
+        extra.loc[i, ["business_id", "source_key", "neighborhood_id", "tract_geoid", "category",
+                      "is_micro", "home_based"]] = [business_id, business_id, hood, tract,
+                                                    category, micro, micro]
+        extra.loc[i, "opened"] = pd.Timestamp(opened).date()
+        extra.loc[i, "closed"] = pd.Timestamp(closed).date() if closed else None
+    city.businesses = pd.concat([city.businesses, extra], ignore_index=True)
+    city.sources.loc[city.sources["kind"] == "businesses", ["rows_raw", "rows_loaded"]] += len(rows)
+
+
+def test_without_build_years_the_span_is_the_last_15_years(tmp_path):
+    """A registry from 2001 with no first/last year set: 2009–2023, 15 years."""
+    city = tiny_city()
+    city.build_info = {"is_demo": "false"}
+    added(city, [("old", "N1", T1, "Retail shops", False, "2001-01-01", None)])
+    with build(city, tmp_path) as con:
+        assert con.execute("SELECT first_year, last_year FROM settings").fetchone() == (2009, 2023)
+        years = {y for y, in con.execute("SELECT DISTINCT year FROM metrics_long "
+                                         "WHERE metric_id = 'active_businesses'").fetchall()}
+    assert years == set(range(2009, 2024))
+
+
+def test_the_city_area_is_the_sum_of_its_neighborhoods(con):
+    areas = dict(con.execute("SELECT neighborhood_id, area_km2 FROM neighborhoods").fetchall())
+    expected = {("city", y): n / sum(areas.values()) for y, n in zip(YEARS, CITY_ACTIVE)}
+    assert_close(values(con, "businesses_per_km2", "city"), expected)
+
+
+def test_a_tract_partly_outside_the_city_counts_its_area_inside(tmp_path):
+    """T2 is half outside the city (its weights sum to 0.5): per km², only the half inside."""
+    city = tiny_city()
+    city.tract_weights.loc[city.tract_weights["geoid"] == T2, "weight"] /= 2
+    with build(city, tmp_path) as con:
+        whole = dict(con.execute("SELECT geoid, area_km2 FROM tracts").fetchall())
+        per_km2 = values(con, "businesses_per_km2", "tract")
+    assert per_km2[(T2, 2020)] == pytest.approx(4 / (whole[T2] * 0.5))   # T2: 4 active in 2020
+    assert per_km2[(T1, 2020)] == pytest.approx(5 / whole[T1])
+
+
+def test_survival_after_five_years_ends_with_the_fifth_year(tmp_path):
+    """Opened in 2018 and closed during 2023 (year 5): not a 5-year survivor; closed on
+    1 January 2024 would be."""
+    city = tiny_city(first_year=2018)
+    added(city, [("x1", "N3", T2, "Retail shops", False, "2018-02-02", "2023-06-06"),
+                 ("x2", "N3", T2, "Retail shops", False, "2018-03-03", "2019-01-01")])
+    with build(city, tmp_path) as con:
+        # N3's 2018 cohort: b24 (closed 2019), x1 (closed during 2023, its 6th calendar
+        # year), x2 (closed on 1 January 2019: its closing year is 2019, so not even a
+        # 1-year survivor — survival counts calendar years).
+        assert values(con, "survival_5y")[("N3", 2018)] == 0.0
+        assert values(con, "survival_1y")[("N3", 2018)] == pytest.approx(1 / 3)   # x1 only
+        assert values(con, "survival_3y")[("N3", 2018)] == pytest.approx(1 / 3)
+
+
+def test_tracts_publish_the_stock_and_no_openings_or_closures(con):
+    by_tract = {m for m, in con.execute("SELECT DISTINCT metric_id FROM metrics_long "
+                                        "WHERE geo_level = 'tract'").fetchall()}
+    assert {"active_businesses", "micro_businesses"} <= by_tract
+    assert not by_tract & {"formations", "closures", "net_formations", "survival_1y",
+                           "formations_per_1k_residents", "formations_per_100_active"}
+
+
+def test_low_count_starts_below_20_events(tmp_path):
+    """20 openings are enough, 19 are not: N1 opens 18 more in 2021 (20), N2 18 more (19)."""
+    city = tiny_city()
+    added(city, [(f"n1-{i}", "N1", T1, "Retail shops", False, "2021-03-03", None) for i in range(18)]
+          + [(f"n2-{i}", "N2", T1, "Retail shops", False, "2021-03-03", None) for i in range(18)])
+    with build(city, tmp_path) as con:
+        flags = values(con, "formations_per_1k_residents", column="low_count")
+        counts = values(con, "formations")
+    assert (counts[("N1", 2021)], counts[("N2", 2021)]) == (20, 19)
+    assert flags[("N1", 2021)] is False and flags[("N2", 2021)] is True
+
+
+def test_location_quotients_of_small_categories_are_flagged(con):
+    """Every category of the tiny city has fewer than 20 businesses in an area: all flagged;
+    the city's own quotients (1 by definition) are from its counts too."""
+    rows = con.execute("SELECT geo_level, count, low_count FROM location_quotients").fetchall()
+    assert rows and all(low == (n < 20) for _, n, low in rows)
+    assert {low for level, _, low in rows if level == "neighborhood"} == {True}
+
+
+def test_a_figure_with_a_base_is_shown_or_said_withheld_never_blank(tmp_path):
+    """Built to withhold small counts: wherever a figure has a base (residents, a cohort,
+    private jobs …) its value is there, or it is marked withheld — a page then says
+    'withheld', never 'no data'. Survival shares whose survivors are hidden included."""
+    with build(tiny_city(), tmp_path, threshold=3) as con:
+        blank = con.execute("SELECT metric_id, geo_id, year FROM metrics_long WHERE value IS NULL "
+                            "AND NOT suppressed AND denominator > 0").fetchall()
+        hidden_survivors = con.execute("SELECT count(*) FROM metrics_long WHERE metric_id LIKE "
+                                       "'survival%' AND numerator IS NULL AND denominator > 0"
+                                       ).fetchone()[0]
+    assert not blank
+    assert hidden_survivors > 0, "no survival share rests on a hidden count: nothing was checked"
