@@ -26,8 +26,10 @@ alone = navigation.url_path == embeds.PAGE.url_path or (
 if alone:
     st.set_page_config(initial_sidebar_state="collapsed")
 
+frame.page_style()
 try:
     if not alone:
+        frame.copy_link()
         st.sidebar.markdown("### Main Street Atlas")
     database = frame.current_database()
     st.session_state["database"] = database

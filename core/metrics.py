@@ -35,6 +35,12 @@ DIVERSITY_CAVEAT = ("Computed from exact category counts, then rounded, even whe
                     "left out.")
 
 
+# The one definition of a micro-business (city registry), said wherever the figure is.
+MICRO_WORDS = ("run from home, run by one person on their own (a sole proprietor), or trading "
+               "on a small-scale licence such as a street vendor's or a food truck's")
+MICRO_DEFINITION = (f"Businesses the city's registry marks as very small: {MICRO_WORDS}. The "
+                    "registry does not record how many people work there.")
+
 LOW_COUNT = 20
 LOW_COUNT_TEXT = (f"low count: computed from fewer than {LOW_COUNT} businesses or events, so it "
                   "can swing widely from year to year")
@@ -127,12 +133,12 @@ _METRICS: list[Metric] = [
            "count of business locations opened on or before 31 December of the year and "
            "not closed by that day."),
     _count("micro_businesses", "Micro-businesses (city registry)",
-           "Active business locations the city's registry marks as home-based, sole "
-           "proprietor or otherwise limited.",
-           "count of active business locations flagged home-based, sole proprietor or "
-           "limited by the city profile's rules."),
+           MICRO_DEFINITION,
+           "count of active business locations the city profile's rules mark as home-based, "
+           "run by a sole proprietor, or on a small-scale licence."),
     _per_1k("micro_per_1k_residents", "Micro-businesses per 1,000 residents",
-            "Micro-businesses (city registry) for every 1,000 people living in the area.",
+            "Micro-businesses for every 1,000 people living in the area. A micro-business is "
+            f"one the city's registry marks as very small: {MICRO_WORDS}.",
             "micro-businesses (city registry)"),
     _per_1k("businesses_per_1k_residents", "Businesses per 1,000 residents",
             "Active businesses for every 1,000 people living in the area.",
@@ -208,18 +214,21 @@ _METRICS: list[Metric] = [
                "categories", "count of categories with one or more active businesses.",
                "{:,.0f}"),
     _diversity("shannon_diversity", "Variety of businesses (Shannon index)",
-               "How varied the mix of business categories is; 0 when all are of one kind.",
+               "How varied the businesses are: higher when they are spread over more kinds, "
+               "and more evenly; 0 when every business is of one kind.",
                "index (natural log)", "H = −Σ pᵢ ln pᵢ, pᵢ = share of active businesses in "
                "category i; rounded to 2 decimals.", "{:.2f}"),
     _diversity("diversity_evenness", "Evenness of the business mix",
-               "How evenly businesses spread over the categories present, from 0 to 1.",
+               "How evenly the businesses are spread over the kinds present: 1 when every "
+               "kind has as many businesses, near 0 when one kind has nearly all of them.",
                "index from 0 to 1", "H ÷ ln(number of categories); not defined for a single "
                "category; rounded to 2 decimals.", "{:.2f}"),
     _diversity("effective_categories", "Effective number of kinds",
-               "Number of equally common categories that would give the same variety.",
+               "How many kinds of business the area has in effect: the number of equally "
+               "common kinds that would be as varied as its actual mix.",
                "categories", "e^H; rounded to 1 decimal.", "{:,.1f}"),
     _diversity("gini_simpson", "Chance two businesses differ in kind",
-               "Probability that two businesses picked at random are in different categories.",
+               "The chance that two businesses picked at random are of different kinds.",
                "probability", "1 − Σ pᵢ²; rounded to 2 decimals.", "{:.2f}"),
     Metric("residents", "Residents (ACS estimate)",
            "People living in the area, from the Census American Community Survey.",

@@ -78,6 +78,7 @@ class BriefContent:
     shapes: list[tuple[str, object]] = field(default_factory=list)   # (geo_id, shapely geom)
     highlight: str | None = None
     demo_note: str = DEMO_NOTE
+    left_out: pd.DataFrame | None = None    # the categories past the top ones (not drawn)
 
 
 def make_brief(db: Database, neighborhood_id: str | None, made_on: date) -> bytes:
@@ -107,6 +108,7 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
                        _missing_words(db, info["name"])),
         sentences=_sentences(db, place, neighborhood_id, latest, threshold, year),
         trend=trend, categories=categories.head(TOP_CATEGORIES),
+        left_out=categories.iloc[TOP_CATEGORIES:].reset_index(drop=True),
         hidden_categories=int(categories["suppressed"].sum()),
         jobs=_rows(latest, JOBS, threshold, neighborhood_id is None,
                    _missing_words(db, info["name"])),
@@ -115,6 +117,21 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
             t=threshold, small=suppressed_text(threshold)) if threshold > 0 else PUBLISHED),
         shapes=_shapes(db), highlight=neighborhood_id,
         demo_note=db.info().get("demo_note") or DEMO_NOTE)
+
+
+def left_out_note(c: BriefContent) -> str:
+    """What the mix leaves out: 'The 10 largest of 18 kinds of business here; the other 8
+    (6% of its businesses) are not drawn: Wholesale, …'; '' when nothing is left out."""
+    rest = c.left_out if c.left_out is not None else pd.DataFrame()
+    if rest.empty:
+        return ""
+    shown = len(c.categories)
+    share = rest.loc[~rest["suppressed"].astype(bool), "share"].fillna(0).sum()
+    kinds = "kind" if len(rest) == 1 else "kinds"
+    where = "the city" if c.is_city else c.place
+    return (f"The {shown} largest of {shown + len(rest)} kinds of business in {where}; the "
+            f"other {len(rest)} {kinds} ({share:.0%} of its businesses) are not drawn: "
+            f"{', '.join(rest['category'])}.")
 
 
 def _latest(db: Database, neighborhood_id: str | None, ids: list[str]) -> pd.DataFrame:

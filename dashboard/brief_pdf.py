@@ -13,7 +13,7 @@ import shapely
 from fpdf import FPDF
 
 from . import theme
-from .brief import BriefContent, Row, is_missing, missing_note
+from .brief import BriefContent, Row, is_missing, left_out_note, missing_note
 from .formatting import suppressed_text, withheld_explanation
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
@@ -31,8 +31,10 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
-NEW, CLOSED, HIGHLIGHT = _rgb(theme.CATEGORICAL[0]), _rgb(theme.CATEGORICAL[1]), \
-    _rgb(theme.HIGHLIGHT)
+# The app's colours: new and closed businesses as in its openings chart, the area's bar and
+# the city's tick as in its mix chart, the chosen neighborhood as on its maps.
+NEW, CLOSED, HIGHLIGHT = _rgb(theme.GAIN), _rgb(theme.LOSS), _rgb(theme.HIGHLIGHT)
+AREA_BAR, CITY_TICK = _rgb(theme.colour(0)), _rgb(theme.CITY)
 
 
 def find_font(name: str = "DejaVuSans.ttf") -> Path | None:
@@ -304,10 +306,14 @@ def _bars(pdf: BriefPDF, c: BriefContent) -> None:
     top = max(float(frame["share"].fillna(0).max()), float(frame["city_share"].fillna(0).max()),
               0.01)
     pdf.font(8.5, True, GREY)
-    pdf.write_cell(label_w + bar_w, 5, "Share of active businesses (bar: here; tick: city)")
+    pdf.write_cell(label_w + bar_w, 5, "Share of active businesses (bar: here; grey tick: city)")
     pdf.write_cell(text_w, 5, "Businesses here", align="R", new_x="LMARGIN", new_y="NEXT")
     for row in frame.itertuples(index=False):
         _bar_row(pdf, row, top, c.threshold, (label_w, bar_w, text_w))
+    note = left_out_note(c)
+    if note:
+        pdf.ln(0.5)
+        _note(pdf, note)
     if c.hidden_categories:
         said = (f"{c.hidden_categories} categories have their counts" if c.hidden_categories > 1
                 else "1 category has its count")
@@ -321,12 +327,12 @@ def _bar_row(pdf: BriefPDF, row, top: float, threshold: int,
     y = pdf.get_y()
     pdf.fit_cell(label_w, 6, row.category, 9)
     if not row.suppressed and not is_missing(row.share):
-        pdf.set_fill_color(*NEW)
+        pdf.set_fill_color(*AREA_BAR)
         pdf.rect(MARGIN + label_w, y + 1.2, bar_w * row.share / top, 3.6, style="F")
     if not is_missing(row.city_share):
         cx = MARGIN + label_w + bar_w * row.city_share / top
-        pdf.set_draw_color(*INK)
-        pdf.set_line_width(0.5)
+        pdf.set_draw_color(*CITY_TICK)
+        pdf.set_line_width(0.7)
         pdf.line(cx, y + 0.4, cx, y + 5.6)
     pdf.set_x(MARGIN + label_w + bar_w)
     here = (suppressed_text(threshold) if row.suppressed else f"{row.count:,.0f}"

@@ -62,3 +62,11 @@ def _card(metric, row: pd.Series | None, threshold: int, geo_level: str,
     if bool(row["unreliable"]):
         notes.append("unreliable")
     return Card(f"{metric.label} ({int(row['year'])})", value, " · ".join(notes), help_text)
+
+
+def definitions(metric_ids: list[str]) -> str:
+    """What a micro-business is, in the registry's words, when a micro figure is shown
+    (said on the page where the figure is); '' otherwise."""
+    if any(m.startswith("micro") for m in metric_ids):
+        return f"Micro-businesses: {metrics.MICRO_DEFINITION}"
+    return ""

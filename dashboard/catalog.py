@@ -2,10 +2,13 @@
 metric registry as built, apportionment, and the suppression settings."""
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from core import metrics
 
+from . import theme
 from .db import Database
 from .queries import has_rows
 
@@ -18,10 +21,30 @@ def sources(db: Database) -> pd.DataFrame:
                rows_raw AS "Rows in", rows_loaded AS "Loaded", rows_merged AS "Merged",
                rows_rejected AS "Rejected",
                CASE WHEN rows_raw = rows_loaded + rows_merged + rows_rejected
-                    THEN 'yes' ELSE 'NO' END AS "Adds up",
-               publisher AS "Publisher", license AS "Licence", url AS "Address"
+                    THEN 'yes' ELSE 'NO' END AS "Adds up"
         FROM sources ORDER BY kind, name""")
     return frame
+
+
+def provenance(db: Database) -> pd.DataFrame:
+    """Who publishes each source, under which licence, and where it is (a table of its own,
+    so that no column is cut off)."""
+    return db.query("""
+        SELECT name AS "Source", publisher AS "Publisher", vintage AS "Vintage",
+               license AS "Licence", url AS "Address"
+        FROM sources ORDER BY kind, name""")
+
+
+def citation(db: Database, page_url: str, on: date) -> str:
+    """How to cite a page: the product, the city, the sources with their vintages, the
+    page's address and the date it was read."""
+    info = db.info()
+    city = info.get("city_name") or db.path.stem
+    demo = " (synthetic demo figures)" if info.get("is_demo") == "true" else ""
+    rows = db.query("SELECT name, vintage FROM sources ORDER BY kind, name")
+    used = "; ".join(f"{n}, {v}" if v else n for n, v in rows.itertuples(index=False))
+    return (f"{theme.PRODUCT_NAME}, {city}{demo}. Sources: {used or 'not recorded'}. "
+            f"{page_url} (accessed {on.isoformat()}).")
 
 
 def rejected_by_reason(db: Database) -> pd.DataFrame:
@@ -49,12 +72,31 @@ def registry(db: Database) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# How a figure reached the neighborhoods, in words (the `method` of the weights tables).
+METHOD_WORDS = {
+    "nested": "whole: each tract lies inside one neighborhood",
+    "area": "by the share of the tract's area in each neighborhood",
+    "block_population": "by the residents of the census blocks in each part",
+    "business_share": "by the share of the ZIP code's registered businesses in each neighborhood",
+    "tract weights": "by the tract's weights (its share in each neighborhood)",
+    "location of the block": "where the workplace is: its census block lies in the neighborhood",
+    "location of the tract": "where the workplace is: its census tract lies in the neighborhood",
+}
+
+
+def method_words(method: str) -> str:
+    """A splitting method in plain words; an unknown one as written, underscores as spaces."""
+    return METHOD_WORDS.get(method, str(method).replace("_", " "))
+
+
 def apportionment(db: Database) -> pd.DataFrame:
     if not db.has_table("apportionment"):
         return pd.DataFrame()
-    return db.query("""
-        SELECT step AS "Figure", method AS "Method", pairs AS "Pairs of areas",
+    frame = db.query("""
+        SELECT step AS "Figure", method AS "How it is split", pairs AS "Pairs of areas",
                source_units AS "Source units" FROM apportionment""")
+    frame["How it is split"] = frame["How it is split"].map(method_words)
+    return frame
 
 
 def settings(db: Database) -> dict:

@@ -15,6 +15,7 @@ from core.metrics import Metric
 from . import theme, wording
 
 TITLE_WIDTH = 48    # characters per title line: a half-width chart still shows it whole
+LEGEND_WIDTH = 30   # characters per legend line: an entry stays whole on a phone
 EMPTY_TEXT = "Nothing to draw: every figure here is withheld or missing."
 
 
@@ -41,6 +42,7 @@ def style(fig: go.Figure, height: int = 420, y_title: str = "", x_title: str = "
     fig.update_xaxes(title=None if by_year else x_title, gridcolor=theme.GRID, automargin=True)
     if by_year:
         fig.update_xaxes(dtick=_year_step(fig), tickformat="d")
+    wrap_legend(fig)
     fig.update_yaxes(title={"text": y_title, "standoff": 8}, gridcolor=theme.GRID,
                      automargin=True, rangemode="tozero" if zero else None,
                      zerolinecolor="#999999")
@@ -52,15 +54,29 @@ def style(fig: go.Figure, height: int = 420, y_title: str = "", x_title: str = "
     return fig
 
 
-def _year_step(fig: go.Figure) -> int:
-    """Label every year up to 8 years, else every other year (labels stay level)."""
+def _year_step(fig: go.Figure) -> int | None:
+    """Label every year up to 8 years; beyond, let the chart choose a step that fits its
+    width (every 2nd year on a screen, every 5th on a phone: labels stay whole and level)."""
     years = {x for trace in fig.data for x in (trace.x if trace.x is not None else [])}
-    return 1 if len(years) <= 8 else 2
+    return 1 if len(years) <= 8 else None
+
+
+def wrap_legend(fig: go.Figure, width: int = LEGEND_WIDTH) -> go.Figure:
+    """Long legend entries on two lines (a phone shows them whole)."""
+    for trace in fig.data:
+        if trace.name and len(trace.name) > width and "<br>" not in trace.name:
+            trace.name = "<br>".join(textwrap.wrap(trace.name, width))
+    return fig
 
 
 def _has_points(trace) -> bool:
-    values = trace.x if getattr(trace, "orientation", None) == "h" else trace.y
-    return values is not None and pd.Series(list(values), dtype="float64").notna().any()
+    """Whether the trace has a value to draw (on its value axis: x when its y holds
+    categories, as a horizontal bar or the mix chart's city ticks)."""
+    across = getattr(trace, "orientation", None) == "h" or (
+        trace.y is not None and len(trace.y) and isinstance(list(trace.y)[0], str))
+    values = trace.x if across else trace.y
+    return values is not None and pd.to_numeric(pd.Series(list(values)),
+                                                errors="coerce").notna().any()
 
 
 def axis_format(metric: Metric) -> dict:
@@ -72,12 +88,14 @@ def axis_format(metric: Metric) -> dict:
 
 def area_trend(series: pd.DataFrame, metric: Metric, threshold: int, city: bool = True,
                title: str | None = None, height: int = 420,
-               order: list[str] | None = None) -> tuple[go.Figure, pd.DataFrame]:
+               order: list[str] | None = None,
+               colours: dict[str, str] | None = None) -> tuple[go.Figure, pd.DataFrame]:
     """One line per area over the years, the city as a dashed grey reference line.
 
     `series` as `queries.area_series` for one metric (the city's geo_id is 'city'); areas
-    keep the colours of their place in `order`. For a count the city's total would dwarf a
-    neighborhood, so the reference is left out."""
+    take their colour from `colours` (geo_id → colour, see `theme.area_colours`), else from
+    their place in `order`. For a count the city's total would dwarf a neighborhood, so the
+    reference is left out."""
     rows = series[series["metric_id"] == metric.id]
     if metric.kind == "count" or not city:
         rows = rows[rows["geo_id"] != "city"]
@@ -91,7 +109,7 @@ def area_trend(series: pd.DataFrame, metric: Metric, threshold: int, city: bool 
         fig.add_trace(go.Scatter(
             x=one["year"], y=shown_values(one), name=one["name"].iat[0], mode="lines+markers",
             text=text_values(one, metric, threshold), hovertemplate="%{text}",
-            line={"color": theme.CITY if is_city else theme.colour(i),
+            line={"color": theme.CITY if is_city else (colours or {}).get(geo_id, theme.colour(i)),
                   "width": 2 if is_city else 3, "dash": "dash" if is_city else "solid"}))
     style(fig, height, y_title=metric.unit, title=title, zero=metric.kind != "change")
     fig.update_yaxes(**axis_format(metric))
@@ -158,7 +176,8 @@ def survival(series: pd.DataFrame, metrics: list[Metric], threshold: int, geo_id
             is_city = place == "city"
             fig.add_trace(go.Scatter(
                 x=rows["year"], y=shown_values(rows), mode="lines+markers",
-                name=f"{metric.label} — {'city' if is_city else rows['name'].iat[0]}",
+                name=f"{metric.label.replace('Still open after', 'After')} — "
+                     f"{'city' if is_city else rows['name'].iat[0]}",
                 text=text_values(rows, metric, threshold), hovertemplate="%{text}",
                 line={"color": theme.colour(i), "width": 2 if is_city else 3,
                       "dash": "dash" if is_city else "solid"}))
@@ -166,6 +185,5 @@ def survival(series: pd.DataFrame, metrics: list[Metric], threshold: int, geo_id
                       .set_index(["Area", "Year"]))
     style(fig, 400, y_title="share still open", x_title="Year opened", title=title)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
-    fig.update_xaxes(dtick=1)
     table = pd.concat(tables, axis=1).fillna("").reset_index() if tables else pd.DataFrame()
     return fig, table

@@ -15,6 +15,7 @@ never the number) and images show a gap or grey area, as the chart on screen doe
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -126,7 +127,8 @@ def geojson_bytes(db: Database, spec: Download, made_on: date) -> bytes:
 def subtitle(db: Database, spec: Download) -> str:
     """The image's second line: the city (and that it is synthetic), and the year."""
     info = exports.city_info(db)
-    city = info["name"] + (" (demo city: synthetic figures)" if info["is_demo"] == "true" else "")
+    city = re.sub(r"\s*\(demo city\)", "", info["name"]).strip()   # said once, below
+    city += " (demo city: synthetic figures)" if info["is_demo"] == "true" else ""
     parts = [city, spec.subtitle, str(spec.year) if spec.year not in (None, "") else ""]
     return " · ".join(p for p in parts if p)
 

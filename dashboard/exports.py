@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -32,6 +33,13 @@ AREA_SHAPES = {"neighborhood": "SELECT neighborhood_id AS geo_id, geometry_wkb F
                "tract": "SELECT geoid AS geo_id, geometry_wkb FROM tracts"}
 CATEGORY_MEASURES = ("category_count", "location_quotient")
 PRECISION_DEGREES = 1e-6   # about 10 cm: plenty for a neighborhood map, a smaller file
+# Rounding in CSV and Excel files (see docs/exports.md, "Rounding"): a metric's value as many
+# decimals as the app shows it, a share 4 (43.21%); these columns by what they hold.
+SHARE_DECIMALS = 4
+COLUMN_DECIMALS = {"share": SHARE_DECIMALS, "city_share": SHARE_DECIMALS, "lq": 2,
+                   "numerator": 2, "denominator": 2, "cv": 4}
+BY_METRIC = ("value", "city_value", "moe")   # rounded by the row's metric
+OTHER_DECIMALS = 4
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,44 @@ def hide_suppressed(frame: pd.DataFrame, threshold: int = 3) -> pd.DataFrame:
     return out
 
 
+def decimals(metric: metrics.Metric) -> int:
+    """How many decimals a download keeps of the metric's values: as many as its format
+    shows ('{:,.1f}' → 1, counts → 0), and 4 for a share ('{:.0%}' → 0.4321 = 43.21%)."""
+    found = re.search(r"\.(\d+)([f%])", metric.format)
+    if not found:
+        return OTHER_DECIMALS
+    return SHARE_DECIMALS if found.group(2) == "%" else int(found.group(1))
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's numbers rounded for a file a person opens (43.70257966616085 → 43.7): a
+    metric's value, its city value and margin of error by `decimals` of the row's metric;
+    shares, quotients and the counts behind a rate by `COLUMN_DECIMALS`; any other decimal
+    number to 4 places. Words ("withheld") and whole numbers are left as they are."""
+    out = frame.copy()
+    places = (out["metric_id"].map(lambda m: decimals(metrics.get(m)) if m in metrics.REGISTRY
+                                   else OTHER_DECIMALS)
+              if "metric_id" in out.columns else pd.Series(OTHER_DECIMALS, index=out.index))
+    for column in out.columns:
+        if column in BY_METRIC:
+            digits = places
+        elif column in COLUMN_DECIMALS:
+            digits = pd.Series(COLUMN_DECIMALS[column], index=out.index)
+        elif pd.api.types.is_float_dtype(out[column]) or out[column].dtype == object:
+            digits = pd.Series(OTHER_DECIMALS, index=out.index)
+        else:
+            continue
+        out[column] = pd.Series([_round(v, int(d)) for v, d in zip(out[column], digits)],
+                                index=out.index, dtype=object)
+    return out
+
+
+def _round(value, digits: int):
+    if isinstance(value, float) and not math.isnan(value) and not math.isinf(value):
+        return round(value, digits)
+    return value
+
+
 def _whole(value):
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -161,7 +207,7 @@ def table_csv(frame: pd.DataFrame, meta: ExportMeta) -> bytes:
     out = io.StringIO()
     for key, value in meta.lines():
         out.write(f"# {key}: {value}\n".replace("\r", " "))
-    body = hide_suppressed(frame, meta.threshold)
+    body = hide_suppressed(rounded(frame), meta.threshold)
     body.to_csv(out, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return out.getvalue().encode("utf-8")
 
@@ -319,7 +365,7 @@ def as_csv(frame: pd.DataFrame, meta: ExportMeta) -> bytes:
 def as_xlsx(frame: pd.DataFrame, meta: ExportMeta) -> bytes:
     """A workbook: 'Figures' (hidden values as words) and 'About' (the header block)."""
     out = io.BytesIO()
-    body = hide_suppressed(frame, meta.threshold)
+    body = hide_suppressed(rounded(frame), meta.threshold)
     about = pd.DataFrame(meta.lines(), columns=["About", ""])
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         body.to_excel(writer, sheet_name="Figures", index=False)

@@ -12,9 +12,10 @@ the default. The chosen value is then written back to the URL.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from typing import Any, Callable, Sequence
 
 import pandas as pd
@@ -24,7 +25,7 @@ import streamlit as st
 from core import paths
 
 from . import db as dbmod
-from . import downloads, exports, geometry, images, queries, urlstate
+from . import downloads, exports, geometry, images, queries, styles, urlstate
 
 log = logging.getLogger("atlas")
 MEMORY = "_url_memory"      # session_state: the value each URL key last had in this session
@@ -186,6 +187,9 @@ def chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None 
     the /embed page that shows this chart alone (its iframe snippet is offered).
 
     Returns the selection event when `on_select` (points only), else None."""
+    title = take_title(figure)
+    if title:
+        st.markdown(f"**{plain(title)}**")
     names = ["Chart", "Data table"] + (["Download"] if download else [])
     tabs = st.tabs(names)
     with tabs[0]:
@@ -203,6 +207,22 @@ def chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None 
         source = exports.source_line(database(), list(download.metric_ids), download.extra_kinds)
         st.caption(f"{source}. Definitions and method: Data & methods.")
     return event if on_select else None
+
+
+def take_title(figure: go.Figure) -> str:
+    """The chart's title, taken out of the figure to be shown above it in the page: there
+    it wraps on a phone, and the chart's toolbar (in the figure's top margin) never covers
+    it. The downloads add their own title."""
+    text = figure.layout.title.text
+    if not text:
+        return ""
+    figure.update_layout(title=None, margin={"t": 36})
+    return re.sub(r"\s*<br>\s*", " ", text).strip()
+
+
+def plain(text: str) -> str:
+    """Text shown as Markdown exactly as written (a name may hold *, _, [ or $)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
 
 
 DOWNLOAD_LABELS = {"png": "PNG image", "svg": "SVG image", "csv": "CSV data",
@@ -265,6 +285,33 @@ def base_url() -> str:
     if not parts.scheme:
         return "http://localhost:8501"
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def page_style(scripts: bool = True) -> None:
+    """The page's CSS (screen and print) and the script that fits charts to a printed page;
+    once per run, from app.py. See `styles`."""
+    st.html(styles.page_css())
+    if scripts:
+        st.html(styles.print_fit_script(), unsafe_allow_javascript=True)
+
+
+def copy_link() -> None:
+    """A visible "Copy link" (top right): the address holds the view, so the link reopens
+    it. Our own fixed HTML and script, never a visitor's text."""
+    st.html(styles.copy_link_html(), unsafe_allow_javascript=True)
+
+
+def page_url(path: str = "") -> str:
+    """The address of the page the visitor is on (with its view); `base_url()/path` when no
+    browser session says it."""
+    try:
+        url = st.context.url or ""
+    except Exception:  # no browser session (AppTest, scripts)
+        url = ""
+    if not urlsplit(url).scheme:
+        return f"{base_url()}/{path}".rstrip("/")
+    query = urlencode({k: st.query_params.get(k) for k in st.query_params})
+    return url.split("?", 1)[0] + (f"?{query}" if query else "")
 
 
 def missing(sentence: str) -> None:

@@ -123,7 +123,8 @@ def choropleth(frame: pd.DataFrame, geojson: dict, view: MapView) -> tuple[go.Fi
         list(range(len(shown)))
     colours = {HIDDEN_CLASS: theme.NO_DATA, **dict(enumerate(shown["colour"]))}
     ticks = {HIDDEN_CLASS: hidden_words(view.threshold),
-             **{i: f"{t} ({n})" for i, (t, n) in enumerate(zip(shown["short"], shown["areas"]))}}
+             **{i: f"{t} ({wording.area_count(n)})"
+                for i, (t, n) in enumerate(zip(shown["short"], shown["areas"]))}}
     trace = go.Choroplethmap(
         geojson=geojson, locations=frame["geo_id"], z=frame["klass"],
         text=hover_text(frame, view), hoverinfo="text", customdata=frame["geo_id"],

@@ -18,7 +18,9 @@ from .db import Database
 from .geometry import center_and_zoom
 
 SLIDE_FONT = 24
-SLIDE_HEIGHT = 600
+SLIDE_HEIGHT = 540          # a slide's figure: with its title and footer it fits 1440 × 900
+MIX_HEIGHT = 600            # the mix slide has no line of text above its figure
+MIX_LABEL_FONT = 19         # every one of up to 20 category names fits beside its bars
 HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
              "formations", "closures", "jobs_total"]
 TREND_METRICS = ["micro_per_1k_residents", "businesses_per_1k_residents", "active_businesses"]
@@ -34,6 +36,7 @@ class Slide:
     cards: list[cards.Card] = field(default_factory=list)
     figure: go.Figure | None = None
     source: str = ""
+    note: str = ""          # a footnote (a definition, a caveat) under the source line
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ def headline(place: Place) -> Slide:
                         place.threshold)
     lines = narrative.sentences(place.name, profile, None, place.threshold)[:3]
     return Slide(f"{place.name} at a glance", lines, found,
-                 source=exports.source_line(place.db, HEADLINES))
+                 source=exports.source_line(place.db, HEADLINES),
+                 note=cards.definitions(HEADLINES))
 
 
 def where(place: Place) -> Slide:
@@ -81,9 +85,15 @@ def business_mix(place: Place) -> Slide:
         return Slide("Mix of businesses", ["No business categories in this database."])
     shares = mix.category_mix(place.db, [place.geo_id], years[-1])
     figure, _ = bars.category_mix(shares, {place.geo_id: place.name, "city": "City"},
-                                  place.threshold)
-    return Slide(f"Kinds of business in {place.name}, {years[-1]}", [], [], big(figure),
-                 exports.source_line(place.db, ["category_count"]))
+                                  place.threshold, names_above=False)
+    figure = big(figure, MIX_HEIGHT)
+    # Every category named: type a little smaller than the rest, and no label skipped.
+    figure.update_yaxes(tickfont={"size": MIX_LABEL_FONT})
+    figure.update_layout(legend={"font": {"size": MIX_LABEL_FONT + 1}}, margin={"b": 120})
+    return Slide(f"Kinds of business in {place.name}, {years[-1]}", [], [], figure,
+                 exports.source_line(place.db, ["category_count"]),
+                 note="Bars: the share of the neighborhood's businesses in each kind; "
+                      "grey tick: the city's share.")
 
 
 def jobs(place: Place) -> Slide:
@@ -94,8 +104,8 @@ def jobs(place: Place) -> Slide:
                               "workplace data, which this build did not load."])
     figure, _ = charts.several_lines(series, shown, place.threshold, place.geo_id,
                                      y_title="jobs")
-    return Slide(f"Jobs located in {place.name}", [metrics.LODES_CAVEAT], [], big(figure),
-                 exports.source_line(place.db, JOBS))
+    return Slide(f"Jobs located in {place.name}", [], [], big(figure),
+                 exports.source_line(place.db, JOBS), note=metrics.LODES_CAVEAT)
 
 
 SLIDES: list[tuple[str, Callable[[Place], Slide]]] = [
@@ -112,9 +122,9 @@ def build(place: Place, number: int) -> Slide:
     return SLIDES[number - 1][1](place)
 
 
-def big(figure: go.Figure) -> go.Figure:
+def big(figure: go.Figure, height: int = SLIDE_HEIGHT) -> go.Figure:
     """Type that reads from the back of a room, and a taller plot."""
-    figure.update_layout(height=SLIDE_HEIGHT, font={"size": SLIDE_FONT, "color": "#000000"},
+    figure.update_layout(height=height, font={"size": SLIDE_FONT, "color": "#000000"},
                          title=None, margin={"t": 20, "l": 20, "r": 20, "b": 20},
                          legend={"font": {"size": SLIDE_FONT}})
     figure.update_xaxes(tickfont={"size": SLIDE_FONT}, linecolor="#000000")

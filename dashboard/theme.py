@@ -40,3 +40,23 @@ def base_layout(title: str | None = None) -> dict:
 
 def colour(i: int) -> str:
     return CATEGORICAL[i % len(CATEGORICAL)]
+
+
+# Neighborhoods side by side: Okabe–Ito without yellow (faint on white) and black (read as
+# the city's line).
+AREA_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+
+
+def area_colours(chosen: list[str], all_ids: list[str]) -> dict[str, str]:
+    """A colour per chosen area that follows the area, not the selection: its place among
+    all areas (`all_ids`) picks it, so adding or removing another area changes no one
+    else's. Two areas whose place would share a colour: the one chosen later takes the
+    next free colour."""
+    place = {geo_id: i for i, geo_id in enumerate(all_ids)}
+    given: dict[str, str] = {}
+    for geo_id in chosen:
+        start = place.get(geo_id, len(given))
+        free = [AREA_COLOURS[(start + step) % len(AREA_COLOURS)]
+                for step in range(len(AREA_COLOURS))]
+        given[geo_id] = next((c for c in free if c not in given.values()), free[0])
+    return given

@@ -24,7 +24,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 SLIDE_CSS = """
 <style>
 .stApp, [data-testid="stAppViewContainer"] {background: #ffffff; color: #000000;}
-.stApp h1 {font-size: 3.2rem !important; color: #000000 !important; line-height: 1.15;}
+.stApp h1 {font-size: 2.7rem !important; color: #000000 !important; line-height: 1.15;
+    padding-top: .25rem !important;}
 .stApp p, .stApp li {font-size: 1.6rem !important; color: #000000 !important;}
 .stApp [data-testid="stMetricValue"], .stApp [data-testid="stMetricValue"] * {
     font-size: 3.4rem !important; line-height: 1.1 !important;}
@@ -32,6 +33,27 @@ SLIDE_CSS = """
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] * {
     font-size: 1.15rem !important; color: #1a1a1a !important; opacity: 1 !important;}
 .stApp .stButton button p {font-size: 1.4rem !important;}
+/* The controls are not part of the slide: a bar along the bottom of the screen. */
+.st-key-slide_nav {position: fixed; left: 0; right: 0; bottom: 0; z-index: 1000;
+    background: #eeeeee; border-top: 1px solid #bbbbbb; padding: .4rem 1.5rem .45rem;}
+.st-key-slide_nav p, .st-key-slide_nav a span {font-size: 1.05rem !important;
+    color: #1a1a1a !important;}
+.st-key-slide_nav .stButton button p {font-size: 1.1rem !important;}
+.st-key-slide_nav [data-testid="stHorizontalBlock"] {align-items: center;}
+[data-testid="stMainBlockContainer"] {padding-bottom: 4.5rem !important;}
+@media print {.st-key-slide_nav {display: none !important;}}
+</style>
+"""
+# The embed page in a newsroom's column (760 px or less, an iframe 180 px taller than the
+# chart): a one-line title, then the chart, then the source line, all inside the frame.
+EMBED_CSS = """
+<style>
+[data-testid="stMainBlockContainer"], .block-container {padding: .4rem .6rem !important;}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: .35rem !important;}
+.stApp h3 {font-size: 1.12rem !important; line-height: 1.3 !important; padding: 0 !important;
+    margin: 0 !important;}
+.stApp [data-testid="stCaptionContainer"] p {font-size: .76rem !important;
+    line-height: 1.35 !important; margin: 0 !important;}
 </style>
 """
 
@@ -57,8 +79,8 @@ def present(db) -> None:
     shown = slides.build(place, number)
     st.title(shown.title)
     _slide_body(shown)
-    _slide_controls(number, place)
     _slide_footer(db, shown)
+    _slide_controls(number, place)
 
 
 def _place(db) -> slides.Place:
@@ -103,22 +125,25 @@ def _go_to(number: int) -> None:
 
 
 def _slide_controls(number: int, place: slides.Place) -> None:
+    """Previous, where we are, leave, next: in a bar along the bottom of the screen, outside
+    the slide."""
     total = len(slides.SLIDES)
-    left, middle, right = st.columns([1, 4, 1])
-    left.button("← Previous", key="slide_prev", disabled=number <= 1, on_click=_go_to,
-                args=(number - 1,), width="stretch")
-    right.button("Next →", key="slide_next", disabled=number >= total, on_click=_go_to,
-                 args=(number + 1,), width="stretch")
-    names = " · ".join(f"**{t}**" if i + 1 == number else t
-                       for i, (t, _) in enumerate(slides.SLIDES))
-    middle.markdown(f"Slide {number} of {total}: {names}")
-    middle.page_link("pages/profile.py", label="Leave the presentation",
-                     icon=":material/close_fullscreen:",
-                     query_params=frame.link_params(n=place.geo_id))
+    with st.container(key="slide_nav"):
+        left, middle, leave, right = st.columns([1.1, 5, 2, 1.1])
+        left.button("← Previous", key="slide_prev", disabled=number <= 1, on_click=_go_to,
+                    args=(number - 1,), width="stretch")
+        right.button("Next →", key="slide_next", disabled=number >= total, on_click=_go_to,
+                     args=(number + 1,), width="stretch")
+        names = " · ".join(f"**{t}**" if i + 1 == number else t
+                           for i, (t, _) in enumerate(slides.SLIDES))
+        middle.markdown(f"Slide {number} of {total}: {names}")
+        leave.page_link("pages/profile.py", label="Leave the presentation",
+                        icon=":material/close_fullscreen:",
+                        query_params=frame.link_params(n=place.geo_id))
 
 
 def _slide_footer(db, shown: slides.Slide) -> None:
-    st.caption(_credit(db, shown.source))
+    st.caption(_credit(db, shown.source) + (f" {shown.note}" if shown.note else ""))
 
 
 # --- Embed ---------------------------------------------------------------------------
@@ -126,6 +151,7 @@ def _slide_footer(db, shown: slides.Slide) -> None:
 def embed(db) -> None:
     """One chart alone, sized to its frame, with its title and source line."""
     hide_chrome()
+    st.html(EMBED_CSS)
     raw = {key: st.query_params.get(key) for key in st.query_params}
     result = embeds.build(db, raw, lambda level: frame.shapes(db, level))
     for notice in result.notices:

@@ -79,6 +79,19 @@ def value_text(metric: Metric, value, suppressed: bool, threshold: int) -> str:
     return format_value(value, metric.format)
 
 
+def area_count(n: int) -> str:
+    """'7 areas', '1 area': how many areas a colour class holds, said in the legend."""
+    return f"{int(n):,} area{'' if int(n) == 1 else 's'}"
+
+
+def year_phrase(metric: Metric, year: int) -> str:
+    """The year a figure is for, said plainly: '2024', or for a survival rate the year the
+    businesses opened ('businesses opened in 2022')."""
+    if metric.id.startswith("survival_"):
+        return f"businesses opened in {year}"
+    return str(year)
+
+
 def short_caveat(metric: Metric, width: int = 60, sentences: int = 1) -> str:
     """The caveat's first sentence(s), wrapped with <br> for a plotly tooltip."""
     if not metric.caveat:

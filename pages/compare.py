@@ -3,7 +3,7 @@ dashed reference line."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import bars, charts, downloads, frame, mix, queries
+from dashboard import bars, cards, charts, downloads, frame, mix, queries, theme
 from dashboard.explorer import DEFAULT_METRIC
 from core import metrics
 
@@ -30,16 +30,20 @@ if len(chosen) < 2:
     st.stop()
 
 shown = {g: names[g] for g in chosen}
+colours = theme.area_colours(chosen, list(names))    # a neighborhood keeps its colour
 present = set(queries.metric_ids(db))
 panels = [metrics.get(m) for m in PANELS if m in present]
 profile = pd.concat([queries.area_profile(db, g, [m.id for m in panels]).assign(geo_id=g)
                      for g in chosen])
-st.header("Side by side, latest year")
-figure, table = bars.side_by_side(profile, panels, shown, threshold)
+st.header("Side by side, each figure's latest year")
+figure, table = bars.side_by_side(profile, panels, shown, threshold, colours)
 frame.chart(figure, table, key="panels", download=downloads.Download(
     "Neighborhoods side by side", tuple(m.id for m in panels), what="compare " + " ".join(shown.values()),
     data=downloads.profile_data(profile)))
-st.caption("Dashed line: the city as a whole. Each panel has one scale for every neighborhood.")
+st.caption("Each panel names its year: survival follows the businesses that opened in one "
+           "year until it is over, and jobs come a year or two behind the registry. Dashed "
+           "line: the city as a whole. Each panel has one scale for every neighborhood. "
+           + cards.definitions([m.id for m in panels]))
 
 st.header("Over the years")
 choices = [m for m in metrics.LONG_METRICS if m in present]
@@ -48,7 +52,8 @@ metric_id = frame.url_select("Figure", choices, "metric", DEFAULT_METRIC,
                              known=list(metrics.REGISTRY))
 metric = metrics.get(metric_id)
 series = queries.area_series(db, [metric_id], chosen)
-figure, table = charts.area_trend(series, metric, threshold, title=metric.label, order=chosen)
+figure, table = charts.area_trend(series, metric, threshold, title=metric.label, order=chosen,
+                                  colours=colours)
 frame.chart(figure, table, key="trend", download=downloads.Download(
     metric.label, (metric_id,), subtitle=", ".join(shown.values()),
     data=downloads.series_data(series, [metric_id])))
@@ -60,7 +65,8 @@ years = mix.category_years(db) if queries.has_rows(db, "category_counts") else [
 if years:
     shares = mix.category_mix(db, chosen, years[-1])
     figure, table = bars.category_mix(shares, {**shown, "city": "City"}, threshold,
-                                      title=f"Share of businesses by kind, {years[-1]}")
+                                      title=f"Share of businesses by kind, {years[-1]}",
+                                      colours=colours)
     frame.chart(figure, table, key="mix", download=downloads.Download(
         f"Share of businesses by kind, {years[-1]}", ("category_count",), years[-1],
         what="business mix " + " ".join(shown.values()),

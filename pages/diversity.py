@@ -32,7 +32,9 @@ with top[1]:
 year = frame.url_select("Year", years, "year", years[-1], where=top[2], widget="select_slider")
 
 st.header(f"{metric.label}, {year}")
-st.markdown(f"{metric.description} *{metric.formula}*")
+st.markdown(metric.description)
+with st.expander("How it is computed"):
+    st.markdown(f"{metric.formula}\n\n{metric.caveat}")
 data = queries.metric_by_area(db, metric_id, year)
 left, right = st.columns([3, 2])
 with left:
@@ -87,6 +89,7 @@ if densities:
     frame.chart(figure, table, key="scatter", download=downloads.Download(
         f"{metric.label} against {density.label.lower()}", (metric_id, density_id), year,
         data=pd.concat(points, ignore_index=True)))
-    st.caption(f"Each dot is a neighborhood; {name} is orange. Withheld figures are left out.")
+    st.caption(f"Each dot is a neighborhood (its name on hover; the outlying ones are named "
+               f"on the chart); {name} is orange. Withheld figures are left out.")
 else:
     frame.missing(f"No business density for {year} in this database.")

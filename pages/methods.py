@@ -1,5 +1,7 @@
 """Data & methods: every source with its vintage and row accounting, every figure's
 definition, and the rules for hiding small counts and splitting figures between areas."""
+from datetime import date
+
 import streamlit as st
 
 from dashboard import catalog, frame, queries
@@ -29,10 +31,18 @@ if info.get("is_demo") == "true":
 if info.get("registry_note"):
     st.markdown(f"**What the registry covers:** {info['registry_note']}")
 
+st.markdown("**How to cite this page**")
+st.code(catalog.citation(db, frame.page_url("methods"), date.today()), language=None,
+        wrap_lines=True)
+
 st.header("Sources")
-st.markdown("Every input, where it came from, its vintage, when it was fetched, and what "
-            "happened to its rows: rows in = loaded + merged (renewals of one business) + "
-            "rejected, always.")
+st.markdown("Every input: who publishes it, its vintage, its licence and where it is.")
+st.dataframe(catalog.provenance(db), hide_index=True, width="stretch", column_config={
+    "Source": st.column_config.TextColumn(width="medium"),
+    "Publisher": st.column_config.TextColumn(width="medium"),
+    "Address": st.column_config.LinkColumn()})
+st.markdown("When each was fetched, and what happened to its rows: rows in = loaded + merged "
+            "(renewals of one business) + rejected, always.")
 table(catalog.sources(db))
 rejected = catalog.rejected_by_reason(db)
 st.subheader("Rejected rows, by reason")

@@ -1,7 +1,7 @@
 """Overview: the city's headline figures, how they moved over the years, and where to go."""
 import streamlit as st
 
-from dashboard import catalog, charts, downloads, frame, queries
+from dashboard import cards, catalog, charts, downloads, frame, queries
 from dashboard.formatting import format_value, not_available_text
 from core import metrics
 
@@ -30,6 +30,7 @@ for i, metric_id in enumerate(HEADLINES):
                   format_value(row.value, spec.format, bool(row.suppressed), threshold),
                   help=spec.description)
 
+st.caption(cards.definitions(HEADLINES))
 gaps = catalog.gaps(db)
 if gaps:
     frame.missing(" ".join(gaps))

@@ -66,6 +66,7 @@ for i, card in enumerate(cards.cards(profile, cards.PROFILE_HEADLINES, threshold
     with columns[i % 4]:
         st.metric(card.label, card.value, help=card.help)
         st.caption(card.note)
+st.caption(cards.definitions(cards.PROFILE_HEADLINES))
 if profile["suppressed"].astype(bool).any():
     st.caption(narrative.hidden_note(threshold))
 

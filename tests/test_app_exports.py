@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from dashboard import embeds, frame, images, slides
+from core import metrics
+from dashboard import embeds, exports, frame, images, slides
 from test_app import assert_clean, param, run_page
 
 MAP_LINK = {"metric": "micro_per_1k_residents", "year": "2024"}
@@ -85,7 +86,9 @@ def check_against_database(body: pd.DataFrame, db_path, threshold: int = 3) -> i
             elif pd.isna(expected["value"]):
                 assert pd.isna(row.value)
             else:
-                assert float(row.value) == pytest.approx(float(expected["value"]), rel=1e-12)
+                digits = exports.decimals(metrics.get(metric_id))    # rounded as it shows
+                assert float(row.value) == pytest.approx(round(float(expected["value"]), digits),
+                                                         abs=1e-9)
     return hidden_seen
 
 

@@ -101,7 +101,7 @@ def test_one_map_trace_carries_every_area_with_plain_class_labels():
     figure, _ = maps.choropleth(frame, geojson, maps.MapView(metrics.get("active_businesses")))
     (trace,) = figure.data
     assert list(trace.locations) == ["A", "B"]
-    assert list(trace.colorbar.ticktext) == ["withheld or no data", "1 (1)"]
+    assert list(trace.colorbar.ticktext) == ["withheld or no data", "1 (1 area)"]
     assert figure.layout.map.style == maps.OFFLINE_STYLE
 
 

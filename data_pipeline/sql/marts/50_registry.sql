@@ -31,7 +31,7 @@ SELECT b.metric_id, b.label, b.description, b.unit, b.formula, b.tables, b.highe
             WHEN NOT h.registry AND list_contains(string_split(b.source_kinds, ', '), 'businesses')
                 THEN 'no business registry was loaded'
             WHEN b.metric_id LIKE 'micro%' AND NOT h.micro
-                THEN 'its registry marks no business as home-based, sole proprietor or limited'
+                THEN 'its registry marks no business as home-based, run by a sole proprietor or on a small-scale licence'
                      || CASE WHEN h.no_micro_rules
                              THEN ' (the city profile has no [micro] rules)' ELSE '' END
             WHEN list_contains(string_split(b.source_kinds, ', '), 'acs') AND NOT h.acs

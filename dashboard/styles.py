@@ -1,0 +1,146 @@
+"""The page's own CSS and two small scripts, as text (no Streamlit: `frame.page_style` and
+`frame.copy_link` hand them to `st.html` once per run).
+
+- `SCREEN_CSS`: labels that wrap instead of being cut (headline cards, page links), a
+  chart's toolbar kept off its title, narrow screens given the room they need, and a
+  "Making the image…" line under a download button while its file is being made.
+- `PRINT_CSS`: browser Print gives the content alone (no sidebar, header, tabs or buttons),
+  each section (`st.header`) from the top of a new page, charts never split or cut.
+- `PRINT_FIT_JS`: when the page is printed, a chart drawn wider than the printed column is
+  scaled down to fit it (a drawn chart does not reflow by itself).
+- `copy_link_html()`: a "Copy link" button that copies the address (the URL holds the
+  view), with a text field to copy it by hand where the clipboard is not allowed.
+"""
+from __future__ import annotations
+
+PRINT_WIDTH_PX = 680      # the printed column: A4 or Letter, portrait, default margins
+COPY_LINK_ID = "atlas-copy-link"
+COPY_LINK_LABEL = "Copy link"
+
+SCREEN_CSS = """
+/* Headline cards and page links: whole labels, wrapped, never cut with an ellipsis. */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; height: auto !important; }
+[data-testid="stPageLink"] p, [data-testid="stPageLink"] span {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+/* A chart's title is above the chart (in the page), its toolbar inside the chart's top
+   margin: the two never meet. */
+.atlas-chart-title {font-weight: 600; font-size: 1.05rem; line-height: 1.35; margin: 0;}
+/* The file of a download button is made when it is clicked: say so while it is. */
+[data-testid="stDownloadButton"]:has([data-testid="stSpinnerIcon"])::after {
+  content: "Making the file…"; display: block; margin-top: .25rem;
+  font-size: .85rem; color: #444; }
+[class*="st-key-"][class*="_png"] [data-testid="stDownloadButton"]:has([data-testid="stSpinnerIcon"])::after,
+[class*="st-key-"][class*="_svg"] [data-testid="stDownloadButton"]:has([data-testid="stSpinnerIcon"])::after {
+  content: "Making the image… (the first one takes a few seconds)"; }
+/* Copy link: in the header strip, top right, beside Streamlit's menu. */
+#atlas-copy-link {position: fixed; top: .55rem; right: 3.6rem; z-index: 999992;
+  display: flex; flex-direction: column; align-items: flex-end; gap: .25rem;
+  font-size: .875rem;}
+#atlas-copy-link button {font: inherit; padding: .3rem .75rem; border-radius: .5rem;
+  border: 1px solid rgba(49, 51, 63, .3); background: #fff; color: #1a1a1a; cursor: pointer;}
+#atlas-copy-link button:hover {border-color: #1a1a1a;}
+#atlas-copy-link input {width: min(22rem, 70vw); font: inherit; padding: .25rem .4rem;}
+#atlas-copy-link [role="status"] {background: #fff; padding: 0 .3rem;}
+#atlas-copy-link [role="status"]:empty {display: none;}
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] #atlas-copy-link) {
+  height: 0; min-height: 0; margin-bottom: -1rem; overflow: visible;}
+/* Narrow screens: the whole width for content. */
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] {padding-left: .9rem !important;
+    padding-right: .9rem !important;}
+  h1 {font-size: 2rem !important;}
+  h2 {font-size: 1.5rem !important;}
+}
+"""
+
+PRINT_CSS = """
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="collapsedControl"], header[data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  #atlas-copy-link, .modebar-container, [data-baseweb="tab-list"],
+  [data-testid="stDownloadButton"], [data-testid="stPageLink"] {display: none !important;}
+  html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"],
+  [data-testid="stAppScrollToBottomContainer"] {
+    overflow: visible !important; height: auto !important; min-height: 0 !important;
+    position: static !important;}
+  [data-testid="stMain"] {margin: 0 !important; padding: 0 !important; width: 100% !important;}
+  [data-testid="stMainBlockContainer"] {max-width: 100% !important; width: 100% !important;
+    padding: 0 !important; margin: 0 !important;}
+  /* One page per section: each header starts a page; a chart is never split. */
+  [data-testid="stElementContainer"]:has(h2) {break-before: page; page-break-before: always;}
+  [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]),
+  [data-testid="stMetric"], [data-testid="stTabs"] {break-inside: avoid; page-break-inside: avoid;}
+  [data-testid="stPlotlyChart"] {overflow: visible !important;}
+}
+"""
+
+PRINT_FIT_JS = """
+(() => {
+  if (window.__atlasPrintFit) return;
+  window.__atlasPrintFit = true;
+  const WIDTH = %(width)d;
+  const fit = () => {
+    const printing = window.matchMedia('print').matches;
+    for (const box of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+      box.style.zoom = '';
+      const plot = box.querySelector('.js-plotly-plot');
+      if (!printing || !plot) continue;
+      const room = Math.min(WIDTH, box.parentElement.getBoundingClientRect().width || WIDTH);
+      const drawn = plot.getBoundingClientRect().width;
+      if (drawn > room) box.style.zoom = String(room / drawn);
+    }
+  };
+  window.matchMedia('print').addEventListener('change', fit);
+  window.addEventListener('beforeprint', fit);
+  window.addEventListener('afterprint', fit);
+})();
+""" % {"width": PRINT_WIDTH_PX}
+
+COPY_LINK_JS = """
+(() => {
+  const root = document.getElementById('%(id)s');
+  if (!root || root.dataset.ready) return;
+  root.dataset.ready = '1';
+  const button = root.querySelector('button'), field = root.querySelector('input'),
+        said = root.querySelector('[role="status"]');
+  const byHand = (href) => {
+    field.hidden = false; field.value = href; field.focus(); field.select();
+    let copied = false;
+    try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+    said.textContent = copied ? 'Link copied' : 'Copy the link above';
+  };
+  button.addEventListener('click', () => {
+    const href = window.location.href;
+    said.textContent = '';
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(href).then(() => {
+        field.hidden = true; said.textContent = 'Link copied';
+        setTimeout(() => { said.textContent = ''; }, 2500);
+      }, () => byHand(href));
+    } else {
+      byHand(href);
+    }
+  });
+})();
+""" % {"id": COPY_LINK_ID}
+
+
+def page_css() -> str:
+    """The page's CSS for screen and print, as one `<style>` block."""
+    return f"<style>{SCREEN_CSS}{PRINT_CSS}</style>"
+
+
+def print_fit_script() -> str:
+    return f"<script>{PRINT_FIT_JS}</script>"
+
+
+def copy_link_html() -> str:
+    """The button, the fallback field (hidden until needed) and a status line."""
+    return (f'<div id="{COPY_LINK_ID}">'
+            f'<button type="button" title="Copy the address of this view">{COPY_LINK_LABEL}</button>'
+            '<input type="text" readonly hidden aria-label="The address of this view">'
+            '<span role="status" aria-live="polite"></span></div>'
+            f"<script>{COPY_LINK_JS}</script>")
