@@ -2,6 +2,7 @@
 metric registry as built, apportionment, and the suppression settings."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -39,8 +40,8 @@ def citation(db: Database, page_url: str, on: date) -> str:
     """How to cite a page: the product, the city, the sources with their vintages, the
     page's address and the date it was read."""
     info = db.info()
-    city = info.get("city_name") or db.path.stem
-    demo = " (synthetic demo figures)" if info.get("is_demo") == "true" else ""
+    city = re.sub(r"\s*\(demo city\)", "", info.get("city_name") or db.path.stem).strip()
+    demo = " (demo city: synthetic figures)" if info.get("is_demo") == "true" else ""
     rows = db.query("SELECT name, vintage FROM sources ORDER BY kind, name")
     used = "; ".join(f"{n}, {v}" if v else n for n, v in rows.itertuples(index=False))
     return (f"{theme.PRODUCT_NAME}, {city}{demo}. Sources: {used or 'not recorded'}. "

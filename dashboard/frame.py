@@ -187,6 +187,13 @@ def chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None 
     the /embed page that shows this chart alone (its iframe snippet is offered).
 
     Returns the selection event when `on_select` (points only), else None."""
+    with st.container(key=f"chart_{key}"):     # title, chart and notes: one block (print)
+        return _chart(figure, table, key, caption, on_select, height, download, embed)
+
+
+def _chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None,
+           on_select: bool, height: int | None, download: downloads.Download | None,
+           embed: dict[str, str] | None):
     title = take_title(figure)
     if title:
         st.markdown(f"**{plain(title)}**")
@@ -287,12 +294,9 @@ def base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def page_style(scripts: bool = True) -> None:
-    """The page's CSS (screen and print) and the script that fits charts to a printed page;
-    once per run, from app.py. See `styles`."""
+def page_style() -> None:
+    """The page's CSS, for the screen and for print; once per run, from app.py (`styles`)."""
     st.html(styles.page_css())
-    if scripts:
-        st.html(styles.print_fit_script(), unsafe_allow_javascript=True)
 
 
 def copy_link() -> None:

@@ -74,6 +74,17 @@ def center_and_zoom(geojson: dict, width_px: int = 560, height_px: int = 540,
     return {"lat": lat, "lon": (min_lon + max_lon) / 2 - shift}, round(zoom, 2)
 
 
+def fitted_height(geojson: dict, width_px: int, height_px: int) -> int:
+    """At most `height_px`: the height the shapes take when fitted in `width_px` ×
+    `height_px` (`center_and_zoom`), with a little room, so that a narrow frame (a phone)
+    is no taller than its map."""
+    min_lon, min_lat, max_lon, max_lat = bounds(geojson)
+    _, zoom = center_and_zoom(geojson, width_px, height_px)
+    lat = np.radians((min_lat + max_lat) / 2)
+    drawn = (max_lat - min_lat) * TILE_PX * 2 ** zoom / (360 * np.cos(lat))
+    return int(min(height_px, np.ceil(drawn) + 40))
+
+
 def neighbors(db: Database) -> dict[str, list[str]]:
     """Neighborhood id → ids of the neighborhoods whose borders touch or overlap it."""
     frame = db.query("SELECT neighborhood_id, geometry_wkb FROM neighborhoods ORDER BY 1")

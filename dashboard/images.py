@@ -26,7 +26,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from . import theme
+from . import labels, theme
 from .formatting import WITHHELD, gap_note, grey_note
 from .geometry import bounds
 
@@ -212,23 +212,49 @@ def is_map(fig: go.Figure) -> bool:
 
 
 def _fit_map(fig: go.Figure, p: Preset) -> None:
-    """White background (no tiles: the only style that exports) and a centre and zoom that
-    fit the shapes in the image's plot area."""
-    has_scale = any(getattr(t, "showscale", None) is not False and hasattr(t, "colorbar")
-                    for t in fig.data)
-    width = p.width - fig.layout.margin.l - fig.layout.margin.r - (260 if has_scale else 0)
+    """White background (no tiles: the only style that exports), the legend in a column
+    right of the map (never over it), a centre and zoom that fit the shapes in the rest of
+    the plot area, and the areas' names placed again for that zoom and type size."""
+    plot_w = p.width - fig.layout.margin.l - fig.layout.margin.r
     height = p.height - fig.layout.margin.t - fig.layout.margin.b
+    column = _legend_column(fig, p, plot_w, height)
+    width = plot_w - column
     shapes = next((t.geojson for t in fig.data if isinstance(getattr(t, "geojson", None), dict)),
                   None)
-    for trace in fig.data:
-        if hasattr(trace, "colorbar"):
-            trace.colorbar.tickfont.size = round(p.font_size * 0.85)
-            trace.colorbar.thickness = p.font_size
-    view = {"style": OFFLINE_MAP_STYLE}
+    view = {"style": OFFLINE_MAP_STYLE, "domain": {"x": [0, width / plot_w], "y": [0, 1]}}
     if shapes and shapes.get("features"):
         view.update(_center_zoom(bounds(shapes), max(width, 100), max(height, 100)))
     key = "mapbox" if any(t.type.endswith("mapbox") for t in fig.data) else "map"
     fig.update_layout({key: view})
+    if shapes and shapes.get("features") and key == "map":
+        labels.annotate(fig, shapes, view["center"], view["zoom"], (plot_w, height),
+                        (0, width / plot_w), font_px=round(p.font_size * 0.7),
+                        first=labels.first_of(fig))
+
+
+def _legend_column(fig: go.Figure, p: Preset, plot_w: float, plot_h: float) -> int:
+    """Move each colour bar into a column right of the map; the column's width in pixels
+    (0 when the map has no colour bar)."""
+    bars = [t for t in fig.data if hasattr(t, "colorbar") and t.showscale is not False]
+    if not bars:
+        return 0
+    tick_px, title_px = round(p.font_size * 0.85), round(p.font_size * 0.8)
+    column = 0
+    for trace in bars:
+        bar = trace.colorbar
+        title = str(bar.title.text or "")
+        ticks = [str(t) for t in (bar.ticktext or ())] or ["+0,000"]
+        text_w = max(len(t) for t in ticks) * tick_px * 0.6 + p.font_size * 1.6
+        title_w = max((len(line) for line in title.split("<br>")), default=0) * title_px * 0.6
+        column = max(column, round(max(text_w, title_w) + p.font_size * 1.5))
+        title_h = (title.count("<br>") + 1) * title_px * 1.35 + 8
+        rows = len(bar.tickvals) if bar.tickvals is not None else 0
+        length = rows * tick_px * 1.8 + title_h if rows else min(plot_h * 0.6, 320 + title_h)
+        bar.update(orientation="v", x=1 - (column - p.font_size) / plot_w, xanchor="left",
+                   xpad=0, y=1, yanchor="top", ypad=0, lenmode="pixels", len=length,
+                   thickness=p.font_size, bgcolor="rgba(255,255,255,0)",
+                   tickfont={"size": tick_px}, title={"font": {"size": title_px}})
+    return column
 
 
 def _center_zoom(box: tuple[float, float, float, float], width: float,

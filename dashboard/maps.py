@@ -1,8 +1,11 @@
 """Choropleth maps of one figure by neighborhood or tract, drawn without a tile server.
 
 One map trace holds every area (the shapes travel to the browser once): areas with a
-published value get their class's colour, the others grey. The colour bar names each
-class's range in plain words.
+published value get their class's colour, the others grey. Each area's name is written
+inside it where it fits (`labels`), the chosen neighborhood is outlined, and the legend
+(a colour bar naming each class's range in plain words) sits below the map, never over it.
+The view (centre and zoom) and the names are fitted to the width of the map's frame, which
+the page measures (`frame.map_width`): a phone sees the whole city, named as it fits there.
 """
 from __future__ import annotations
 
@@ -15,9 +18,9 @@ import plotly.graph_objects as go
 
 from core.metrics import Metric
 
-from . import classify, theme, wording
+from . import classify, labels, theme, wording
 from .formatting import WITHHELD, withheld_explanation
-from .geometry import center_and_zoom
+from .geometry import center_and_zoom, fitted_height
 
 OFFLINE_STYLE = "white-bg"       # draws polygons with no tiles: works with no internet
 TILED_STYLE = "carto-positron"   # a street base map, only when online
@@ -25,7 +28,12 @@ BASE_MAPS = {"none": OFFLINE_STYLE, "streets": TILED_STYLE}
 HIDDEN_CLASS = -1
 HIDDEN_WORDS = f"{WITHHELD} or no data"   # the grey class, in the legend and the colour bar
 LEGEND_COLUMNS = ["class", "range", "short", "areas", "colour"]
-LEGEND_PX = 170   # room kept free for the legend in the map's top-left corner
+MAP_PX = 520            # the map's own height on screen; the legend is added below it
+WIDTH_PX = 600          # the map's width when the page has not measured it (a desktop's column)
+ROW_PX = 24             # one colour class in the legend
+TITLE_LINE_PX = 19      # one line of the legend's title
+MARGIN_PX = 10
+OUTLINE, CASING = "#000000", "#ffffff"    # the chosen neighborhood's edge, and its halo
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,9 @@ class MapView:
     threshold: int = 3
     base: str = "none"
     title: str | None = None       # the colour bar's title; the metric's label by default
+    width_px: int = WIDTH_PX       # the width of the map's frame on screen
+    height_px: int | None = None   # the whole figure's height (an embed's); MAP_PX + legend
+    legend_side: bool = False      # the legend left of the map (a short, wide frame: an embed)
 
 
 def hidden_words(threshold: int) -> str:
@@ -114,9 +125,11 @@ def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
     return texts
 
 
-def choropleth(frame: pd.DataFrame, geojson: dict, view: MapView) -> tuple[go.Figure, pd.DataFrame]:
+def choropleth(frame: pd.DataFrame, geojson: dict, view: MapView,
+               outline: dict | None = None) -> tuple[go.Figure, pd.DataFrame]:
     """The classed map and its legend table. `frame` has geo_id, name, value, numerator,
-    denominator, suppressed, unreliable, rank, ranked (as `queries.metric_by_area`)."""
+    denominator, suppressed, unreliable, rank, ranked (as `queries.metric_by_area`);
+    `outline` is the GeoJSON feature of a neighborhood to outline (`feature`)."""
     frame, legend = class_frame(frame, view)
     shown = legend[legend["class"].notna()]
     levels = ([HIDDEN_CLASS] if (frame["klass"] == HIDDEN_CLASS).any() else []) + \
@@ -125,15 +138,24 @@ def choropleth(frame: pd.DataFrame, geojson: dict, view: MapView) -> tuple[go.Fi
     ticks = {HIDDEN_CLASS: hidden_words(view.threshold),
              **{i: f"{t} ({wording.area_count(n)})"
                 for i, (t, n) in enumerate(zip(shown["short"], shown["areas"]))}}
+    title = _wrap(view.title or view.metric.label)
+    texts = [ticks[lv] for lv in levels]
+    below = 0 if view.legend_side else _legend_px(len(levels), title)
+    left = _legend_width(title, texts) if view.legend_side else 0
+    map_px = max(view.height_px - below - 2 * MARGIN_PX, 200) if view.height_px else \
+        fitted_height(geojson, view.width_px - left, MAP_PX)
+    bar = _colour_bar(title, levels, texts, below, map_px)
+    if view.legend_side:
+        bar.update(y=1, yanchor="top")
     trace = go.Choroplethmap(
         geojson=geojson, locations=frame["geo_id"], z=frame["klass"],
         text=hover_text(frame, view), hoverinfo="text", customdata=frame["geo_id"],
         colorscale=_steps([colours[lv] for lv in levels]),
         zmin=min(levels, default=0) - 0.5, zmax=max(levels, default=0) + 0.5,
         marker_line_color="white", marker_line_width=0.7,
-        colorbar=_colour_bar(view.title or view.metric.label, levels, [ticks[lv] for lv in levels]))
+        colorbar=bar)
     fig = go.Figure(trace)
-    _frame_map(fig, geojson, view.base, left_px=LEGEND_PX)
+    _frame_map(fig, geojson, view.base, below, outline, view.width_px, map_px, left)
     return fig, legend
 
 
@@ -146,34 +168,86 @@ def _steps(colours: list[str]) -> list[list]:
     return scale
 
 
-def _colour_bar(title: str, levels: list[int], texts: list[str]) -> dict:
-    """The legend, inside the map's top-left corner on a light panel."""
-    return {"title": {"text": _wrap(title), "side": "top", "font": {"size": 14}},
+def _title_px(title: str) -> int:
+    return (title.count("<br>") + 1) * TITLE_LINE_PX + 6
+
+
+def _legend_px(rows: int, title: str) -> int:
+    """Room below the map for the legend: its title and one row per class."""
+    return _title_px(title) + max(rows, 1) * ROW_PX + 18
+
+
+def _colour_bar(title: str, levels: list[int], texts: list[str], below: int,
+                map_px: int = MAP_PX) -> dict:
+    """The legend, below the map at its left edge: a column of classes with their ranges
+    (the title is drawn inside the bar's length, above the classes)."""
+    plot = map_px + below
+    return {"title": {"text": title, "side": "top", "font": {"size": 14}},
             "tickvals": levels, "ticktext": texts, "thickness": 16,
-            "len": min(0.075 * len(levels) + 0.1, 0.7), "lenmode": "fraction",
-            "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top", "ticks": "",
-            "tickfont": {"size": 13}, "outlinewidth": 0, "bgcolor": "rgba(255,255,255,0.85)"}
+            "len": max(len(levels), 1) * ROW_PX + _title_px(title), "lenmode": "pixels",
+            "x": 0, "xanchor": "left", "xpad": 0, "y": (below - 10) / plot, "yanchor": "top",
+            "ypad": 0, "ticks": "", "tickfont": {"size": 13}, "outlinewidth": 0,
+            "bgcolor": "rgba(255,255,255,0)"}
+
+
+def _legend_width(title: str, texts: list[str]) -> int:
+    """The width in pixels of a legend set left of the map: its longest line, the bar."""
+    ticks = max((len(t) for t in texts), default=0) * 13 * 0.6 + 16 + 12
+    heading = max(len(line) for line in title.split("<br>")) * 14 * 0.58
+    return round(max(ticks, heading)) + 16
 
 
 def _wrap(text: str, width: int = 22) -> str:
     return "<br>".join(textwrap.wrap(text, width))
 
 
-def _frame_map(fig: go.Figure, geojson: dict, base: str, left_px: int = 0) -> None:
-    center, zoom = center_and_zoom(geojson, left_px=left_px)
-    fig.update_layout(**theme.base_layout(), height=600, clickmode="event+select",
+def _frame_map(fig: go.Figure, geojson: dict, base: str, below: int,
+               outline: dict | None = None, width_px: int = WIDTH_PX,
+               map_px: int = MAP_PX, left: int = 0) -> None:
+    """The map on top, `map_px` high and fitted to a frame `width_px` wide; `below` pixels
+    for the legend under it (or `left` pixels beside it); names over the areas; the
+    outlined neighborhood."""
+    plot = map_px + below
+    left_share = min(left / max(width_px - 2 * MARGIN_PX, 1), 0.6)
+    center, zoom = center_and_zoom(geojson, width_px=width_px - left, height_px=map_px)
+    fig.update_layout(**theme.base_layout(), clickmode="event+select")
+    fig.update_layout(height=plot + 2 * MARGIN_PX,
+                      margin={"l": MARGIN_PX, "r": MARGIN_PX, "t": MARGIN_PX, "b": MARGIN_PX},
                       map={"style": BASE_MAPS.get(base, OFFLINE_STYLE), "center": center,
-                           "zoom": zoom})
+                           "zoom": zoom, "domain": {"x": [left_share, 1], "y": [below / plot, 1]},
+                           "layers": outline_layers(outline)})
+    labels.add(fig, geojson, zoom, first=outline.get("id") if outline else None)
+
+
+def feature(geojson: dict, geo_id: str | None) -> dict | None:
+    """The feature of one area (to outline it), or None."""
+    if not geo_id:
+        return None
+    return next((f for f in geojson.get("features", []) if f.get("id") == geo_id), None)
+
+
+def outline_layers(outline: dict | None) -> list[dict]:
+    """The chosen area's edge, black on a white halo, over every fill."""
+    if not outline:
+        return []
+    source = {"type": "FeatureCollection", "features": [outline]}
+    return [{"sourcetype": "geojson", "source": source, "type": "line", "color": colour,
+             "line": {"width": width}, "name": name}
+            for colour, width, name in ((CASING, 6, "outline halo"), (OUTLINE, 3, "outline"))]
 
 
 def change_map(frame: pd.DataFrame, geojson: dict, metric: Metric, threshold: int = 3,
-               base: str = "none", geo_level: str = "neighborhood") -> go.Figure:
+               base: str = "none", geo_level: str = "neighborhood",
+               outline: dict | None = None, width_px: int = WIDTH_PX) -> go.Figure:
     """A diverging map of a change (gains purple, losses orange, no change white), centred
     on zero; hidden areas grey."""
     view = MapView(metric, geo_level, threshold=threshold, base=base)
     shown = shown_mask(frame)
     limit = float(frame.loc[shown, "value"].abs().max()) if shown.any() else 1.0
     text = hover_text(frame, view)
+    title = _wrap(metric.label, 40)
+    below = _legend_px(2, title)
+    map_px = fitted_height(geojson, width_px, MAP_PX)
     fig = go.Figure()
     if (~shown).any():
         fig.add_trace(go.Choroplethmap(
@@ -186,7 +260,29 @@ def change_map(frame: pd.DataFrame, geojson: dict, metric: Metric, threshold: in
         colorscale=theme.DIVERGING_NAME, zmid=0, zmin=-limit, zmax=limit,
         text=[t for t, s in zip(text, shown) if s], hoverinfo="text",
         customdata=frame.loc[shown, "geo_id"], marker_line_color="white", marker_line_width=0.7,
-        colorbar={**_colour_bar(metric.label, [], []), "tickvals": None, "ticktext": None,
-                  "len": 0.6, "tickformat": "+,d" if metric.format.endswith("0f}") else None}))
-    _frame_map(fig, geojson, base, left_px=LEGEND_PX)
+        colorbar={**_colour_bar(title, [], [], below, map_px), "tickvals": None,
+                  "ticktext": None, "orientation": "h", "len": 0.8, "lenmode": "fraction",
+                  "thickness": 14, "y": (below - 10 - _title_px(title)) / (map_px + below),
+                  "tickformat": "+,d" if metric.format.endswith("0f}") else None}))
+    _frame_map(fig, geojson, base, below, outline, width_px, map_px)
+    return fig
+
+
+def locator_map(geojson: dict, geo_id: str, height: int = 600) -> go.Figure:
+    """Every neighborhood in grey, the chosen one in orange and outlined, each named where
+    its name fits (presentation mode's map)."""
+    ids = [f["id"] for f in geojson["features"]]
+    names = [f["properties"].get("name", f["id"]) for f in geojson["features"]]
+    trace = go.Choroplethmap(
+        geojson=geojson, locations=ids, z=[1 if i == geo_id else 0 for i in ids], text=names,
+        hoverinfo="text", colorscale=[[0, theme.NO_DATA], [0.5, theme.NO_DATA],
+                                      [0.5, theme.HIGHLIGHT], [1, theme.HIGHLIGHT]],
+        zmin=0, zmax=1, showscale=False, marker_line_color="white", marker_line_width=1.5)
+    fig = go.Figure(trace)
+    outline = feature(geojson, geo_id)
+    center, zoom = center_and_zoom(geojson, width_px=1000, height_px=height)
+    fig.update_layout(**theme.base_layout(), height=height,
+                      map={"style": OFFLINE_STYLE, "center": center, "zoom": zoom,
+                           "layers": outline_layers(outline)})
+    labels.add(fig, geojson, zoom, font_px=16, first=geo_id)
     return fig

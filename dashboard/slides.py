@@ -13,13 +13,12 @@ import plotly.graph_objects as go
 
 from core import metrics
 
-from . import bars, cards, charts, exports, mix, narrative, queries, theme
+from . import bars, cards, charts, exports, maps, mix, narrative, queries
 from .db import Database
-from .geometry import center_and_zoom
 
 SLIDE_FONT = 24
 SLIDE_HEIGHT = 540          # a slide's figure: with its title and footer it fits 1440 × 900
-MIX_HEIGHT = 600            # the mix slide has no line of text above its figure
+MIX_HEIGHT = 650            # the mix slide has no line of text above its figure
 MIX_LABEL_FONT = 19         # every one of up to 20 category names fits beside its bars
 HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
              "formations", "closures", "jobs_total"]
@@ -133,18 +132,6 @@ def big(figure: go.Figure, height: int = SLIDE_HEIGHT) -> go.Figure:
 
 
 def locator_map(shapes: dict, geo_id: str) -> go.Figure:
-    """Every neighborhood in grey, the chosen one in orange, named on hover."""
-    ids = [f["id"] for f in shapes["features"]]
-    names = [f["properties"].get("name", f["id"]) for f in shapes["features"]]
-    chosen = [1 if i == geo_id else 0 for i in ids]
-    trace = go.Choroplethmap(
-        geojson=shapes, locations=ids, z=chosen, text=names, hoverinfo="text",
-        colorscale=[[0, theme.NO_DATA], [0.5, theme.NO_DATA], [0.5, theme.HIGHLIGHT],
-                    [1, theme.HIGHLIGHT]], zmin=0, zmax=1, showscale=False,
-        marker_line_color="white", marker_line_width=1.5)
-    figure = go.Figure(trace)
-    center, zoom = center_and_zoom(shapes, width_px=1000, height_px=SLIDE_HEIGHT)
-    figure.update_layout(**theme.base_layout(), height=SLIDE_HEIGHT,
-                         map={"style": "white-bg", "center": center, "zoom": zoom})
-    return figure
-
+    """Every neighborhood in grey, the chosen one in orange and outlined, each named where
+    its name fits (`maps.locator_map`)."""
+    return maps.locator_map(shapes, geo_id, SLIDE_HEIGHT)

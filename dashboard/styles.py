@@ -4,10 +4,9 @@
 - `SCREEN_CSS`: labels that wrap instead of being cut (headline cards, page links), a
   chart's toolbar kept off its title, narrow screens given the room they need, and a
   "Making the image…" line under a download button while its file is being made.
-- `PRINT_CSS`: browser Print gives the content alone (no sidebar, header, tabs or buttons),
-  each section (`st.header`) from the top of a new page, charts never split or cut.
-- `PRINT_FIT_JS`: when the page is printed, a chart drawn wider than the printed column is
-  scaled down to fit it (a drawn chart does not reflow by itself).
+- `PRINT_CSS`: browser Print gives the content alone (no sidebar, header, tabs or buttons)
+  in a column of `PRINT_WIDTH_PX`, each section (`st.header`) from the top of a new page,
+  a chart with its title and notes never split, and nothing cut at an edge.
 - `copy_link_html()`: a "Copy link" button that copies the address (the URL holds the
   view), with a text field to copy it by hand where the clipboard is not allowed.
 """
@@ -60,44 +59,26 @@ PRINT_CSS = """
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="collapsedControl"], header[data-testid="stHeader"],
   [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-  #atlas-copy-link, .modebar-container, [data-baseweb="tab-list"],
+  #atlas-copy-link, .modebar-container, [data-testid="stTabs"] [role="tablist"],
   [data-testid="stDownloadButton"], [data-testid="stPageLink"] {display: none !important;}
   html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"],
   [data-testid="stAppScrollToBottomContainer"] {
     overflow: visible !important; height: auto !important; min-height: 0 !important;
     position: static !important;}
   [data-testid="stMain"] {margin: 0 !important; padding: 0 !important; width: 100% !important;}
-  [data-testid="stMainBlockContainer"] {max-width: 100% !important; width: 100% !important;
-    padding: 0 !important; margin: 0 !important;}
+  /* The printed column: charts are drawn again at its width (a chart still as wide as the
+     screen overflows visibly, and the browser shrinks the page to fit: never cut). */
+  [data-testid="stMainBlockContainer"] {max-width: %(width)dpx !important;
+    width: %(width)dpx !important; padding: 0 !important; margin: 0 !important;}
   /* One page per section: each header starts a page; a chart is never split. */
-  [data-testid="stElementContainer"]:has(h2) {break-before: page; page-break-before: always;}
-  [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]),
-  [data-testid="stMetric"], [data-testid="stTabs"] {break-inside: avoid; page-break-inside: avoid;}
+  [data-testid="stElementContainer"]:has(h2) {break-before: page; page-break-before: always;
+    break-after: avoid; page-break-after: avoid;}
+  [class*="st-key-chart_"], [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]),
+  [data-testid="stMetric"] {break-inside: avoid; page-break-inside: avoid;}
+  [class*="st-key-chart_"] {display: block !important;}
   [data-testid="stPlotlyChart"] {overflow: visible !important;}
 }
-"""
-
-PRINT_FIT_JS = """
-(() => {
-  if (window.__atlasPrintFit) return;
-  window.__atlasPrintFit = true;
-  const WIDTH = %(width)d;
-  const fit = () => {
-    const printing = window.matchMedia('print').matches;
-    for (const box of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
-      box.style.zoom = '';
-      const plot = box.querySelector('.js-plotly-plot');
-      if (!printing || !plot) continue;
-      const room = Math.min(WIDTH, box.parentElement.getBoundingClientRect().width || WIDTH);
-      const drawn = plot.getBoundingClientRect().width;
-      if (drawn > room) box.style.zoom = String(room / drawn);
-    }
-  };
-  window.matchMedia('print').addEventListener('change', fit);
-  window.addEventListener('beforeprint', fit);
-  window.addEventListener('afterprint', fit);
-})();
-""" % {"width": PRINT_WIDTH_PX}
+""".replace("%(width)d", str(PRINT_WIDTH_PX))
 
 COPY_LINK_JS = """
 (() => {
@@ -131,10 +112,6 @@ COPY_LINK_JS = """
 def page_css() -> str:
     """The page's CSS for screen and print, as one `<style>` block."""
     return f"<style>{SCREEN_CSS}{PRINT_CSS}</style>"
-
-
-def print_fit_script() -> str:
-    return f"<script>{PRINT_FIT_JS}</script>"
 
 
 def copy_link_html() -> str:

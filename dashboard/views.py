@@ -52,6 +52,7 @@ EMBED_CSS = """
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: .35rem !important;}
 .stApp h3 {font-size: 1.12rem !important; line-height: 1.3 !important; padding: 0 !important;
     margin: 0 !important;}
+.stApp [data-testid="stMarkdownContainer"]:has(h3) {margin-bottom: 0 !important;}
 .stApp [data-testid="stCaptionContainer"] p {font-size: .76rem !important;
     line-height: 1.35 !important; margin: 0 !important;}
 </style>
@@ -153,7 +154,8 @@ def embed(db) -> None:
     hide_chrome()
     st.html(EMBED_CSS)
     raw = {key: st.query_params.get(key) for key in st.query_params}
-    result = embeds.build(db, raw, lambda level: frame.shapes(db, level))
+    result = embeds.build(db, raw, lambda level: frame.shapes(db, level),
+                          width=frame.map_width(embeds.WIDEST, key="embed_width"))
     for notice in result.notices:
         _notice(notice)
     for key, value in result.params.items():

@@ -37,10 +37,7 @@ st.code(catalog.citation(db, frame.page_url("methods"), date.today()), language=
 
 st.header("Sources")
 st.markdown("Every input: who publishes it, its vintage, its licence and where it is.")
-st.dataframe(catalog.provenance(db), hide_index=True, width="stretch", column_config={
-    "Source": st.column_config.TextColumn(width="medium"),
-    "Publisher": st.column_config.TextColumn(width="medium"),
-    "Address": st.column_config.LinkColumn()})
+st.table(catalog.provenance(db).fillna("").set_index("Source"))   # wraps: nothing cut
 st.markdown("When each was fetched, and what happened to its rows: rows in = loaded + merged "
             "(renewals of one business) + rejected, always.")
 table(catalog.sources(db))

@@ -322,7 +322,7 @@ def test_publisher_has_a_table_of_its_own(demo):
 def test_how_to_cite_names_product_city_sources_page_and_date(demo):
     said = catalog.citation(demo, "http://atlas.example.org/methods", MADE)
     vintages = demo.query("SELECT name, vintage FROM sources")
-    assert said.startswith(f"{theme.PRODUCT_NAME}, Port Juniper")
+    assert said.startswith(f"{theme.PRODUCT_NAME}, Port Juniper (demo city: synthetic figures).")
     assert all(f"{n}, {v}" in said for n, v in vintages.itertuples(index=False))
     assert "http://atlas.example.org/methods" in said and "2026-11-25" in said
 
