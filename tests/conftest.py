@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# "Find my neighborhood" never asks the Census Geocoder in tests (the servers started here
+# inherit it too); tests of the online search record its answers with `responses`.
+os.environ["ATLAS_GEOCODER"] = "off"
 REALDATA = ROOT.parent / "shared" / "realdata"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
