@@ -24,6 +24,8 @@ PAGE = PageSpec("pages/embed.py", "Embedded chart", ":material/code:", "embed",
 DEFAULT_CHART = "map"
 DEFAULT_HEIGHT = 480
 HEIGHTS = list(range(240, 1201, 20))
+WIDEST = 1200             # an embed's width is measured below this (`frame.map_width`)
+SIDE_LEGEND_WIDTH = 560   # a map at least this wide has its legend beside it, not below
 
 
 @dataclass
@@ -59,7 +61,8 @@ def _neighborhood(db: Database, read: Reader) -> tuple[str, str]:
     return chosen, names[chosen]
 
 
-def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict]) -> Embedded:
+def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict],
+              width: int = maps.WIDTH_PX) -> Embedded:
     threshold = queries.suppression_threshold(db)
     level = read.choice("level", queries.geo_levels(db) or ["neighborhood"], "neighborhood")
     category = read.choice("category", [mix.ALL, *mix.categories(db, geo_level=level)], mix.ALL)
@@ -76,8 +79,13 @@ def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict]) -> Embe
     k = read.choice("k", list(classify.CLASS_COUNTS), classify.DEFAULT_CLASSES)
     title = explorer.title(metric, category)
     data = explorer.values(db, metric.id, year, level, category)
-    view = maps.MapView(metric, level, scheme, k, threshold, title=title)
-    figure, _ = maps.choropleth(data, shapes(level), view)
+    view = maps.MapView(metric, level, scheme, k, threshold, title=title, width_px=width,
+                        height_px=height(read.raw), legend_side=width >= SIDE_LEGEND_WIDTH)
+    outline = None
+    if read.raw.get("n"):        # a neighborhood to outline, only when the link names one
+        hood = read.choice("n", list(queries.areas(db)["geo_id"]), "")
+        outline = maps.feature(shapes("neighborhood"), hood)
+    figure, _ = maps.choropleth(data, shapes(level), view, outline)
     kind = "neighborhoods" if level == "neighborhood" else "tracts"
     return Embedded(f"{title}, {year}, by {LEVEL_NOUNS[level][0]}", figure,
                     exports.source_line(db, [metric.id], (kind,)))
@@ -121,8 +129,8 @@ def jobs_chart(db: Database, read: Reader, shapes) -> Embedded:
 
 
 EMBEDS: dict[str, tuple[str, tuple[str, ...], Callable]] = {
-    "map": ("A map of any figure", ("metric", "year", "level", "category", "classes", "k"),
-            map_chart),
+    "map": ("A map of any figure, a neighborhood outlined",
+            ("metric", "year", "level", "category", "classes", "k", "n"), map_chart),
     "trend": ("A figure over the years, a neighborhood and the city", ("metric", "n"),
               trend_chart),
     "mix": ("Kinds of business, a neighborhood and the city", ("n", "year"), mix_chart),
@@ -130,11 +138,14 @@ EMBEDS: dict[str, tuple[str, tuple[str, ...], Callable]] = {
 }
 
 
-def build(db: Database, raw: Mapping[str, str], shapes: Callable[[str], dict]) -> Embedded:
-    """The chart the URL asks for (`chart`, then its keys), with notices for bad values."""
+def build(db: Database, raw: Mapping[str, str], shapes: Callable[[str], dict],
+          width: int = WIDEST) -> Embedded:
+    """The chart the URL asks for (`chart`, then its keys), with notices for bad values;
+    `width`: the frame's width in pixels, as measured (a map fits itself to it)."""
     read = Reader(raw)
     chart = read.choice("chart", list(EMBEDS), DEFAULT_CHART)
-    result = EMBEDS[chart][2](db, read, shapes)
+    build_chart = EMBEDS[chart][2]
+    result = build_chart(db, read, shapes, width) if chart == "map" else build_chart(db, read, shapes)
     result.notices = read.notices
     read.used["height"] = str(read.choice("height", HEIGHTS, DEFAULT_HEIGHT))
     result.params = read.used

@@ -25,7 +25,7 @@ import streamlit as st
 from core import paths
 
 from . import db as dbmod
-from . import downloads, exports, geometry, images, queries, styles, urlstate
+from . import downloads, exports, find, geometry, images, queries, styles, urlstate
 
 log = logging.getLogger("atlas")
 MEMORY = "_url_memory"      # session_state: the value each URL key last had in this session
@@ -374,3 +374,87 @@ def neighborhood_picker(db: dbmod.Database, label: str = "Neighborhood", where=s
 def remembered(key: str) -> str | None:
     """The value URL key `key` last had in this session (on any page), if any."""
     return st.query_params.get(key) or _memory().get(key)
+
+
+# --- Maps: the width of their frame, the chosen neighborhood, finding a place -------------
+
+_WIDTH_JS = """
+export default function(component) {
+  const { parentElement, setStateValue, data } = component;
+  const host = parentElement.host || parentElement;
+  const report = () => {
+    const width = Math.floor(host.getBoundingClientRect().width / 10) * 10;
+    const value = width > 0 && width < data.widest ? width : null;
+    if (value !== (host.atlasSent ?? null)) {
+      host.atlasSent = value;
+      setStateValue("width", value);
+    }
+  };
+  report();
+  const observer = new ResizeObserver(report);
+  observer.observe(host);
+  return () => observer.disconnect();
+}
+"""
+_width_probe = st.components.v2.component("atlas_map_width", js=_WIDTH_JS,
+                                          css=":host {display: block; height: 0;}")
+
+
+def map_width(widest: int, key: str = "map_width") -> int:
+    """The width in pixels of the column this is called in (where a map goes), as the
+    browser measured it; `widest` until it is measured or when the column is wider (a
+    desktop), so that only a narrow screen (a phone) reruns the page once to fit its map."""
+    result = _width_probe(key=key, data={"widest": widest}, on_width_change=lambda: None)
+    width = getattr(result, "width", None) if result is not None else None
+    return int(width) if isinstance(width, (int, float)) and 200 <= width < widest else widest
+
+
+NO_AREA = ""   # the map's neighborhood picker: none chosen (nothing outlined)
+
+
+def optional_neighborhood(db: dbmod.Database, label: str = "Outline a neighborhood",
+                          where=st) -> str | None:
+    """A neighborhood to outline, URL key `n` like the profile's (a link or the session's
+    last one preselects it), or none: then `n` leaves the URL."""
+    hoods = queries.areas(db, "neighborhood")
+    names = {NO_AREA: "None", **dict(zip(hoods["geo_id"], hoods["name"]))}
+    chosen = url_select(label, list(names), "n", NO_AREA, where=where, format_func=names.get)
+    if chosen == NO_AREA and "n" in st.query_params:
+        del st.query_params["n"]
+    return chosen or None
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=3600)
+def _search(path: str, mtime: float, text: str) -> find.Result:
+    return find.search(_open(path, mtime), text)
+
+
+def find_box(db: dbmod.Database, where=st, key: str = "find") -> find.Result | None:
+    """"Find my neighborhood": a street address or a place name. A neighborhood found
+    becomes the page's `n` (the profile opens it, a map outlines it); below the box, one
+    sentence says what was found or why nothing was."""
+    def searched() -> None:
+        text = st.session_state.get(f"w_{key}") or ""
+        result = _search(str(db.path), db.path.stat().st_mtime, text) if text.strip() else None
+        st.session_state[f"{key}_result"] = result
+        if result is not None and result.found:
+            st.session_state["w_n"] = result.geo_id
+            _remember("n", result.geo_id)
+
+    where.text_input("Find my neighborhood", key=f"w_{key}", on_change=searched,
+                     placeholder="A street address or a neighborhood's name",
+                     help="An address of the city's business registry or any street address "
+                          "(online, the US Census Geocoder places it), or a neighborhood's name.")
+    result = st.session_state.get(f"{key}_result")
+    if result is not None:
+        text = _markdown_text(result.sentence())
+        if result.found:
+            where.success(text, icon=":material/location_on:")
+        else:
+            where.info(text, icon=":material/search_off:")
+    return result
+
+
+def _markdown_text(text: str) -> str:
+    """Text shown exactly as written where Markdown is rendered (a query may hold * or [)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)

@@ -16,7 +16,7 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
     PageSpec("pages/map.py", "Map explorer", ":material/map:", "map",
-             ("metric", "category", "level", "year", "classes", "k", "base")),
+             ("metric", "category", "level", "year", "classes", "k", "base", "n")),
     PageSpec("pages/profile.py", "Neighborhood profile", ":material/location_city:", "profile",
              ("n",)),
     PageSpec("pages/compare.py", "Compare neighborhoods", ":material/compare_arrows:",

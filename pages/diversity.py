@@ -38,15 +38,17 @@ with st.expander("How it is computed"):
 data = queries.metric_by_area(db, metric_id, year)
 left, right = st.columns([3, 2])
 with left:
-    view = maps.MapView(metric, "neighborhood", classify.DEFAULT_SCHEME, 5, threshold)
-    figure, legend = maps.choropleth(data, frame.shapes(db, "neighborhood"), view)
+    view = maps.MapView(metric, "neighborhood", classify.DEFAULT_SCHEME, 5, threshold,
+                        width_px=frame.map_width(maps.WIDTH_PX))
+    shapes = frame.shapes(db, "neighborhood")
+    figure, legend = maps.choropleth(data, shapes, view, maps.feature(shapes, hood))
     frame.chart(figure, legend[["range", "areas"]].rename(
         columns={"range": "Colour class", "areas": "Areas"}), key="diversity_map",
         download=downloads.Download(
             metric.label, (metric_id,), year, subtitle="by neighborhood",
             data=downloads.area_data(data, metric_id, year),
             geo=(metric_id, year, "neighborhood", None), extra_kinds=("neighborhoods",)),
-        embed=frame.link_params(chart="map", metric=metric_id, year=year))
+        embed=frame.link_params(chart="map", metric=metric_id, year=year, n=hood))
     disclosed = explorer.disclosure_text(data, "neighborhood", threshold)
     if disclosed:
         st.caption(disclosed)

@@ -59,7 +59,10 @@ if change_years:
     data = queries.metric_by_area(db, "jobs_change", year)
     left, right = st.columns([3, 2])
     with left:
-        figure = maps.change_map(data, frame.shapes(db, "neighborhood"), change, threshold)
+        shapes = frame.shapes(db, "neighborhood")
+        figure = maps.change_map(data, shapes, change, threshold,
+                                 outline=maps.feature(shapes, hood),
+                                 width_px=frame.map_width(maps.WIDTH_PX))
         table = explorer.ranking(data, change, threshold)
         frame.chart(figure, table, key="change_map", download=downloads.Download(
             f"{change.label}, {year - 1} to {year}", ("jobs_change",), year,

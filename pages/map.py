@@ -1,4 +1,7 @@
-"""Map explorer: any figure by neighborhood or tract, a year at a time, with its ranking."""
+"""Map explorer: any figure by neighborhood or tract, a year at a time, with its ranking.
+
+The map comes first (on a phone, right after the title); its controls, "Find my
+neighborhood" and the ranking sit beside it (below it on a phone)."""
 import streamlit as st
 
 from dashboard import catalog, classify, downloads, explorer, frame, maps, mix, queries
@@ -16,48 +19,51 @@ if not levels:
                   "the business registry and the neighborhood boundaries.")
     st.stop()
 
-top = st.columns([3, 3, 2])
-level = frame.url_select("Areas", levels, "level", "neighborhood", where=top[2],
-                         widget="radio", format_func=lambda v: LEVEL_NOUNS[v][1].title(),
-                         hide_if_single=True)
-kinds = mix.categories(db, geo_level=level)
-category = frame.url_select("Business category", [mix.ALL, *kinds], "category", mix.ALL,
-                            where=top[1], known=mix.categories(db),
-                            format_func=lambda c: "All categories" if c == mix.ALL else c,
-                            help=None if kinds else "Business categories are counted by "
-                            "neighborhood only.")
-gaps = catalog.gaps(db)
-if gaps:
-    st.caption(" ".join(gaps))
-choices = explorer.metric_choices(db, level, category)
-if not choices:
-    frame.missing(f"No figure has published values by {LEVEL_NOUNS[level][0]} in this database.")
-    st.stop()
-metric_id = frame.url_select("Figure", choices, "metric", explorer.DEFAULT_METRIC, where=top[0],
-                             format_func=lambda m: metrics.get(m).label,
-                             known=list(metrics.REGISTRY))
-metric = metrics.get(metric_id)
-
-years = explorer.years(db, metric_id, level, category)
-if not years:
-    frame.missing(f"“{metric.label}” has no published values by {LEVEL_NOUNS[level][0]} in "
-                  "this database.")
-    st.stop()
-row = st.columns([4, 3, 2])
-year = frame.url_select("Year", years, "year", years[-1], where=row[0], widget="select_slider")
-scheme = frame.url_select("Colour classes", list(classify.SCHEMES), "classes",
-                          classify.DEFAULT_SCHEME, where=row[1], format_func=classify.SCHEMES.get)
-k = frame.url_select("Number of classes", list(classify.CLASS_COUNTS), "k",
-                     classify.DEFAULT_CLASSES, where=row[2])
+left, right = st.columns([5, 3])   # the map first, the controls beside (below on a phone)
+with right:
+    metric_box, category_box, level_box = st.container(), st.container(), st.container()
+    level = frame.url_select("Areas", levels, "level", "neighborhood", where=level_box,
+                             widget="radio", format_func=lambda v: LEVEL_NOUNS[v][1].title(),
+                             hide_if_single=True)
+    kinds = mix.categories(db, geo_level=level)
+    category = frame.url_select("Business category", [mix.ALL, *kinds], "category", mix.ALL,
+                                where=category_box, known=mix.categories(db),
+                                format_func=lambda c: "All categories" if c == mix.ALL else c,
+                                help=None if kinds else "Business categories are counted by "
+                                "neighborhood only.")
+    gaps = catalog.gaps(db)
+    if gaps:
+        st.caption(" ".join(gaps))
+    choices = explorer.metric_choices(db, level, category)
+    if not choices:
+        frame.missing(f"No figure has published values by {LEVEL_NOUNS[level][0]} in this database.")
+        st.stop()
+    metric_id = frame.url_select("Figure", choices, "metric", explorer.DEFAULT_METRIC,
+                                 where=metric_box, format_func=lambda m: metrics.get(m).label,
+                                 known=list(metrics.REGISTRY))
+    metric = metrics.get(metric_id)
+    years = explorer.years(db, metric_id, level, category)
+    if not years:
+        frame.missing(f"“{metric.label}” has no published values by {LEVEL_NOUNS[level][0]} in "
+                      "this database.")
+        st.stop()
+    year = frame.url_select("Year", years, "year", years[-1], widget="select_slider")
+    row = st.columns([3, 2])
+    scheme = frame.url_select("Colour classes", list(classify.SCHEMES), "classes",
+                              classify.DEFAULT_SCHEME, where=row[0],
+                              format_func=classify.SCHEMES.get)
+    k = frame.url_select("Number of classes", list(classify.CLASS_COUNTS), "k",
+                         classify.DEFAULT_CLASSES, where=row[1])
+    frame.find_box(db)
+    hood = frame.optional_neighborhood(db)
 base = frame.url_select("Base map", list(maps.BASE_MAPS), "base", "none", where=st.sidebar,
                         widget="radio", help="Streets need an internet connection; without "
                         "one the map shows the areas only.",
                         format_func=lambda b: {"none": "Areas only", "streets": "Streets"}[b])
 
+hoods = queries.areas(db).set_index("geo_id")["name"].to_dict()
 data = explorer.values(db, metric_id, year, level, category)
 title = explorer.title(metric, category)
-view = maps.MapView(metric, level, scheme, k, threshold, base, title)
-figure, legend = maps.choropleth(data, frame.shapes(db, level), view)
 chosen_category = None if category == mix.ALL else category
 map_download = downloads.Download(
     title, (metric_id,), year, subtitle=f"by {LEVEL_NOUNS[level][0]}",
@@ -66,23 +72,30 @@ map_download = downloads.Download(
     geo=(metric_id, year, level, chosen_category),
     extra_kinds=("neighborhoods",) if level == "neighborhood" else ("tracts",))
 view_params = {"metric": metric_id, "year": year, "level": level, "category": category,
-               "classes": scheme, "k": k}
+               "classes": scheme, "k": k, **({"n": hood} if hood else {})}
 
-left, right = st.columns([5, 3])
 with left:
-    st.markdown(f"**{title}, {year}**, by {LEVEL_NOUNS[level][0]}. {metric.description}")
+    st.markdown(f"**{title}, {year}**, by {LEVEL_NOUNS[level][0]}")
+    view = maps.MapView(metric, level, scheme, k, threshold, base, title,
+                        width_px=frame.map_width(maps.WIDTH_PX))
+    outline = maps.feature(frame.shapes(db, "neighborhood"), hood)
+    figure, legend = maps.choropleth(data, frame.shapes(db, level), view, outline)
     event = frame.chart(figure, legend[["range", "areas"]].rename(
         columns={"range": "Colour class", "areas": "Areas"}), key="map", on_select=True,
         download=map_download, embed=frame.link_params(chart="map", **view_params))
-    st.caption(f"Click an area to open its profile. Classes: {classify.SCHEMES[scheme].lower()}. "
-               f"{grey_note(threshold)}")
+    outlined = f"{hoods[hood]} is outlined in black. " if hood else ""
+    st.markdown(metric.description)
+    st.caption(f"{outlined}Click an area to open its profile. Classes: "
+               f"{classify.SCHEMES[scheme].lower()}. {grey_note(threshold)}")
 with right:
+    if hood:
+        st.page_link("pages/profile.py", label=f"Open the profile of {hoods[hood]}",
+                     icon=":material/location_city:", query_params=frame.link_params(n=hood))
     st.markdown(explorer.extremes_text(data, metric, level))
     disclosed = explorer.disclosure_text(data, level, threshold)
     if disclosed:
         st.caption(disclosed)
     found = explorer.extremes(data)
-    hoods = queries.areas(db).set_index("geo_id")["name"].to_dict()
     for label, row in zip(("highest", "lowest"), found or ()):
         target = explorer.profile_target(db, row["geo_id"], level)
         if target:
@@ -91,12 +104,6 @@ with right:
                          query_params=frame.link_params(n=target))
     table = explorer.ranking(data, metric, threshold)
     st.dataframe(table, hide_index=True, height=380, width="stretch")
-    names = dict(zip(data["geo_id"], data["name"]))
-    pick = st.selectbox("Open the profile of", list(names), format_func=names.get, key="open")
-    target = explorer.profile_target(db, pick, level)
-    if target:
-        st.page_link("pages/profile.py", label=f"Open the profile of {hoods[target]}",
-                     icon=":material/location_city:", query_params=frame.link_params(n=target))
 
 clicked = explorer.clicked_area(event)
 target = explorer.profile_target(db, clicked, level) if clicked else None

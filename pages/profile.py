@@ -18,14 +18,16 @@ if views.is_presenting():
     views.present(db)
     st.stop()
 threshold = queries.suppression_threshold(db)
-hood, name = frame.neighborhood_picker(db)
+pick, search = st.columns(2)
+frame.find_box(db, where=search)
+hood, name = frame.neighborhood_picker(db, where=pick)
 st.title(name)
 
 nearby = frame.neighbors(db).get(hood, [])
 names = queries.areas(db).set_index("geo_id")["name"].to_dict()
 links = st.columns(3)
 links[0].page_link("pages/map.py", label="See it on the map", icon=":material/map:",
-                   query_params=frame.link_params(metric="micro_per_1k_residents"))
+                   query_params=frame.link_params(metric="micro_per_1k_residents", n=hood))
 links[1].page_link("pages/jobs.py", label="Where its jobs are", icon=":material/work:",
                    query_params=frame.link_params(n=hood))
 links[2].page_link("pages/diversity.py", label="Its mix of businesses",
