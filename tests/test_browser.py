@@ -45,16 +45,26 @@ FILLED = """() => {
 }"""
 
 
+DRAWN = """() => {
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const drawn = charts.filter(c => { const gd = c.querySelector('.js-plotly-plot');
+                                     return gd && gd.data && gd._fullLayout; });
+  const running = !!document.querySelector('[data-testid="stStatusWidget"]');
+  return [charts.length, drawn.length, running];
+}"""
+
+
 def wait_for_charts(page) -> None:
-    """Until the number of drawn charts has stopped changing (and each holds its data)."""
-    last, steady = -1, 0
-    for _ in range(60):
-        count = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
-                              ".filter(gd => gd.data && gd._fullLayout).length")
-        steady = steady + 1 if count == last else 0
-        if steady >= 3:
+    """Until the app has stopped running, every chart it placed has been drawn, and their
+    number has not changed for two seconds."""
+    last, steady = None, 0
+    for _ in range(120):
+        placed, drawn, running = page.evaluate(DRAWN)
+        still = (placed, drawn) == last and placed == drawn and not running
+        steady = steady + 1 if still else 0
+        if steady >= 4:
             return
-        last = count
+        last = (placed, drawn)
         page.wait_for_timeout(500)
 
 
