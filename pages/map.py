@@ -75,7 +75,7 @@ view_params = {"metric": metric_id, "year": year, "level": level, "category": ca
                "classes": scheme, "k": k, **({"n": hood} if hood else {})}
 
 with left:
-    st.markdown(f"**{title}, {year}**, by {LEVEL_NOUNS[level][0]}")
+    st.markdown(f"**{title}, {year}**, by {LEVEL_NOUNS[level][0]}.")
     view = maps.MapView(metric, level, scheme, k, threshold, base, title,
                         width_px=frame.map_width(maps.WIDTH_PX))
     outline = maps.feature(frame.shapes(db, "neighborhood"), hood)
