@@ -38,7 +38,8 @@ INPUTS = {
     "closures_per_1k_residents": [("closures", 0)],
     "formations_per_100_active": [("formations", 0), ("active_businesses", 1)],
     "closures_per_100_active": [("closures", 0), ("active_businesses", 1)],
-    "net_formations": [("formations", 0), ("closures", 0)],
+    # new − closed = active(y) − active(y − 1): published from the active counts
+    "net_formations": [("active_businesses", 0), ("active_businesses", 1)],
     "jobs_change": [("jobs_total", 0), ("jobs_total", 1)],
     "jobs_small_firms_share": [("jobs_small_firms", 0), ("jobs_private", 0)],
     "jobs_young_firms_share": [("jobs_young_firms", 0), ("jobs_private", 0)],

@@ -80,15 +80,25 @@ JOIN (VALUES ('formations', 'formations_per_100_active'),
              ('closures', 'closures_per_100_active')) m(measure, metric_id)
   ON m.measure = f.measure;
 
--- Differences: net new businesses, change in jobs.
+-- Differences: net new businesses, change in jobs. Net new businesses equal the change in
+-- active businesses from the year before (active(y) − active(y−1) = new − closed), and a
+-- neighborhood's or the city's active count is never hidden: so the difference is
+-- published whenever both active counts are, even when new or closed is withheld.
 INSERT INTO metrics_long
-SELECT a.geo_level, a.geo_id, a.year, m.metric_id, a.shown - b.shown, NULL, NULL,
-       a.hidden OR b.hidden, false, NULL, NULL
+SELECT a.geo_level, a.geo_id, a.year, m.metric_id,
+       CASE WHEN NOT (a.hidden OR b.hidden) OR coalesce(NOT (s.hidden OR t.hidden), false)
+            THEN a.value - b.value END, NULL, NULL,
+       (a.hidden OR b.hidden) AND coalesce(s.hidden OR t.hidden, true), false, NULL, NULL
 FROM (VALUES ('net_formations', 'formations', 'closures', 0),
              ('jobs_change', 'jobs_total', 'jobs_total', 1)) m(metric_id, plus, minus, lag)
 JOIN _published a ON a.measure = m.plus
 JOIN _published b ON b.measure = m.minus AND b.geo_level = a.geo_level
-                 AND b.geo_id = a.geo_id AND b.year = a.year - m.lag;
+                 AND b.geo_id = a.geo_id AND b.year = a.year - m.lag
+LEFT JOIN _published s ON m.metric_id = 'net_formations' AND s.measure = 'active'
+                      AND s.geo_level = a.geo_level AND s.geo_id = a.geo_id AND s.year = a.year
+LEFT JOIN _published t ON m.metric_id = 'net_formations' AND t.measure = 'active'
+                      AND t.geo_level = a.geo_level AND t.geo_id = a.geo_id
+                      AND t.year = a.year - 1;
 
 -- Shares: survival of the year's new businesses, jobs at small and young firms.
 INSERT INTO metrics_long
