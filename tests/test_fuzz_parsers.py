@@ -53,7 +53,7 @@ def tried_rows(counts: dict) -> None:
 
 
 def fuzz(name: str, hostile, well_formed, check, examples: int | None = None,
-         parsed_share: float = 0.2) -> Counter:
+         parsed_share: float = 0.15) -> Counter:
     """`check(case, clean)` on cases drawn from `hostile` (clean=False) and from
     `well_formed` (clean=True: a quarter as many); `check` returns CLEAN, PARSED or REFUSED
     and makes sure a well-formed case parsed. Then at least one well-formed case ran and
