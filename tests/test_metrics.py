@@ -636,3 +636,34 @@ def test_a_small_category_count_the_active_total_would_give_away_is_protected(tm
         assert sorted(mix.values()) == [1, 3, 4, 4, 5]
         assert values(t, "active_businesses")[("N1", 2023)] == 17
         assert recoverable(t, p, 3).empty
+
+
+def test_each_metric_names_real_tables_sources_and_a_number_format(con):
+    """What the registry says of each figure holds in a built database: its tables exist,
+    its sources are kinds the sources table knows, its format prints a number (a count
+    without decimals, a change with its sign, a share as a percentage)."""
+    import re
+    tables = {t for t, in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    kinds = {k for k, in con.execute("SELECT DISTINCT kind FROM sources").fetchall()}
+    shapes = {"count": "1,234", "change": "+1,234", "share": "123425%"}
+    for m in metrics.REGISTRY.values():
+        assert set(m.tables) <= tables, (m.id, set(m.tables) - tables)
+        assert set(m.sources) <= kinds, (m.id, set(m.sources) - kinds)
+        assert re.fullmatch(r"[+-]?[\d,]+(\.\d+)?%?", m.format.format(1234.25)), m.id
+        if m.kind in shapes:
+            assert m.format.format(1234.25) == shapes[m.kind], m.id
+    assert {m.kind for m in metrics.REGISTRY.values()} == {"count", "change", "share", "rate",
+                                                           "index", "estimate"}
+    assert "first year" in metrics.get("formations_per_100_active").caveat
+
+
+def test_a_jobs_share_over_fewer_than_20_private_jobs_is_low_count(tmp_path):
+    """Shares are flagged by their base: N1's private jobs cut to 15 in 2021 (of 40)."""
+    city = tiny_city()
+    first = city.jobs.index[(city.jobs["neighborhood_id"] == "N1") & (city.jobs["year"] == 2021)]
+    city.jobs.loc[first, ["jobs_private", "jobs_small_firms", "jobs_young_firms"]] = [15, 6, 3]
+    with build(city, tmp_path) as con:
+        flags = values(con, "jobs_small_firms_share", column="low_count")
+        young = values(con, "jobs_young_firms_share", column="low_count")
+    assert flags[("N1", 2021)] is True and young[("N1", 2021)] is True
+    assert flags[("N1", 2022)] is False and flags[("N3", 2021)] is False

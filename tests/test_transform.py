@@ -307,3 +307,86 @@ def test_swaps_reach_build_info_and_status(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "Rows repaired on the way in\n  businesses: rows with latitude and longitude swapped back: 1\n" \
         in out
+
+
+# --- Edges mutation testing (make mutants) found untested -------------------------------------
+
+def edited(tmp_path, change) -> Path:
+    """The Chicago fixture with `change(text) -> text` applied."""
+    path = tmp_path / "licenses.csv"
+    path.write_text(change((LOCAL / "chicago_licenses.csv").read_text()))
+    return path
+
+
+def test_a_business_home_based_in_any_term_stays_home_based(tmp_path, chicago, areas):
+    """The bakery's first of three terms was a home occupation: the merged business is
+    home-based (no address kept), though its latest term is not."""
+    path = edited(tmp_path, lambda t: t.replace(
+        "CHICAGO,IL,60613,Retail Food Establishment,\"Operation of a Deli, Butcher or Bakery\",ISSUE",
+        "CHICAGO,IL,60613,Home Occupation,\"Operation of a Deli, Butcher or Bakery\",ISSUE", 1))
+    bakery = by_key(run(path, chicago, areas)).loc["100-1"]
+    assert bakery["terms_merged"] == 3
+    assert bakery["home_based"] and bakery["is_micro"] and pd.isna(bakery["address"])
+
+
+def test_a_status_that_says_closed_without_any_date_closes_at_the_as_of_date(tmp_path, chicago, areas):
+    path = edited(tmp_path, lambda t: t.replace(
+        "03/01/2019,02/28/2021,03/01/2019,AAC,06/30/2020", "03/01/2019,,03/01/2019,AAC,"))
+    result = run(path, chicago, areas)
+    assert str(by_key(result).loc["200-1", "closed"]) == str(result.as_of.date()) == "2024-06-01"
+
+
+def test_a_latitude_without_a_longitude_is_no_point(tmp_path):
+    """In a registry with latitude and longitude columns only (the tiny city's), a row with
+    a latitude and no longitude is rejected for having no coordinates; one without an
+    opening date for that."""
+    from tests import tiny_city
+    rows = tiny_city.registry_rows()
+    rows[0]["Longitude"], rows[1]["Opened"] = "", ""
+    (tmp_path / "tiny.toml").write_text(tiny_city.PROFILE)
+    pd.DataFrame(rows).to_csv(tmp_path / "tiny.csv", index=False)
+    result = run(tmp_path / "tiny.csv", profiles.load_profile(tmp_path / "tiny.toml"),
+                 tiny_city.neighborhoods())
+    reasons = dict(zip(result.rejected["row_number"], result.rejected["reason"]))
+    assert reasons[1] == "no coordinates" and reasons[2] == "no opening date"
+
+
+def test_a_business_without_any_category_is_counted_as_such(tmp_path, chicago, areas):
+    path = edited(tmp_path, lambda t: t.replace("Hazardous Materials,,ISSUE", ",,ISSUE"))
+    unmapped = run(path, chicago, areas).unmapped
+    assert ["(no category)", 1] in unmapped[["raw_category", "rows"]].values.tolist()
+
+
+def test_dates_outside_1850_to_2100_are_not_dates():
+    values = pd.Series(["1849-12-31", "1850-01-01", "2100-12-31", "2101-01-01"])
+    parsed = transform_fields.parse_dates(values, ("%Y-%m-%d",))
+    assert parsed.isna().tolist() == [True, False, False, True]
+
+
+def test_statuses_match_whatever_their_case():
+    from types import SimpleNamespace
+    profile = SimpleNamespace(fields=SimpleNamespace(status="status"), closed_statuses=("AAC", "Rev"))
+    frame = pd.DataFrame({"status": ["aac", "AAC", "rev", "AAI", None]})
+    assert transform_fields.closed_status(frame, profile).tolist() == [True, True, True, False, False]
+
+
+def test_points_on_the_equator_or_the_meridian_are_places_and_beyond_180_are_not():
+    lat, lon, _, _ = transform_fields.repair_points(np.array([0.0, 41.9, 0.0, 10.0]),
+                                                    np.array([30.0, 0.0, 0.0, 180.5]))
+    assert lat[:2].tolist() == [0.0, 41.9] and lon[:2].tolist() == [30.0, 0.0]
+    assert np.isnan(lat[2:]).all() and np.isnan(lon[2:]).all()   # (0, 0); a longitude > 180
+
+
+def test_the_first_of_several_activities_decides_the_sector(chicago):
+    frame = pd.DataFrame({"business_activity": ["Retail Sales of General Merchandise | Hair Services "
+                                                "| Sale of Furniture"],
+                          "license_description": ["Limited Business License"]})
+    raw, sector = transform_fields.sectors(frame, chicago)
+    assert (raw.iloc[0], sector.iloc[0]) == ("Retail Sales of General Merchandise", "44-45")
+
+
+def test_runs_of_white_space_become_one_space_and_zip_plus_four_its_zip():
+    assert transform_fields.squeeze_spaces(pd.Series(["a   b\t\tc", "d"])).tolist() == ["a b c", "d"]
+    frame = pd.DataFrame({"zip": ["60637-1234", "606371234", "ABCDE"]})
+    zips = transform_fields.zip_codes(frame, "zip")
+    assert zips.iloc[:2].tolist() == ["60637", "60637"] and pd.isna(zips.iloc[2])
