@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint demo bench clean
+.PHONY: run test lint demo bench clean mutants breaks
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,5 +29,17 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
+# Mutation testing (not part of `make test`; about 30 minutes on 2 cores): mutmut over the
+# transform, metrics and suppression code, then the hand-listed SQL mutations of the marts.
+# The kill rate and the survivors: docs/testing.md.
+mutants: $(STAMP)
+	$(PY) -m tests.mutants
+	$(PY) -m tests.breaks run --set sql
+
+# Every deliberate break of tests/breaks.py (the SQL mutations, the breaks of issue 15 and
+# the figures docs/reliability.md quotes), each in a copy of the tree.
+breaks: $(STAMP)
+	$(PY) -m tests.breaks run
+
 clean:
-	rm -rf data/*.duckdb data/raw tests/artifacts
+	rm -rf data/*.duckdb data/raw tests/artifacts mutants

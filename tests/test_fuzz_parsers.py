@@ -616,9 +616,40 @@ def edited_profile(tmp_path: Path, profile_file: Path, changes: list, cut: int |
     return write(tmp_path, "riverton.toml", text.encode())
 
 
+KINDS = ["registry CSV", "registry SODA JSON", *(f"junk: {p}" for p in PARSERS), "ACS table",
+         "Business Patterns table", "Nonemployer table", "LODES file", "GeoJSON boundaries",
+         "zipped shapefile", "city profile"]
+
+
+def fuzz_summary(tried: Counter) -> str:
+    """The figures of a run, as docs/reliability.md quotes them (its `fuzz` block)."""
+    rows = ["| input | tried | well-formed (each parsed) | others parsed | refused in a sentence |",
+            "|---|---:|---:|---:|---:|"]
+    total = 0
+    for kind in KINDS:
+        counts = [tried[f"{kind}: {label}"] for label in (CLEAN, PARSED, REFUSED)]
+        total += sum(counts)
+        rows.append(f"| {kind} | {sum(counts)} | " + " | ".join(map(str, counts)) + " |")
+    raw, loaded, merged, rejected = (tried[f"registry rows {k}"]
+                                     for k in ("raw", "loaded", "merged", "rejected"))
+    return (f"Last run (derandomized, as in CI): **{total} inputs**.\n\n" + "\n".join(rows)
+            + f"\n\nThe registry files that built a database held {raw:,} raw rows = {loaded:,} "
+            f"loaded + {merged:,} merged + {rejected:,} rejected, each rejected row kept with its "
+            "reason. **Rows lost: 0.**\n")
+
+
 def test_the_fuzzers_tried_many_inputs():
-    """Run last in this file: how many inputs each parser got (for docs/reliability.md)."""
+    """Run last in this file: how many inputs each parser got; with the default settings and
+    the whole file run, docs/reliability.md must quote these very figures."""
     if not TRIED:
         pytest.skip("run with the rest of the file")
     print("\n" + "\n".join(f"{name}: {count}" for name, count in sorted(TRIED.items())))
     assert sum(TRIED.values()) >= 100
+    complete = all(any(k.startswith(f"{kind}: ") for k in TRIED) for kind in KINDS)
+    if not complete or os.environ.get("ATLAS_FUZZ_RANDOM") or os.environ.get("ATLAS_FUZZ_EXAMPLES"):
+        return
+    text = (ROOT / "docs" / "reliability.md").read_text()
+    quoted = text.split("<!-- fuzz:start -->\n")[1].split("<!-- fuzz:end -->")[0]
+    assert quoted == fuzz_summary(TRIED), \
+        "docs/reliability.md quotes other fuzz figures; put these between its fuzz markers:\n" \
+        + fuzz_summary(TRIED)
