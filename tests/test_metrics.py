@@ -667,3 +667,15 @@ def test_a_jobs_share_over_fewer_than_20_private_jobs_is_low_count(tmp_path):
         young = values(con, "jobs_young_firms_share", column="low_count")
     assert flags[("N1", 2021)] is True and young[("N1", 2021)] is True
     assert flags[("N1", 2022)] is False and flags[("N3", 2021)] is False
+
+
+def test_marts_built_without_a_threshold_publish_every_count(tmp_path):
+    """`build_marts(con)` with no threshold: nothing withheld, zeros included."""
+    from data_pipeline import marts
+    path = load.write_database(tiny_city(), tmp_path / "t.duckdb", suppression_threshold=3)
+    with duckdb.connect(str(path)) as con:
+        marts.build_marts(con)
+        threshold = con.execute("SELECT suppression_threshold FROM settings").fetchone()[0]
+        withheld = con.execute("SELECT count(*) FROM metrics_long WHERE suppressed").fetchone()[0]
+        zeros = con.execute("SELECT count(*) FROM category_counts WHERE count = 0").fetchone()[0]
+    assert (threshold, withheld) == (0, 0) and zeros > 0
