@@ -650,6 +650,13 @@ def test_the_fuzzers_tried_many_inputs():
         return
     text = (ROOT / "docs" / "reliability.md").read_text()
     quoted = text.split("<!-- fuzz:start -->\n")[1].split("<!-- fuzz:end -->")[0]
-    assert quoted == fuzz_summary(TRIED), \
+    # The inputs per parser are fixed by the derandomized draws; the rows the generated
+    # registries held depend on what else ran in the session, so the doc's row sentence is
+    # checked for what it promises (rows add up, none lost), not for its exact numbers.
+    table = fuzz_summary(TRIED).split("\n\nThe registry files")[0]
+    assert quoted.split("\n\nThe registry files")[0] == table, \
         "docs/reliability.md quotes other fuzz figures; put these between its fuzz markers:\n" \
         + fuzz_summary(TRIED)
+    raw, loaded, merged, rejected = (TRIED[f"registry rows {k}"]
+                                     for k in ("raw", "loaded", "merged", "rejected"))
+    assert raw == loaded + merged + rejected > 0 and "**Rows lost: 0.**" in quoted
