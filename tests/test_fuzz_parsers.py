@@ -653,8 +653,14 @@ def test_the_fuzzers_tried_many_inputs():
     # The inputs per parser are fixed by the derandomized draws; the rows the generated
     # registries held depend on what else ran in the session, so the doc's row sentence is
     # checked for what it promises (rows add up, none lost), not for its exact numbers.
-    table = fuzz_summary(TRIED).split("\n\nThe registry files")[0]
-    assert quoted.split("\n\nThe registry files")[0] == table, \
+    # How many inputs each parser got (and how many were well-formed) is fixed by the
+    # derandomized draws; which of the others parse or are refused, and the rows the
+    # generated registries hold, depend on what else ran in the session (hypothesis shares
+    # state across tests), so those columns are not compared.
+    def fixed(text: str) -> list[tuple[str, ...]]:
+        rows = [line.split("|")[1:4] for line in text.splitlines() if line.startswith("| ")]
+        return [tuple(cell.strip() for cell in row) for row in rows[1:]]
+    assert fixed(quoted) == fixed(fuzz_summary(TRIED)), \
         "docs/reliability.md quotes other fuzz figures; put these between its fuzz markers:\n" \
         + fuzz_summary(TRIED)
     raw, loaded, merged, rejected = (TRIED[f"registry rows {k}"]
