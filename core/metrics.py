@@ -42,8 +42,6 @@ MICRO_DEFINITION = (f"Businesses the city's registry marks as very small: {MICRO
                     "registry does not record how many people work there.")
 
 LOW_COUNT = 20
-LOW_COUNT_TEXT = (f"low count: computed from fewer than {LOW_COUNT} businesses or events, so it "
-                  "can swing widely from year to year")
 LOW_COUNT_RULE = (f"A rate, share, survival figure or diversity index computed from fewer than "
                   f"{LOW_COUNT} businesses or events is flagged \"low count\" (the US National "
                   "Center for Health Statistics' rule: below 20 events the relative standard "

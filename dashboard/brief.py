@@ -19,7 +19,7 @@ from core import metrics
 
 from . import exports, mix, narrative, queries
 from .db import Database
-from .formatting import format_value, not_available_text, ordinal, suppressed_text
+from .formatting import as_sentence, format_value, not_available_text, ordinal, suppressed_text
 from .images import file_name
 
 HEADLINE = ["active_businesses", "micro_businesses", "micro_per_1k_residents",
@@ -105,13 +105,13 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
         city=info["name"], place=place, is_city=neighborhood_id is None,
         is_demo=info["is_demo"] == "true", year=year, made_on=made_on, threshold=threshold,
         headline=_rows(latest, HEADLINE, threshold, neighborhood_id is None,
-                       _missing_words(db, info["name"])),
+                       queries.not_available(db)),
         sentences=_sentences(db, place, neighborhood_id, latest, threshold, year),
         trend=trend, categories=categories.head(TOP_CATEGORIES),
         left_out=categories.iloc[TOP_CATEGORIES:].reset_index(drop=True),
         hidden_categories=int(categories["suppressed"].sum()),
         jobs=_rows(latest, JOBS, threshold, neighborhood_id is None,
-                   _missing_words(db, info["name"])),
+                   queries.not_available(db)),
         jobs_year=_year_of(latest, "jobs_total"),
         sources=_sources(db), methods=METHODS.format(disclosure=WITHHELD_RULE.format(
             t=threshold, small=suppressed_text(threshold)) if threshold > 0 else PUBLISHED),
@@ -148,11 +148,6 @@ def _year_of(latest: pd.DataFrame, metric_id: str) -> int | None:
     return None if found.empty else int(found.iloc[0])
 
 
-def _missing_words(db: Database, city: str) -> dict[str, str]:
-    """Metric id → why this city's data cannot give it."""
-    return queries.not_available(db)
-
-
 def missing_note(city: str, rows: list[Row]) -> str:
     """'Not available for Chicago: residents and jobs (no Census population (ACS) was
     loaded; …).' for the rows of a table that read 'not available'; '' when none do."""
@@ -163,8 +158,7 @@ def missing_note(city: str, rows: list[Row]) -> str:
     if not reasons:
         return ""
     parts = [f"{', '.join(labels)}: {why}" for why, labels in reasons.items()]
-    return f"{not_available_text(city, '; '.join(parts))[:1].upper()}" \
-           f"{not_available_text(city, '; '.join(parts))[1:]}."
+    return as_sentence(not_available_text(city, "; ".join(parts)))
 
 
 def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,

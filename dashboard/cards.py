@@ -8,8 +8,7 @@ import pandas as pd
 from core import metrics
 
 from . import wording
-from .formatting import (format_value, not_available_text, suppressed_text,
-                         withheld_explanation)
+from .formatting import format_value, suppressed_text, withheld_explanation
 
 PROFILE_HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
                      "formations", "closures", "survival_3y", "jobs_total",
@@ -32,16 +31,16 @@ def cards(profile: pd.DataFrame, metric_ids: list[str], threshold: int,
     rows = profile.set_index("metric_id")
     why = unavailable or {}
     return [_card(metrics.get(m), rows.loc[m] if m in rows.index else None, threshold, geo_level,
-                  not_available_text(city, why.get(m, "the loaded data do not give it")))
+                  f"for {city}: {why.get(m, 'the loaded data do not give it')}")
             for m in metric_ids]
 
 
 def _card(metric, row: pd.Series | None, threshold: int, geo_level: str,
           missing: str = "") -> Card:
+    """`missing`: the rest of 'not available …' ('for Chicago: no LODES jobs were loaded')."""
     help_text = f"{metric.description} {metric.caveat}".strip()
     if row is None or (pd.isna(row["value"]) and not bool(row["suppressed"])):
-        return Card(metric.label, "not available", missing.removeprefix("not available "),
-                    help_text)
+        return Card(metric.label, "not available", missing, help_text)
     hidden = bool(row["suppressed"])
     value = wording.value_text(metric, row["value"], hidden, threshold)
     notes = []

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from core.metrics import LOW_COUNT
+
 DEFAULT_FORMAT = "{:,.1f}"
 WITHHELD = "withheld"
 
@@ -25,11 +27,16 @@ def withheld_explanation(threshold: int = 3) -> str:
             "registry is not public row by row.")
 
 
+def grey_words(threshold: int = 3) -> str:
+    """What a grey area holds: withheld values only where a build withheld counts."""
+    return f"{WITHHELD} or no data" if threshold > 0 else "no data"
+
+
 def grey_note(threshold: int = 3) -> str:
     """Under a map: what a grey area means."""
     if threshold <= 0:
-        return "Grey: no data."
-    return f"Grey: {WITHHELD} or no data. {withheld_explanation(threshold)}"
+        return f"Grey: {grey_words(threshold)}."
+    return f"Grey: {grey_words(threshold)}. {withheld_explanation(threshold)}"
 
 
 def gap_note(threshold: int = 3) -> str:
@@ -53,7 +60,8 @@ def flagged_sentence(low_count: int, unreliable: int, total: int, plural: str) -
     """Which values are shown but flagged, in one sentence; '' when none is."""
     parts = []
     if low_count:
-        parts.append(f"{low_count:,} rest on fewer than 20 businesses or events (low count)")
+        parts.append(f"{low_count:,} rest on fewer than {LOW_COUNT} businesses or events "
+                     "(low count)")
     if unreliable:
         parts.append(f"{unreliable:,} are unreliable (fewer than 100 residents or a wide "
                      "margin of error)")
@@ -66,6 +74,13 @@ def flagged_sentence(low_count: int, unreliable: int, total: int, plural: str) -
 def not_available_text(city: str, reason: str) -> str:
     """'not available for Chicago: no LODES jobs were loaded'."""
     return f"not available for {city}: {reason}"
+
+
+def as_sentence(text: str) -> str:
+    """'not available for Chicago: …' → 'Not available for Chicago: ….' (only the first
+    letter raised: names and acronyms keep their case)."""
+    text = text.strip()
+    return f"{text[:1].upper()}{text[1:]}{'' if text.endswith('.') else '.'}"
 
 
 def format_value(value, fmt: str | None = None, suppressed: bool = False,

@@ -19,14 +19,13 @@ import plotly.graph_objects as go
 from core.metrics import Metric
 
 from . import classify, labels, theme, wording
-from .formatting import WITHHELD, withheld_explanation
+from .formatting import grey_words, withheld_explanation
 from .geometry import center_and_zoom, fitted_height
 
 OFFLINE_STYLE = "white-bg"       # draws polygons with no tiles: works with no internet
 TILED_STYLE = "carto-positron"   # a street base map, only when online
 BASE_MAPS = {"none": OFFLINE_STYLE, "streets": TILED_STYLE}
 HIDDEN_CLASS = -1
-HIDDEN_WORDS = f"{WITHHELD} or no data"   # the grey class, in the legend and the colour bar
 LEGEND_COLUMNS = ["class", "range", "short", "areas", "colour"]
 MAP_PX = 520            # the map's own height on screen; the legend is added below it
 WIDTH_PX = 600          # the map's width when the page has not measured it (a desktop's column)
@@ -50,11 +49,6 @@ class MapView:
     width_px: int = WIDTH_PX       # the width of the map's frame on screen
     height_px: int | None = None   # the whole figure's height (an embed's); MAP_PX + legend
     legend_side: bool = False      # the legend left of the map (a short, wide frame: an embed)
-
-
-def hidden_words(threshold: int) -> str:
-    """What the grey class holds: withheld values only where counts were withheld."""
-    return HIDDEN_WORDS if threshold > 0 else "no data"
 
 
 def shown_mask(frame: pd.DataFrame) -> pd.Series:
@@ -86,7 +80,7 @@ def class_frame(frame: pd.DataFrame, view: MapView) -> tuple[pd.DataFrame, pd.Da
                 in enumerate(zip(lines, shorts, classes.counts, colours))]
     hidden = int((~shown).sum())
     if hidden:
-        words = hidden_words(view.threshold)
+        words = grey_words(view.threshold)
         rows.append({"class": None, "range": words,
                      "short": words, "areas": hidden, "colour": theme.NO_DATA})
     return frame, pd.DataFrame(rows, columns=LEGEND_COLUMNS)
@@ -135,7 +129,7 @@ def choropleth(frame: pd.DataFrame, geojson: dict, view: MapView,
     levels = ([HIDDEN_CLASS] if (frame["klass"] == HIDDEN_CLASS).any() else []) + \
         list(range(len(shown)))
     colours = {HIDDEN_CLASS: theme.NO_DATA, **dict(enumerate(shown["colour"]))}
-    ticks = {HIDDEN_CLASS: hidden_words(view.threshold),
+    ticks = {HIDDEN_CLASS: grey_words(view.threshold),
              **{i: f"{t} ({wording.area_count(n)})"
                 for i, (t, n) in enumerate(zip(shown["short"], shown["areas"]))}}
     title = _wrap(view.title or view.metric.label)

@@ -8,7 +8,7 @@ import textwrap
 
 import pandas as pd
 
-from core.metrics import Metric
+from core.metrics import LOW_COUNT, Metric
 
 from .formatting import format_value, ordinal, suppressed_text
 
@@ -22,9 +22,9 @@ DENOMINATORS = {
     "share of private jobs": "private-sector jobs",
 }
 UNRELIABLE_TEXT = "unreliable: fewer than 100 residents or a wide margin of error"
-LOW_COUNT_TEXT = "low count: fewer than 20 businesses or events behind it"
+LOW_COUNT_TEXT = f"low count: fewer than {LOW_COUNT} businesses or events behind it"
 # Short notes for tables (whole words that fit a narrow column).
-UNRELIABLE_NOTE, LOW_COUNT_NOTE = "unreliable", "low count (under 20)"
+UNRELIABLE_NOTE, LOW_COUNT_NOTE = "unreliable", f"low count (under {LOW_COUNT})"
 
 
 def flags_note(row) -> str:

@@ -135,9 +135,7 @@ def api_names(columns: list[str], profile: Profile) -> dict[str, str]:
     wanted = {name: () for names in profile.fields.columns().values() for name in names}
     for kind in ("home_based", "sole_proprietor", "limited"):
         wanted.update({rule.field: () for rule in getattr(profile, kind)})
-    geocode = profile.geocode
-    wanted.update({name: () for name in (getattr(geocode, "city_field", None),
-                                         getattr(geocode, "state_field", None)) if name})
+    wanted.update({name: () for names in profile.geocode.columns().values() for name in names})
     wanted.update(profile.aliases)
     renames: dict[str, str] = {}
     for api, names in wanted.items():

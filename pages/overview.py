@@ -2,7 +2,7 @@
 import streamlit as st
 
 from dashboard import cards, catalog, charts, downloads, frame, queries
-from dashboard.formatting import format_value, not_available_text
+from dashboard.formatting import as_sentence, format_value, not_available_text
 from core import metrics
 
 HEADLINES = ["active_businesses", "micro_businesses", "micro_per_1k_residents",
@@ -22,8 +22,8 @@ for i, metric_id in enumerate(HEADLINES):
     with columns[i % 3]:
         if metric_id not in latest.index:
             st.metric(spec.label, "not available", help=spec.description)
-            st.caption(not_available_text(info.get("city_name", "this city"), unavailable.get(
-                metric_id, "the loaded data do not give it")).capitalize())
+            st.caption(as_sentence(not_available_text(info.get("city_name", "this city"),
+                unavailable.get(metric_id, "the loaded data do not give it"))))
             continue
         row = latest.loc[metric_id]
         st.metric(f"{spec.label} ({int(row.year)})",

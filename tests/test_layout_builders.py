@@ -17,7 +17,7 @@ import pytest
 
 from core import metrics
 from dashboard import (bars, brief, brief_pdf, cards, catalog, charts, downloads, embeds,
-                       exports, maps, queries, theme)
+                       exports, formatting, maps, queries, theme)
 from dashboard.db import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,7 +264,7 @@ def test_colour_classes_say_what_their_count_counts(demo):
     fig, legend = maps.choropleth(data, geometry.shapes_geojson(demo, "neighborhood"), view)
     ticks = [t for trace in fig.data if getattr(trace, "colorbar", None)
              for t in (trace.colorbar.ticktext or ())]
-    counted = [t for t in ticks if t != maps.hidden_words(queries.suppression_threshold(demo))]
+    counted = [t for t in ticks if t != formatting.grey_words(queries.suppression_threshold(demo))]
     assert counted and all(re.search(r"\(\d+ areas?\)$", t) for t in counted), counted
 
 
