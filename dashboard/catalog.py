@@ -2,7 +2,6 @@
 metric registry as built, apportionment, and the suppression settings."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pandas as pd
@@ -11,6 +10,7 @@ from core import metrics
 
 from . import theme
 from .db import Database
+from .formatting import city_label
 from .queries import has_rows
 
 
@@ -40,11 +40,10 @@ def citation(db: Database, page_url: str, on: date) -> str:
     """How to cite a page: the product, the city, the sources with their vintages, the
     page's address and the date it was read."""
     info = db.info()
-    city = re.sub(r"\s*\(demo city\)", "", info.get("city_name") or db.path.stem).strip()
-    demo = " (demo city: synthetic figures)" if info.get("is_demo") == "true" else ""
+    city = city_label(info.get("city_name") or db.path.stem, info.get("is_demo") == "true")
     rows = db.query("SELECT name, vintage FROM sources ORDER BY kind, name")
     used = "; ".join(f"{n}, {v}" if v else n for n, v in rows.itertuples(index=False))
-    return (f"{theme.PRODUCT_NAME}, {city}{demo}. Sources: {used or 'not recorded'}. "
+    return (f"{theme.PRODUCT_NAME}, {city}. Sources: {used or 'not recorded'}. "
             f"{page_url} (accessed {on.isoformat()}).")
 
 

@@ -15,7 +15,6 @@ never the number) and images show a gap or grey area, as the chart on screen doe
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from core import metrics
 
 from . import exports, images, queries
 from .db import Database
+from .formatting import city_label
 
 MIME = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv",
         "geojson": "application/geo+json",
@@ -127,8 +127,7 @@ def geojson_bytes(db: Database, spec: Download, made_on: date) -> bytes:
 def subtitle(db: Database, spec: Download) -> str:
     """The image's second line: the city (and that it is synthetic), and the year."""
     info = exports.city_info(db)
-    city = re.sub(r"\s*\(demo city\)", "", info["name"]).strip()   # said once, below
-    city += " (demo city: synthetic figures)" if info["is_demo"] == "true" else ""
+    city = city_label(info["name"], info["is_demo"] == "true")
     parts = [city, spec.subtitle, str(spec.year) if spec.year not in (None, "") else ""]
     return " · ".join(p for p in parts if p)
 

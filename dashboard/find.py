@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import shapely
 
 from .db import Database
+from .formatting import place_name
 
 log = logging.getLogger("atlas")
 GEOCODER_URL = "https://geocoding.geo.census.gov/geocoder/locations/onelineaddress"
@@ -266,5 +267,4 @@ def _info(db: Database) -> dict[str, str]:
 
 def city_name(db: Database) -> str:
     """The city's name without a note in brackets ('Port Juniper (demo city)')."""
-    name = _info(db).get("city_name", "this city")
-    return re.sub(r"\s*\([^)]*\)\s*$", "", name) or name
+    return place_name(_info(db).get("city_name", "this city"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from core.metrics import LOW_COUNT
 
@@ -74,6 +75,17 @@ def flagged_sentence(low_count: int, unreliable: int, total: int, plural: str) -
 def not_available_text(city: str, reason: str) -> str:
     """'not available for Chicago: no LODES jobs were loaded'."""
     return f"not available for {city}: {reason}"
+
+
+def place_name(city_name: str) -> str:
+    """The city's name without the note in brackets the build adds ('Port Juniper (demo
+    city)' → 'Port Juniper')."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", city_name).strip() or city_name
+
+
+def city_label(city_name: str, is_demo: bool) -> str:
+    """The city as subtitles and citations name it, saying once when it is synthetic."""
+    return place_name(city_name) + (" (demo city: synthetic figures)" if is_demo else "")
 
 
 def as_sentence(text: str) -> str:
