@@ -195,7 +195,7 @@ def value_words(metric: metrics.Metric, value, suppressed: bool, threshold: int)
 
 def rank_text(rank, ranked) -> str:
     """'3rd of 36'; '' without a rank."""
-    if is_missing(rank) or is_missing(ranked):
+    if is_missing(rank) or is_missing(ranked) or int(ranked) < 2:   # '1st of 1' ranks nothing
         return ""
     return f"{ordinal(int(rank))} of {int(ranked)}"
 

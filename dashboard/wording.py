@@ -46,11 +46,13 @@ def noun(metric: Metric) -> str:
 
 
 def rank_phrase(rank, ranked, geo_level: str = "neighborhood") -> str:
-    """'3rd of 36 neighborhoods', '36th of 36 neighborhoods (the lowest)'; '' with no rank.
-    Rank 1 is the highest value."""
+    """'3rd of 36 neighborhoods', '36th of 36 neighborhoods (the lowest)'; '' with no rank
+    or when only one area is ranked. Rank 1 is the highest value."""
     if _missing(rank) or _missing(ranked):
         return ""
     rank, ranked = int(rank), int(ranked)
+    if ranked < 2:   # '1st of 1' ranks nothing
+        return ""
     plural = LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
     extreme = " (the highest)" if rank == 1 and ranked > 1 else \
         " (the lowest)" if rank == ranked and ranked > 1 else ""

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import bars, brief, cards, charts, downloads, exports, frame, mix, narrative, queries, views
 from core import metrics
+from dashboard.formatting import not_available_text
 
 FLOWS = ["formations", "closures"]
 RATES = ["formations_per_1k_residents", "closures_per_1k_residents"]
@@ -61,10 +62,10 @@ quotients = mix.location_quotients(db, hood, latest) if queries.has_rows(db, "lo
 for sentence in narrative.sentences(name, profile, quotients, threshold):
     st.markdown(f"- {sentence}")
 
+unavailable, city = queries.not_available(db), db.info().get("city_name", "this city")
 columns = st.columns(4)
 for i, card in enumerate(cards.cards(profile, cards.PROFILE_HEADLINES, threshold,
-                                    unavailable=queries.not_available(db),
-                                    city=db.info().get("city_name", "this city"))):
+                                    unavailable=unavailable, city=city)):
     with columns[i % 4]:
         st.metric(card.label, card.value, help=card.help)
         st.caption(card.note)
@@ -83,12 +84,15 @@ with left:
         data=downloads.series_data(series, FLOWS, [hood])))
 with right:
     rate = metrics.get("formations_per_1k_residents")
-    figure, table = charts.area_trend(series, rate, threshold,
-                                      title=f"{rate.label}: {name} and the city")
-    frame.chart(figure, table, key="rates", download=downloads.Download(
-        f"{rate.label}: {name} and the city", (rate.id,),
-        data=downloads.series_data(series, [rate.id], [hood, "city"])),
-        embed=frame.link_params(chart="trend", metric=rate.id, n=hood))
+    if rate.id in unavailable:   # not an empty chart that reads "withheld or missing"
+        frame.missing(f"{rate.label}: " + not_available_text(city, unavailable[rate.id]) + ".")
+    else:
+        figure, table = charts.area_trend(series, rate, threshold,
+                                          title=f"{rate.label}: {name} and the city")
+        frame.chart(figure, table, key="rates", download=downloads.Download(
+            f"{rate.label}: {name} and the city", (rate.id,),
+            data=downloads.series_data(series, [rate.id], [hood, "city"])),
+            embed=frame.link_params(chart="trend", metric=rate.id, n=hood))
 survival = [metrics.get(m) for m in SURVIVAL if (series["metric_id"] == m).any()]
 if survival:
     figure, table = charts.survival(series, survival, threshold, hood,
