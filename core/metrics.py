@@ -264,6 +264,33 @@ def by_group(group: str) -> list[Metric]:
     return [m for m in _METRICS if m.group == group]
 
 
+class Selection(tuple):
+    """A named selection: the ids of figures several views show together, in the order
+    they show them. Each is written once, below; the views take it from here."""
+
+
+# The six figures at a glance: the overview (the city) and the first slide (an area).
+HEADLINE = Selection(("micro_per_1k_residents", "micro_businesses", "active_businesses",
+                      "formations", "closures", "jobs_total"))
+# A neighborhood's cards on its profile: the headline figures and one of each other group.
+PROFILE = Selection(("micro_per_1k_residents", "micro_businesses", "active_businesses",
+                     "formations", "closures", "survival_3y", "jobs_total",
+                     "jobs_small_firms_share", "effective_categories", "residents"))
+# What the sentences about an area speak of, in the order they are said (`narrative`).
+STORY = Selection(("micro_per_1k_residents", "formations", "closures", "survival_3y",
+                   "jobs_total", "jobs_small_firms_share", "effective_categories"))
+# The brief's headline table and its jobs table (every jobs figure but the yearly change).
+BRIEF_HEADLINE = Selection(("active_businesses", "micro_businesses", "micro_per_1k_residents",
+                            "businesses_per_1k_residents", "formations", "closures",
+                            "net_formations", "survival_3y", "category_richness",
+                            "residents"))
+BRIEF_JOBS = Selection(("jobs_total", "jobs_private", "jobs_small_firms",
+                        "jobs_small_firms_share", "jobs_young_firms", "jobs_young_firms_share"))
+# The jobs trio drawn as lines: all jobs, jobs at small firms, jobs at young firms (the
+# jobs page, the profile, the jobs slide and the jobs embed).
+JOBS_TRIO = Selection(("jobs_total", "jobs_small_firms", "jobs_young_firms"))
+
+
 def markdown() -> str:
     """The registry as Markdown tables by group (docs/metrics.md holds this; a test checks)."""
     parts = []

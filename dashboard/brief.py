@@ -22,11 +22,6 @@ from .db import Database
 from .formatting import as_sentence, format_value, not_available_text, ordinal, suppressed_text
 from .images import file_name
 
-HEADLINE = ["active_businesses", "micro_businesses", "micro_per_1k_residents",
-            "businesses_per_1k_residents", "formations", "closures", "net_formations",
-            "survival_3y", "category_richness", "residents"]
-JOBS = ["jobs_total", "jobs_private", "jobs_small_firms", "jobs_small_firms_share",
-        "jobs_young_firms", "jobs_young_firms_share"]
 TREND = ["formations", "closures"]
 TOP_CATEGORIES = 10
 DEMO_NOTE = "These are demo figures from a synthetic city, not real data."
@@ -97,20 +92,21 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
     """Everything the brief prints, read from the marts (never from `businesses`)."""
     info, threshold = exports.city_info(db), queries.suppression_threshold(db)
     place = exports.area_name(db, neighborhood_id)
-    latest = _latest(db, neighborhood_id, list(dict.fromkeys(HEADLINE + JOBS + narrative.STORY)))
+    latest = _latest(db, neighborhood_id, list(dict.fromkeys(
+        metrics.BRIEF_HEADLINE + metrics.BRIEF_JOBS + metrics.STORY)))
     year = _year_of(latest, "active_businesses")
     categories = _categories(db, neighborhood_id, year)
     trend = _trend(db, neighborhood_id)
     return BriefContent(
         city=info["name"], place=place, is_city=neighborhood_id is None,
         is_demo=info["is_demo"] == "true", year=year, made_on=made_on, threshold=threshold,
-        headline=_rows(latest, HEADLINE, threshold, neighborhood_id is None,
+        headline=_rows(latest, metrics.BRIEF_HEADLINE, threshold, neighborhood_id is None,
                        queries.not_available(db)),
         sentences=_sentences(db, place, neighborhood_id, latest, threshold, year),
         trend=trend, categories=categories.head(TOP_CATEGORIES),
         left_out=categories.iloc[TOP_CATEGORIES:].reset_index(drop=True),
         hidden_categories=int(categories["suppressed"].sum()),
-        jobs=_rows(latest, JOBS, threshold, neighborhood_id is None,
+        jobs=_rows(latest, metrics.BRIEF_JOBS, threshold, neighborhood_id is None,
                    queries.not_available(db)),
         jobs_year=_year_of(latest, "jobs_total"),
         sources=_sources(db), methods=METHODS.format(disclosure=WITHHELD_RULE.format(
@@ -239,7 +235,7 @@ def _sentences(db: Database, place: str, neighborhood_id: str | None, latest: pd
     if neighborhood_id is None and year is not None:
         said.insert(1, _extremes(db, "micro_per_1k_residents", year))
     said = [s for s in said if s][:MAX_SENTENCES]
-    if hidden[latest["metric_id"].isin(narrative.STORY)].any() and len(said) < MAX_SENTENCES:
+    if hidden[latest["metric_id"].isin(metrics.STORY)].any() and len(said) < MAX_SENTENCES:
         said.append(f"Some figures for {place} are withheld (fewer than {threshold}, or "
                     "hidden to protect a smaller count).")
     return said

@@ -10,11 +10,6 @@ from core import metrics
 from . import wording
 from .formatting import format_value, suppressed_text, withheld_explanation
 
-PROFILE_HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
-                     "formations", "closures", "survival_3y", "jobs_total",
-                     "jobs_small_firms_share", "effective_categories", "residents"]
-
-
 @dataclass(frozen=True)
 class Card:
     label: str      # 'Micro-businesses per 1,000 residents (2025)'

@@ -117,7 +117,7 @@ def mix_chart(db: Database, read: Reader, shapes) -> Embedded:
 
 
 def jobs_chart(db: Database, read: Reader, shapes) -> Embedded:
-    ids = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
+    ids = metrics.JOBS_TRIO
     hood, name = _neighborhood(db, read)
     series = queries.area_series(db, ids, [hood], with_city=False)
     shown = [metrics.get(m) for m in ids if (series["metric_id"] == m).any()]

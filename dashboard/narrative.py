@@ -9,13 +9,10 @@ from __future__ import annotations
 import pandas as pd
 
 from core import metrics
+from core.metrics import STORY   # the figures the sentences speak about, in order
 
 from . import wording
 from .formatting import format_value, withheld_explanation
-
-# The figures the sentences speak about, in the order they are said.
-STORY = ["micro_per_1k_residents", "formations", "closures", "survival_3y", "jobs_total",
-         "jobs_small_firms_share", "effective_categories"]
 
 
 def sentences(name: str, profile: pd.DataFrame, quotients: pd.DataFrame | None,

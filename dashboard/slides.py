@@ -20,10 +20,7 @@ SLIDE_FONT = 24
 SLIDE_HEIGHT = 540          # a slide's figure: with its title and footer it fits 1440 × 900
 MIX_HEIGHT = 650            # the mix slide has no line of text above its figure
 MIX_LABEL_FONT = 19         # every one of up to 20 category names fits beside its bars
-HEADLINES = ["micro_per_1k_residents", "micro_businesses", "active_businesses",
-             "formations", "closures", "jobs_total"]
 TREND_METRICS = ["micro_per_1k_residents", "businesses_per_1k_residents", "active_businesses"]
-JOBS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
 
 
 @dataclass
@@ -50,13 +47,13 @@ class Place:
 
 
 def headline(place: Place) -> Slide:
-    profile = queries.area_profile(place.db, place.geo_id, HEADLINES)
-    found = cards.cards(profile, [m for m in HEADLINES if m in set(profile["metric_id"])],
-                        place.threshold)
+    profile = queries.area_profile(place.db, place.geo_id, metrics.HEADLINE)
+    present = set(profile["metric_id"])
+    found = cards.cards(profile, [m for m in metrics.HEADLINE if m in present], place.threshold)
     lines = narrative.sentences(place.name, profile, None, place.threshold)[:3]
     return Slide(f"{place.name} at a glance", lines, found,
-                 source=exports.source_line(place.db, HEADLINES),
-                 note=cards.definitions(HEADLINES))
+                 source=exports.source_line(place.db, metrics.HEADLINE),
+                 note=cards.definitions(metrics.HEADLINE))
 
 
 def where(place: Place) -> Slide:
@@ -96,15 +93,16 @@ def business_mix(place: Place) -> Slide:
 
 
 def jobs(place: Place) -> Slide:
-    series = queries.area_series(place.db, JOBS, [place.geo_id], with_city=False)
-    shown = [metrics.get(m) for m in JOBS if (series["metric_id"] == m).any()]
+    series = queries.area_series(place.db, metrics.JOBS_TRIO, [place.geo_id],
+                                 with_city=False)
+    shown = [metrics.get(m) for m in metrics.JOBS_TRIO if (series["metric_id"] == m).any()]
     if not shown:
         return Slide("Jobs", ["No jobs figures in this database: they come from LEHD LODES "
                               "workplace data, which this build did not load."])
     figure, _ = charts.several_lines(series, shown, place.threshold, place.geo_id,
                                      y_title="jobs")
     return Slide(f"Jobs located in {place.name}", [], [], big(figure),
-                 exports.source_line(place.db, JOBS), note=metrics.LODES_CAVEAT)
+                 exports.source_line(place.db, metrics.JOBS_TRIO), note=metrics.LODES_CAVEAT)
 
 
 SLIDES: list[tuple[str, Callable[[Place], Slide]]] = [

@@ -5,7 +5,6 @@ import streamlit as st
 from dashboard import bars, charts, downloads, explorer, frame, maps, mix, queries
 from core import metrics
 
-COUNTS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
 SHARES = ["jobs_small_firms_share", "jobs_young_firms_share"]
 FLOWS = ["formations", "closures"]
 
@@ -21,8 +20,8 @@ controls = st.columns([3, 4])
 with controls[0]:
     hood, name = frame.neighborhood_picker(db)
 change_years = queries.metric_years(db, "jobs_change")
-series = queries.area_series(db, COUNTS + SHARES + FLOWS, [hood])
-present = [metrics.get(m) for m in COUNTS if (series["metric_id"] == m).any()]
+series = queries.area_series(db, [*metrics.JOBS_TRIO, *SHARES, *FLOWS], [hood])
+present = [metrics.get(m) for m in metrics.JOBS_TRIO if (series["metric_id"] == m).any()]
 st.caption(metrics.LODES_CAVEAT)
 
 st.header("Jobs over time")

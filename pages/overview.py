@@ -5,8 +5,6 @@ from dashboard import cards, catalog, charts, downloads, frame, queries
 from dashboard.formatting import as_sentence, format_value, not_available_text
 from core import metrics
 
-HEADLINES = ["active_businesses", "micro_businesses", "micro_per_1k_residents",
-             "formations", "closures", "jobs_total"]
 TRENDS = ["formations", "closures", "active_businesses"]
 
 db = frame.database()
@@ -14,10 +12,10 @@ info = db.info()
 threshold = queries.suppression_threshold(db)
 st.title(f"{info.get('city_name', 'City')} at a glance")
 
-latest = queries.latest_city_values(db, HEADLINES).set_index("metric_id")
+latest = queries.latest_city_values(db, metrics.HEADLINE).set_index("metric_id")
 unavailable = queries.not_available(db)
 columns = st.columns(3)
-for i, metric_id in enumerate(HEADLINES):
+for i, metric_id in enumerate(metrics.HEADLINE):
     spec = metrics.get(metric_id)
     with columns[i % 3]:
         if metric_id not in latest.index:
@@ -30,7 +28,7 @@ for i, metric_id in enumerate(HEADLINES):
                   format_value(row.value, spec.format, bool(row.suppressed), threshold),
                   help=spec.description)
 
-st.caption(cards.definitions(HEADLINES))
+st.caption(cards.definitions(metrics.HEADLINE))
 gaps = catalog.gaps(db)
 if gaps:
     frame.missing(" ".join(gaps))

@@ -12,7 +12,6 @@ from dashboard.formatting import not_available_text
 FLOWS = ["formations", "closures"]
 RATES = ["formations_per_1k_residents", "closures_per_1k_residents"]
 SURVIVAL = ["survival_1y", "survival_3y", "survival_5y"]
-JOBS = ["jobs_total", "jobs_small_firms", "jobs_young_firms"]
 
 db = frame.database()
 if views.is_presenting():
@@ -53,7 +52,7 @@ if nearby:
                          icon=":material/compare_arrows:",
                          query_params=frame.link_params(compare=f"{hood},{other}"))
 
-profile = queries.area_profile(db, hood, cards.PROFILE_HEADLINES + ["effective_categories"])
+profile = queries.area_profile(db, hood, metrics.PROFILE)
 if profile.empty:
     frame.missing(f"{name} has no published figures in this database yet.")
     st.stop()
@@ -64,16 +63,16 @@ for sentence in narrative.sentences(name, profile, quotients, threshold):
 
 unavailable, city = queries.not_available(db), db.info().get("city_name", "this city")
 columns = st.columns(4)
-for i, card in enumerate(cards.cards(profile, cards.PROFILE_HEADLINES, threshold,
+for i, card in enumerate(cards.cards(profile, metrics.PROFILE, threshold,
                                     unavailable=unavailable, city=city)):
     with columns[i % 4]:
         st.metric(card.label, card.value, help=card.help)
         st.caption(card.note)
-st.caption(cards.definitions(cards.PROFILE_HEADLINES))
+st.caption(cards.definitions(metrics.PROFILE))
 if profile["suppressed"].astype(bool).any():
     st.caption(narrative.hidden_note(threshold))
 
-series = queries.area_series(db, FLOWS + RATES + SURVIVAL + JOBS, [hood])
+series = queries.area_series(db, [*FLOWS, *RATES, *SURVIVAL, *metrics.JOBS_TRIO], [hood])
 st.header("Openings and closures")
 left, right = st.columns(2)
 with left:
@@ -117,7 +116,8 @@ else:
     frame.missing("No business categories in this database: the registry gave none.")
 
 st.header("Jobs")
-jobs = [metrics.get(m) for m in JOBS if ((series["metric_id"] == m) & (series["geo_id"] == hood)).any()]
+jobs = [metrics.get(m) for m in metrics.JOBS_TRIO
+        if ((series["metric_id"] == m) & (series["geo_id"] == hood)).any()]
 if jobs:
     figure, table = charts.several_lines(series, jobs, threshold, hood, y_title="jobs",
                                          title=f"Jobs located in {name}")
