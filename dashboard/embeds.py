@@ -64,19 +64,20 @@ def _neighborhood(db: Database, read: Reader) -> tuple[str, str]:
 def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict],
               width: int = maps.WIDTH_PX) -> Embedded:
     threshold = queries.suppression_threshold(db)
-    level = read.choice("level", queries.geo_levels(db) or ["neighborhood"], "neighborhood")
-    category = read.choice("category", [mix.ALL, *mix.categories(db, geo_level=level)], mix.ALL)
+    start = explorer.DEFAULTS
+    level = read.choice("level", queries.geo_levels(db) or [start.level], start.level)
+    category = read.choice("category", [mix.ALL, *mix.categories(db, geo_level=level)],
+                           start.category)
     choices = explorer.metric_choices(db, level, category)
     if not choices:
         return Embedded("Nothing to map", None, "", read.notices)
-    metric = metrics.get(read.choice("metric", choices, explorer.DEFAULT_METRIC
-                                     if explorer.DEFAULT_METRIC in choices else choices[0]))
+    metric = metrics.get(read.choice("metric", choices, explorer.default_metric(choices)))
     years = explorer.years(db, metric.id, level, category)
     if not years:
         return Embedded(f"{metric.label}: no published values", None, "", read.notices)
     year = read.choice("year", years, years[-1])
-    scheme = read.choice("classes", list(classify.SCHEMES), classify.DEFAULT_SCHEME)
-    k = read.choice("k", list(classify.CLASS_COUNTS), classify.DEFAULT_CLASSES)
+    scheme = read.choice("classes", list(classify.SCHEMES), start.classes)
+    k = read.choice("k", list(classify.CLASS_COUNTS), start.k)
     title = explorer.title(metric, category)
     data = explorer.values(db, metric.id, year, level, category)
     view = maps.MapView(metric, level, scheme, k, threshold, title=title, width_px=width,
@@ -94,8 +95,7 @@ def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict],
 def trend_chart(db: Database, read: Reader, shapes) -> Embedded:
     present = set(queries.metric_ids(db))
     choices = [m for m in metrics.LONG_METRICS if m in present]
-    default = explorer.DEFAULT_METRIC if explorer.DEFAULT_METRIC in choices else choices[0]
-    metric = metrics.get(read.choice("metric", choices, default))
+    metric = metrics.get(read.choice("metric", choices, explorer.default_metric(choices)))
     hood, name = _neighborhood(db, read)
     series = queries.area_series(db, [metric.id], [hood])
     figure, _ = charts.area_trend(series, metric, queries.suppression_threshold(db))

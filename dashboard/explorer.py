@@ -2,17 +2,38 @@
 area, the ranking beside the map, and which profile a click opens."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from core import metrics
 from core.metrics import Metric
 
-from . import mix, queries, wording
+from . import classify, mix, queries, wording
 from .formatting import flagged_sentence, withheld_sentence
 from .db import Database
 
-DEFAULT_METRIC = "micro_per_1k_residents"
 CATEGORY_METRICS = ["category_count", "location_quotient"]
+
+
+@dataclass(frozen=True)
+class MapDefaults:
+    """The map's view where the link says nothing, by URL key: the map explorer's and the
+    map embed's (the year: the latest the figure has)."""
+
+    metric: str = "micro_per_1k_residents"
+    level: str = "neighborhood"
+    category: str = mix.ALL
+    classes: str = classify.DEFAULT_SCHEME
+    k: int = classify.DEFAULT_CLASSES
+
+
+DEFAULTS = MapDefaults()
+
+
+def default_metric(choices: list[str]) -> str:
+    """The default figure if it is among `choices`, else the first of them."""
+    return DEFAULTS.metric if DEFAULTS.metric in choices else choices[0]
 
 
 def metric_choices(db: Database, geo_level: str, category: str) -> list[str]:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import bars, cards, charts, downloads, frame, mix, queries, theme
-from dashboard.explorer import DEFAULT_METRIC
+from dashboard.explorer import default_metric
 from core import metrics
 
 PANELS = ["micro_per_1k_residents", "businesses_per_1k_residents", "formations_per_100_active",
@@ -47,7 +47,7 @@ st.caption("Each panel names its year: survival follows the businesses that open
 
 st.header("Over the years")
 choices = [m for m in metrics.LONG_METRICS if m in present]
-metric_id = frame.url_select("Figure", choices, "metric", DEFAULT_METRIC,
+metric_id = frame.url_select("Figure", choices, "metric", default_metric(choices),
                              format_func=lambda m: metrics.get(m).label,
                              known=list(metrics.REGISTRY))
 metric = metrics.get(metric_id)

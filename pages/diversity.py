@@ -3,7 +3,7 @@ neighborhood has unusually much or little of, and variety against density."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import bars, classify, downloads, frame, maps, mix, queries
+from dashboard import bars, downloads, frame, maps, mix, queries
 from dashboard import explorer
 from dashboard.explorer import ranking
 from core import metrics
@@ -38,7 +38,7 @@ with st.expander("How it is computed"):
 data = queries.metric_by_area(db, metric_id, year)
 left, right = st.columns([3, 2])
 with left:
-    view = maps.MapView(metric, "neighborhood", classify.DEFAULT_SCHEME, 5, threshold,
+    view = maps.MapView(metric, "neighborhood", threshold=threshold,
                         width_px=frame.map_width(maps.WIDTH_PX))
     shapes = frame.shapes(db, "neighborhood")
     figure, legend = maps.choropleth(data, shapes, view, maps.feature(shapes, hood))

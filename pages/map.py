@@ -22,11 +22,12 @@ if not levels:
 left, right = st.columns([5, 3])   # the map first, the controls beside (below on a phone)
 with right:
     metric_box, category_box, level_box = st.container(), st.container(), st.container()
-    level = frame.url_select("Areas", levels, "level", "neighborhood", where=level_box,
+    start = explorer.DEFAULTS
+    level = frame.url_select("Areas", levels, "level", start.level, where=level_box,
                              widget="radio", format_func=lambda v: LEVEL_NOUNS[v][1].title(),
                              hide_if_single=True)
     kinds = mix.categories(db, geo_level=level)
-    category = frame.url_select("Business category", [mix.ALL, *kinds], "category", mix.ALL,
+    category = frame.url_select("Business category", [mix.ALL, *kinds], "category", start.category,
                                 where=category_box, known=mix.categories(db),
                                 format_func=lambda c: "All categories" if c == mix.ALL else c,
                                 help=None if kinds else "Business categories are counted by "
@@ -38,7 +39,7 @@ with right:
     if not choices:
         frame.missing(f"No figure has published values by {LEVEL_NOUNS[level][0]} in this database.")
         st.stop()
-    metric_id = frame.url_select("Figure", choices, "metric", explorer.DEFAULT_METRIC,
+    metric_id = frame.url_select("Figure", choices, "metric", explorer.default_metric(choices),
                                  where=metric_box, format_func=lambda m: metrics.get(m).label,
                                  known=list(metrics.REGISTRY))
     metric = metrics.get(metric_id)
@@ -50,10 +51,10 @@ with right:
     year = frame.url_select("Year", years, "year", years[-1], widget="select_slider")
     row = st.columns([3, 2])
     scheme = frame.url_select("Colour classes", list(classify.SCHEMES), "classes",
-                              classify.DEFAULT_SCHEME, where=row[0],
+                              start.classes, where=row[0],
                               format_func=classify.SCHEMES.get)
-    k = frame.url_select("Number of classes", list(classify.CLASS_COUNTS), "k",
-                         classify.DEFAULT_CLASSES, where=row[1])
+    k = frame.url_select("Number of classes", list(classify.CLASS_COUNTS), "k", start.k,
+                         where=row[1])
     frame.find_box(db)
     hood = frame.optional_neighborhood(db)
 base = frame.url_select("Base map", list(maps.BASE_MAPS), "base", "none", where=st.sidebar,
