@@ -13,29 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.registry import PAGES
+from tests.apptest import APP, TIMEOUT_SECONDS, assert_clean, param, run_page
 from tests.seen import PAGE_CHECKS, Seen, check_page
-
-APP = "../app.py"  # AppTest resolves paths against this test file's folder
-
-
-def run_page(path: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if path != PAGES[0].path:
-        at.switch_page(path).run()
-    return at
-
-
-def param(at: AppTest, key: str) -> str:
-    value = at.query_params[key]
-    return value[0] if isinstance(value, list) else value
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
 
 
 @pytest.fixture
@@ -253,7 +232,7 @@ def test_a_newcomer_finds_the_fewest_opens_it_compares_and_sees_its_jobs(tiny_en
 @pytest.mark.parametrize("start, then", [("profile", "diversity"), ("profile", "jobs"),
                                          ("jobs", "profile"), ("diversity", "jobs")])
 def test_the_neighborhood_follows_the_visitor_from_page_to_page(app_env, start, then):
-    at = AppTest.from_file(APP, default_timeout=60)   # a link straight to the first page
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_SECONDS)   # a link straight to the page
     at.query_params["n"] = "N05"
     at.switch_page(f"pages/{start}.py").run()
     assert at.selectbox(key="w_n").value == "N05"

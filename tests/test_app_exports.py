@@ -17,7 +17,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from core import metrics
 from dashboard import embeds, exports, frame, images, slides
-from test_app import assert_clean, param, run_page
+from tests.apptest import assert_clean, param, run_page
 
 MAP_LINK = {"metric": "micro_per_1k_residents", "year": "2024"}
 

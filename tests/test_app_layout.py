@@ -11,7 +11,7 @@ import pytest
 from core import metrics
 from dashboard import styles
 from dashboard.registry import PAGES
-from test_app import assert_clean, run_page
+from tests.apptest import assert_clean, run_page
 
 
 def html_bodies(at) -> list[str]:

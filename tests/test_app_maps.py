@@ -9,7 +9,7 @@ import pytest
 
 from dashboard import labels
 from tests.seen import values
-from tests.test_app import assert_clean, param, run_page
+from tests.apptest import assert_clean, param, run_page
 
 
 def figures(at) -> list[dict]:

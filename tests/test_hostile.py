@@ -18,13 +18,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard.registry import PAGES
+from tests.apptest import param, run_page
 from tests.server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = "../app.py"
 URL_KEYS = ["city", "metric", "category", "level", "year", "classes", "k", "base", "n",
             "compare", "x"]
 HOSTILE = {
@@ -39,21 +38,6 @@ XSS = ["<script>window.__pwned=1</script>", "<img src=x onerror=window.__pwned=1
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def run_page(path: str, params: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if path != PAGES[0].path:
-        at.switch_page(path).run()
-    return at
-
-
-def url_value(at: AppTest, key: str):
-    value = at.query_params.get(key)
-    return value[0] if isinstance(value, list) else value
 
 
 @pytest.fixture
@@ -74,7 +58,7 @@ def test_every_url_key_with_hostile_values_falls_back(tiny_env, page, kind):
     if page.keys:
         assert "not available here" in notices, f"no notice on {page.url_path}"
     for key in page.keys:
-        assert url_value(at, key) != HOSTILE[kind], f"{key} kept the hostile value"
+        assert param(at, key) != HOSTILE[kind], f"{key} kept the hostile value"
     assert digest(db) == before
 
 

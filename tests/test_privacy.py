@@ -27,10 +27,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.registry import PAGES
+from tests.apptest import run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / "tests" / "fixtures" / "local"
-APP = "../app.py"
 THRESHOLD = 3
 BUSINESS_COUNTS = ["active_businesses", "micro_businesses", "formations", "closures"]
 # "1 business", "2 new businesses" ... but not the rule that explains the word "withheld"
@@ -232,17 +232,6 @@ def rendered(at: AppTest) -> tuple[str, list[pd.DataFrame], list[dict]]:
             figures.append(json.loads(spec))
     texts += [f.to_csv(index=False) for f in frames]
     return "\n".join(texts), frames, figures
-
-
-def run_page(path: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if path != PAGES[0].path:
-        at.switch_page(path).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def numbers_in(values) -> list[float]:
