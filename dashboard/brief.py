@@ -8,8 +8,6 @@ as PDF vector graphics). Hidden figures are said as "withheld".
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -17,14 +15,15 @@ import shapely
 
 from core import metrics
 
-from . import exports, mix, narrative, queries
+from . import brief_pdf, exports, mix, narrative, queries
+from .brief_content import DEMO_NOTE, BriefContent, Row, is_missing
+from .brief_content import left_out_note as left_out_note   # part of the brief's interface
 from .db import Database
-from .formatting import as_sentence, format_value, not_available_text, ordinal, suppressed_text
+from .formatting import format_value, ordinal, suppressed_text
 from .images import file_name
 
 TREND = ["formations", "closures"]
 TOP_CATEGORIES = 10
-DEMO_NOTE = "These are demo figures from a synthetic city, not real data."
 MAX_SENTENCES = 5
 METHODS = (
     "Counts come from the city's business registry: a business is active in a year if it "
@@ -41,45 +40,9 @@ WITHHELD_RULE = ("Counts below {t} are shown as \"{small}\", and so are a few la
                  "figure computed from a withheld count.")
 
 
-@dataclass
-class Row:
-    """One line of the headline or jobs table, as printed."""
-
-    label: str
-    here: str
-    city: str = ""
-    rank: str = ""
-    missing: str = ""    # why the figure is not available for this city ('' when it is)
-
-
-@dataclass
-class BriefContent:
-    city: str
-    place: str
-    is_city: bool
-    is_demo: bool
-    year: int | None
-    made_on: date
-    threshold: int
-    headline: list[Row]
-    sentences: list[str]
-    trend: pd.DataFrame                     # year, formations, closures (NaN = hidden)
-    categories: pd.DataFrame                # category, count, suppressed, share, city_share
-    hidden_categories: int
-    jobs: list[Row]
-    jobs_year: int | None
-    sources: list[str]
-    methods: str
-    shapes: list[tuple[str, object]] = field(default_factory=list)   # (geo_id, shapely geom)
-    highlight: str | None = None
-    demo_note: str = DEMO_NOTE
-    left_out: pd.DataFrame | None = None    # the categories past the top ones (not drawn)
-
-
 def make_brief(db: Database, neighborhood_id: str | None, made_on: date) -> bytes:
     """The PDF brief of one neighborhood, or of the city when `neighborhood_id` is None."""
-    from .brief_pdf import draw
-    return draw(gather(db, neighborhood_id, made_on))
+    return brief_pdf.draw(gather(db, neighborhood_id, made_on))
 
 
 def brief_file_name(db: Database, neighborhood_id: str | None) -> str:
@@ -115,21 +78,6 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
         demo_note=db.info().get("demo_note") or DEMO_NOTE)
 
 
-def left_out_note(c: BriefContent) -> str:
-    """What the mix leaves out: 'The 10 largest of 18 kinds of business here; the other 8
-    (6% of its businesses) are not drawn: Wholesale, …'; '' when nothing is left out."""
-    rest = c.left_out if c.left_out is not None else pd.DataFrame()
-    if rest.empty:
-        return ""
-    shown = len(c.categories)
-    share = rest.loc[~rest["suppressed"].astype(bool), "share"].fillna(0).sum()
-    kinds = "kind" if len(rest) == 1 else "kinds"
-    where = "the city" if c.is_city else c.place
-    return (f"The {shown} largest of {shown + len(rest)} kinds of business in {where}; the "
-            f"other {len(rest)} {kinds} ({share:.0%} of its businesses) are not drawn: "
-            f"{', '.join(rest['category'])}.")
-
-
 def _latest(db: Database, neighborhood_id: str | None, ids: list[str]) -> pd.DataFrame:
     """One row per metric: its latest year's value with the city's value and the rank."""
     if neighborhood_id is not None:
@@ -142,19 +90,6 @@ def _latest(db: Database, neighborhood_id: str | None, ids: list[str]) -> pd.Dat
 def _year_of(latest: pd.DataFrame, metric_id: str) -> int | None:
     found = latest.loc[latest["metric_id"] == metric_id, "year"]
     return None if found.empty else int(found.iloc[0])
-
-
-def missing_note(city: str, rows: list[Row]) -> str:
-    """'Not available for Chicago: residents and jobs (no Census population (ACS) was
-    loaded; …).' for the rows of a table that read 'not available'; '' when none do."""
-    reasons: dict[str, list[str]] = {}
-    for row in rows:
-        if row.missing:
-            reasons.setdefault(row.missing, []).append(row.label.lower())
-    if not reasons:
-        return ""
-    parts = [f"{', '.join(labels)}: {why}" for why, labels in reasons.items()]
-    return as_sentence(not_available_text(city, "; ".join(parts)))
 
 
 def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,
@@ -270,7 +205,3 @@ def _shapes(db: Database) -> list[tuple[str, object]]:
     tolerance = max(east - west, north - south, 1e-9) / 500
     simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
     return list(zip(frame["neighborhood_id"], simple))
-
-
-def is_missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

@@ -13,7 +13,7 @@ import shapely
 from fpdf import FPDF
 
 from . import theme
-from .brief import BriefContent, Row, is_missing, left_out_note, missing_note
+from .brief_content import BriefContent, Row, is_missing, left_out_note, missing_note
 from .formatting import suppressed_text, withheld_explanation
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),

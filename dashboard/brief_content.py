@@ -1,0 +1,84 @@
+"""What a brief prints, as data: `BriefContent` and its table rows, and the notes said
+from them (what the mix leaves out, what is not available for the city).
+
+`brief.gather` fills it from the marts and `brief_pdf.draw` lays it out: `brief` imports
+`brief_pdf` and this module, `brief_pdf` only this one (no import cycle).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from .formatting import as_sentence, not_available_text
+
+DEMO_NOTE = "These are demo figures from a synthetic city, not real data."
+
+
+@dataclass
+class Row:
+    """One line of the headline or jobs table, as printed."""
+
+    label: str
+    here: str
+    city: str = ""
+    rank: str = ""
+    missing: str = ""    # why the figure is not available for this city ('' when it is)
+
+
+@dataclass
+class BriefContent:
+    city: str
+    place: str
+    is_city: bool
+    is_demo: bool
+    year: int | None
+    made_on: date
+    threshold: int
+    headline: list[Row]
+    sentences: list[str]
+    trend: pd.DataFrame                     # year, formations, closures (NaN = hidden)
+    categories: pd.DataFrame                # category, count, suppressed, share, city_share
+    hidden_categories: int
+    jobs: list[Row]
+    jobs_year: int | None
+    sources: list[str]
+    methods: str
+    shapes: list[tuple[str, object]] = field(default_factory=list)   # (geo_id, shapely geom)
+    highlight: str | None = None
+    demo_note: str = DEMO_NOTE
+    left_out: pd.DataFrame | None = None    # the categories past the top ones (not drawn)
+
+
+def left_out_note(c: BriefContent) -> str:
+    """What the mix leaves out: 'The 10 largest of 18 kinds of business here; the other 8
+    (6% of its businesses) are not drawn: Wholesale, …'; '' when nothing is left out."""
+    rest = c.left_out if c.left_out is not None else pd.DataFrame()
+    if rest.empty:
+        return ""
+    shown = len(c.categories)
+    share = rest.loc[~rest["suppressed"].astype(bool), "share"].fillna(0).sum()
+    kinds = "kind" if len(rest) == 1 else "kinds"
+    where = "the city" if c.is_city else c.place
+    return (f"The {shown} largest of {shown + len(rest)} kinds of business in {where}; the "
+            f"other {len(rest)} {kinds} ({share:.0%} of its businesses) are not drawn: "
+            f"{', '.join(rest['category'])}.")
+
+
+def missing_note(city: str, rows: list[Row]) -> str:
+    """'Not available for Chicago: residents and jobs (no Census population (ACS) was
+    loaded; …).' for the rows of a table that read 'not available'; '' when none do."""
+    reasons: dict[str, list[str]] = {}
+    for row in rows:
+        if row.missing:
+            reasons.setdefault(row.missing, []).append(row.label.lower())
+    if not reasons:
+        return ""
+    parts = [f"{', '.join(labels)}: {why}" for why, labels in reasons.items()]
+    return as_sentence(not_available_text(city, "; ".join(parts)))
+
+
+def is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
