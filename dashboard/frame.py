@@ -333,19 +333,24 @@ def demo_banner(info: dict[str, str]) -> None:
 
 def database() -> dbmod.Database:
     """The database app.py opened for this run of the page."""
-    _require_router()
+    leave_pages_directory_mode()
     if "database" not in st.session_state:
         st.session_state["database"] = current_database()
     return st.session_state["database"]
 
 
-def _require_router() -> None:
-    """Rerun through app.py when Streamlit ran a page file on its own.
+def leave_pages_directory_mode() -> None:
+    """Rerun through app.py when Streamlit ran a page file on its own: a workaround that
+    sets Streamlit's private `PagesManager.uses_pages_directory` (kept here and nowhere else).
 
-    On a fresh server, until some run has called `st.navigation`, Streamlit treats the
-    `pages/` folder as an old-style multipage app and runs `pages/<x>.py` directly for a
-    deep link such as `/map`, skipping app.py's frame and error boundary. The first page
-    that notices switches Streamlit to `st.navigation` mode and reruns the same URL."""
+    For Streamlit 1.36 (`st.navigation`) up to the version in requirements.txt (1.67.0, where
+    it was checked). On a fresh server, until some run has called `st.navigation`, Streamlit
+    treats the `pages/` folder as an old-style multipage app and runs `pages/<x>.py` directly
+    for a deep link such as `/map`, skipping app.py's frame and error boundary. The first
+    page that notices switches Streamlit to `st.navigation` mode and reruns the same URL.
+    No supported setting turns that mode off while the folder is named `pages/`.
+    tests/test_streamlit_workaround.py fails when an upgrade renames the flag or makes the
+    workaround unneeded; without the flag this does nothing."""
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a later Streamlit without the old mode: nothing to do
