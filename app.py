@@ -5,8 +5,8 @@ import logging
 
 import streamlit as st
 
-from dashboard import embeds, frame, views
-from dashboard.registry import PAGES
+from dashboard import frame, views
+from dashboard.registry import EMBED, PAGES, page
 from core.errors import PipelineError
 
 log = logging.getLogger("atlas")
@@ -16,13 +16,13 @@ st.set_page_config(page_title="Main Street Atlas", page_icon=":material/storefro
 navigation = st.navigation([
     *[st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
               default=(i == 0)) for i, spec in enumerate(PAGES)],
-    st.Page(embeds.PAGE.path, title=embeds.PAGE.title, icon=embeds.PAGE.icon,
-            url_path=embeds.PAGE.url_path, visibility="hidden"),
+    st.Page(EMBED.path, title=EMBED.title, icon=EMBED.icon, url_path=EMBED.url_path,
+            visibility="hidden"),
 ])
 # Presentation mode and the embed page show their content alone: no sidebar, no banner
 # (they say that the demo city is synthetic in their own footer).
-alone = navigation.url_path == embeds.PAGE.url_path or (
-    navigation.url_path == "profile" and views.is_presenting())
+alone = navigation.url_path == EMBED.url_path or (
+    navigation.url_path == page("profile").url_path and views.is_presenting())
 if alone:
     st.set_page_config(initial_sidebar_state="collapsed")
 

@@ -16,11 +16,8 @@ from core import metrics
 
 from . import bars, charts, classify, exports, explorer, maps, mix, queries, urlstate
 from .db import Database
-from .registry import PageSpec
 from .wording import LEVEL_NOUNS
 
-PAGE = PageSpec("pages/embed.py", "Embedded chart", ":material/code:", "embed",
-                ("chart", "metric", "year", "level", "category", "classes", "k", "n", "height"))
 DEFAULT_CHART = "map"
 DEFAULT_HEIGHT = 480
 HEIGHTS = list(range(240, 1201, 20))

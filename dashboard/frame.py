@@ -25,7 +25,7 @@ import streamlit as st
 from core import paths
 
 from . import db as dbmod
-from . import downloads, exports, find, geometry, images, queries, styles, urlstate
+from . import downloads, exports, find, geometry, images, queries, registry, styles, urlstate
 
 log = logging.getLogger("atlas")
 MEMORY = "_url_memory"      # session_state: the value each URL key last had in this session
@@ -358,6 +358,19 @@ def leave_pages_directory_mode() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def page_link(url_path: str, label: str, params: dict[str, str] | None = None, where=st,
+              icon: str | None = None) -> None:
+    """A link to the registered page at /<url_path> (`registry.page`: its file, and its
+    icon unless `icon` says another), with the query `params` (`link_params`)."""
+    spec = registry.page(url_path)
+    where.page_link(spec.path, label=label, icon=icon or spec.icon, query_params=params)
+
+
+def switch_page(url_path: str, params: dict[str, str] | None = None) -> None:
+    """Open the registered page at /<url_path> now, with the query `params`."""
+    st.switch_page(registry.page(url_path).path, query_params=params)
 
 
 def link_params(**params) -> dict[str, str]:

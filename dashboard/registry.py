@@ -1,4 +1,5 @@
-"""The page registry: app.py builds navigation from it and the tests loop over it."""
+"""The page registry: app.py builds navigation from it, links between pages take their file
+and icon from it (`page`, `frame.page_link`), and the tests loop over it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,3 +27,15 @@ PAGES: list[PageSpec] = [
              "diversity", ("metric", "n", "year", "x")),
     PageSpec("pages/methods.py", "Data & methods", ":material/menu_book:", "methods"),
 ]
+# Reached by its address only (no sidebar entry): one chart alone, for an iframe (`embeds`).
+EMBED = PageSpec("pages/embed.py", "Embedded chart", ":material/code:", "embed",
+                 ("chart", "metric", "year", "level", "category", "classes", "k", "n", "height"))
+
+
+def page(url_path: str) -> PageSpec:
+    """The registered page served at /<url_path>; a KeyError names the unknown one."""
+    found = {spec.url_path: spec for spec in [*PAGES, EMBED]}
+    try:
+        return found[url_path]
+    except KeyError:
+        raise KeyError(f"no page at /{url_path}; known: {', '.join(found)}") from None

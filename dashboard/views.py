@@ -138,9 +138,9 @@ def _slide_controls(number: int, place: slides.Place) -> None:
         names = " · ".join(f"**{t}**" if i + 1 == number else t
                            for i, (t, _) in enumerate(slides.SLIDES))
         middle.markdown(f"Slide {number} of {total}: {names}")
-        leave.page_link("pages/profile.py", label="Leave the presentation",
-                        icon=":material/close_fullscreen:",
-                        query_params=frame.link_params(n=place.geo_id))
+        frame.page_link("profile", "Leave the presentation",
+                        frame.link_params(n=place.geo_id), where=leave,
+                        icon=":material/close_fullscreen:")
 
 
 def _slide_footer(db, shown: slides.Slide) -> None:

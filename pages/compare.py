@@ -74,5 +74,4 @@ if years:
 else:
     frame.missing("No business categories in this database: the registry gave none.")
 for geo_id in chosen:
-    st.page_link("pages/profile.py", label=f"Open the profile of {names[geo_id]}",
-                 icon=":material/location_city:", query_params=frame.link_params(n=geo_id))
+    frame.page_link("profile", f"Open the profile of {names[geo_id]}", frame.link_params(n=geo_id))

@@ -90,8 +90,8 @@ with left:
                f"{classify.SCHEMES[scheme].lower()}. {grey_note(threshold)}")
 with right:
     if hood:
-        st.page_link("pages/profile.py", label=f"Open the profile of {hoods[hood]}",
-                     icon=":material/location_city:", query_params=frame.link_params(n=hood))
+        frame.page_link("profile", f"Open the profile of {hoods[hood]}",
+                        frame.link_params(n=hood))
     st.markdown(explorer.extremes_text(data, metric, level))
     disclosed = explorer.disclosure_text(data, level, threshold)
     if disclosed:
@@ -100,16 +100,15 @@ with right:
     for label, row in zip(("highest", "lowest"), found or ()):
         target = explorer.profile_target(db, row["geo_id"], level)
         if target:
-            st.page_link("pages/profile.py", label=f"Profile of the {label}: {hoods[target]}",
-                         icon=":material/location_city:",
-                         query_params=frame.link_params(n=target))
+            frame.page_link("profile", f"Profile of the {label}: {hoods[target]}",
+                            frame.link_params(n=target))
     table = explorer.ranking(data, metric, threshold)
     st.dataframe(table, hide_index=True, height=380, width="stretch")
 
 clicked = explorer.clicked_area(event)
 target = explorer.profile_target(db, clicked, level) if clicked else None
 if target:
-    st.switch_page("pages/profile.py", query_params=frame.link_params(n=target))
+    frame.switch_page("profile", frame.link_params(n=target))
 if metric.caveat:
     with st.expander("About this figure"):
         st.write(metric.caveat)

@@ -34,15 +34,11 @@ if gaps:
     frame.missing(" ".join(gaps))
 
 st.subheader("Where to start")
-st.page_link("pages/map.py", label="Which neighborhoods have the most and the fewest "
-             "micro-businesses per resident?", icon=":material/map:",
-             query_params=frame.link_params(metric="micro_per_1k_residents"))
-st.page_link("pages/jobs.py", label="Where are jobs growing, and at small or young firms?",
-             icon=":material/work:")
-st.page_link("pages/diversity.py", label="Which neighborhoods have the most varied businesses?",
-             icon=":material/category:")
-st.page_link("pages/methods.py", label="Where do these numbers come from?",
-             icon=":material/menu_book:")
+frame.page_link("map", "Which neighborhoods have the most and the fewest micro-businesses "
+                "per resident?", frame.link_params(metric="micro_per_1k_residents"))
+frame.page_link("jobs", "Where are jobs growing, and at small or young firms?")
+frame.page_link("diversity", "Which neighborhoods have the most varied businesses?")
+frame.page_link("methods", "Where do these numbers come from?")
 
 series = queries.area_series(db, TRENDS, [])
 if series.dropna(subset=["value"]).empty:

@@ -26,12 +26,11 @@ st.title(name)
 nearby = frame.neighbors(db).get(hood, [])
 names = queries.areas(db).set_index("geo_id")["name"].to_dict()
 links = st.columns(3)
-links[0].page_link("pages/map.py", label="See it on the map", icon=":material/map:",
-                   query_params=frame.link_params(metric="micro_per_1k_residents", n=hood))
-links[1].page_link("pages/jobs.py", label="Where its jobs are", icon=":material/work:",
-                   query_params=frame.link_params(n=hood))
-links[2].page_link("pages/diversity.py", label="Its mix of businesses",
-                   icon=":material/category:", query_params=frame.link_params(n=hood))
+frame.page_link("map", "See it on the map",
+                frame.link_params(metric="micro_per_1k_residents", n=hood), where=links[0])
+frame.page_link("jobs", "Where its jobs are", frame.link_params(n=hood), where=links[1])
+frame.page_link("diversity", "Its mix of businesses", frame.link_params(n=hood),
+                where=links[2])
 today = date.today()
 files = st.columns(4)
 frame.file_button("Download brief (PDF)", lambda: brief.make_brief(db, hood, today),
@@ -42,15 +41,14 @@ frame.file_button("Figures (CSV)", lambda: exports.as_csv(
 frame.file_button("Figures (Excel)", lambda: exports.as_xlsx(
     exports.neighborhood_figures(db, hood), exports.figures_meta(db, hood, today)),
     exports.figures_file_name(db, hood, "xlsx"), "figures_xlsx", where=files[2])
-files[3].page_link("pages/profile.py", label="Present as slides", icon=":material/slideshow:",
-                   query_params=frame.link_params(n=hood, present=1, slide=1))
+frame.page_link("profile", "Present as slides", frame.link_params(n=hood, present=1, slide=1),
+                where=files[3], icon=":material/slideshow:")
 if nearby:
     st.markdown("**Next door** — compare side by side:")
     columns = st.columns(2)
     for i, other in enumerate(nearby[:4]):
-        columns[i % 2].page_link("pages/compare.py", label=f"Compare with {names[other]}",
-                         icon=":material/compare_arrows:",
-                         query_params=frame.link_params(compare=f"{hood},{other}"))
+        frame.page_link("compare", f"Compare with {names[other]}",
+                        frame.link_params(compare=f"{hood},{other}"), where=columns[i % 2])
 
 profile = queries.area_profile(db, hood, metrics.PROFILE)
 if profile.empty:

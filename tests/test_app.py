@@ -6,13 +6,16 @@ Pages run on the demo city (as a visitor sees it first), on the tiny hand-made c
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.registry import PAGES
+from dashboard import registry
+from dashboard.registry import EMBED, PAGES
 from tests.apptest import APP, TIMEOUT_SECONDS, assert_clean, param, run_page
 from tests.seen import PAGE_CHECKS, Seen, check_page
 
@@ -56,6 +59,20 @@ def test_page_renders_on_the_demo_city(app_env, page):
 
 def test_every_page_has_its_checks():
     assert set(PAGE_CHECKS) == {p.url_path for p in PAGES}
+
+
+def test_page_files_are_named_in_the_registry_only():
+    """Links and switches name a page by its address (`frame.page_link("map", …)`); its
+    file is written once, in dashboard/registry.py."""
+    root = Path(__file__).resolve().parents[1]
+    assert all((root / spec.path).is_file() for spec in [*PAGES, EMBED])
+    sources = [*(root / "dashboard").glob("*.py"), *(root / "pages").glob("*.py"), root / "app.py"]
+    named = [f"{path.relative_to(root)}:{n}" for path in sources if path.name != "registry.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if re.search(r"[\"']pages/\w+\.py", line)]
+    assert not named, f"page files written outside the registry: {named}"
+    with pytest.raises(KeyError, match="no page at /nowhere"):
+        registry.page("nowhere")
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.url_path for p in PAGES])
@@ -234,11 +251,11 @@ def test_a_newcomer_finds_the_fewest_opens_it_compares_and_sees_its_jobs(tiny_en
 def test_the_neighborhood_follows_the_visitor_from_page_to_page(app_env, start, then):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_SECONDS)   # a link straight to the page
     at.query_params["n"] = "N05"
-    at.switch_page(f"pages/{start}.py").run()
+    at.switch_page(registry.page(start).path).run()
     assert at.selectbox(key="w_n").value == "N05"
     at.query_params.clear()                 # the sidebar's links carry no query string
     assert "n" not in at.query_params
-    at.switch_page(f"pages/{then}.py").run()
+    at.switch_page(registry.page(then).path).run()
     assert_clean(at)
     assert at.selectbox(key="w_n").value == "N05" and param(at, "n") == "N05"
 
