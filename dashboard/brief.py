@@ -197,11 +197,11 @@ def _sources(db: Database) -> list[str]:
 
 def _shapes(db: Database) -> list[tuple[str, object]]:
     """Neighborhood outlines, simplified to about 1/500 of the city's width."""
-    frame = db.query("SELECT neighborhood_id, geometry_wkb FROM neighborhoods ORDER BY 1")
+    frame = queries.area_shapes(db, "neighborhood")
     geoms = shapely.from_wkb(frame["geometry_wkb"].map(bytes).to_numpy())
     if len(geoms) == 0:
         return []
     west, south, east, north = shapely.total_bounds(geoms)
     tolerance = max(east - west, north - south, 1e-9) / 500
     simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    return list(zip(frame["neighborhood_id"], simple))
+    return list(zip(frame["geo_id"], simple))

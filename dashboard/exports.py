@@ -29,8 +29,6 @@ from .images import file_name
 HIDDEN_WITH_ROW = ("value", "count", "lq", "share", "numerator", "denominator", "moe", "cv",
                    "rank")
 TEXT_COLUMNS = ("value", "count", "lq")   # where the word "withheld" is written
-AREA_SHAPES = {"neighborhood": "SELECT neighborhood_id AS geo_id, geometry_wkb FROM neighborhoods",
-               "tract": "SELECT geoid AS geo_id, geometry_wkb FROM tracts"}
 CATEGORY_MEASURES = ("category_count", "location_quotient")
 PRECISION_DEGREES = 1e-6   # about 10 cm: plenty for a neighborhood map, a smaller file
 # Rounding in CSV and Excel files (see docs/exports.md, "Rounding"): a metric's value as many
@@ -228,10 +226,8 @@ def map_geojson(db: Database, metric_id: str, year: int, level: str = "neighborh
                 category: str | None = None, made_on: date | None = None) -> bytes:
     """A FeatureCollection, one feature per area with its value (null and "withheld"
     when hidden), rank and flags; the source, definition and date as foreign members."""
-    if level not in AREA_SHAPES:
-        raise ValueError(f"unknown geography {level!r}")
+    shapes = queries.area_shapes(db, level)      # an unknown level raises ValueError
     values = area_values(db, metric_id, year, level, category)
-    shapes = db.query(AREA_SHAPES[level])
     geoms = dict(zip(shapes["geo_id"], shapely.set_precision(
         shapely.from_wkb(shapes["geometry_wkb"].map(bytes).to_numpy()), PRECISION_DEGREES)))
     metric, threshold = metrics.get(metric_id), queries.suppression_threshold(db)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import shapely
 
+from . import queries
 from .db import Database
 from .formatting import place_name
 
@@ -119,7 +120,7 @@ def search(db: Database, text: str, online: bool | None = None, client=None) -> 
     query = " ".join(str(text or "").split())[:MAX_QUERY]
     if not query:
         return Result(query, message="Type a street address or a neighborhood's name.")
-    hoods = dict(db.query("SELECT neighborhood_id, name FROM neighborhoods").itertuples(index=False))
+    hoods = dict(queries.areas(db).itertuples(index=False))
     named = by_name(query, hoods)
     if named is not None:
         return named
@@ -211,10 +212,10 @@ def by_address(db: Database, query: str, address: Address, hoods: dict[str, str]
 def by_point(db: Database, query: str, point: tuple[float, float],
              hoods: dict[str, str]) -> Result:
     """The neighborhood whose polygon holds a (longitude, latitude) point."""
-    frame = db.query("SELECT neighborhood_id, geometry_wkb FROM neighborhoods ORDER BY 1")
+    frame = queries.area_shapes(db, "neighborhood")
     geoms = shapely.from_wkb(frame["geometry_wkb"].map(bytes).to_numpy())
     inside = shapely.contains_xy(geoms, *point)
-    for geo_id, hit in zip(frame["neighborhood_id"], inside):
+    for geo_id, hit in zip(frame["geo_id"], inside):
         if hit:
             return Result(query, geo_id, hoods.get(geo_id, geo_id),
                           "placed by the US Census Geocoder")

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import shapely
 
+from . import queries
 from .db import Database
 
 # About 10 m at mid latitudes: invisible at city zoom, cuts vertices a lot.
@@ -27,15 +28,10 @@ class SharedGeoJSON(dict):
         return self
 TILE_PX = 512  # MapLibre's tile size: the world is 512 px wide at zoom 0
 
-_SHAPE_QUERIES = {
-    "neighborhood": "SELECT neighborhood_id AS geo_id, name, geometry_wkb FROM neighborhoods ORDER BY 1",
-    "tract": "SELECT geoid AS geo_id, coalesce(name, geoid) AS name, geometry_wkb FROM tracts ORDER BY 1",
-}
-
 
 def shapes_geojson(db: Database, level: str) -> SharedGeoJSON:
     """A FeatureCollection with `id` = geo_id, properties geo_id and name, and a `bbox`."""
-    frame = db.query(_SHAPE_QUERIES[level])
+    frame = queries.area_shapes(db, level)
     geoms = shapely.from_wkb(frame["geometry_wkb"].map(bytes).to_numpy())
     geoms = shapely.simplify(geoms, SIMPLIFY_DEGREES, preserve_topology=True)
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, DECIMALS))
@@ -87,8 +83,8 @@ def fitted_height(geojson: dict, width_px: int, height_px: int) -> int:
 
 def neighbors(db: Database) -> dict[str, list[str]]:
     """Neighborhood id → ids of the neighborhoods whose borders touch or overlap it."""
-    frame = db.query("SELECT neighborhood_id, geometry_wkb FROM neighborhoods ORDER BY 1")
-    ids = frame["neighborhood_id"].tolist()
+    frame = queries.area_shapes(db, "neighborhood")
+    ids = frame["geo_id"].tolist()
     geoms = shapely.from_wkb(frame["geometry_wkb"].map(bytes).to_numpy())
     # A hair of tolerance (about 1 m) so shapes digitised with tiny gaps still touch.
     tree = shapely.STRtree(geoms)

@@ -10,9 +10,10 @@ import pandas as pd
 from .db import Database
 
 GEO_LEVELS = ("neighborhood", "tract")
-_AREA_NAMES = {
-    "neighborhood": "SELECT neighborhood_id AS geo_id, name FROM neighborhoods",
-    "tract": "SELECT geoid AS geo_id, coalesce(name, geoid) AS name FROM tracts",
+# The areas of each level, written once: their id, name and shape (queries, maps, exports).
+_AREAS = {
+    "neighborhood": "SELECT neighborhood_id AS geo_id, name, geometry_wkb FROM neighborhoods",
+    "tract": "SELECT geoid AS geo_id, coalesce(name, geoid) AS name, geometry_wkb FROM tracts",
 }
 
 
@@ -20,10 +21,17 @@ def _marks(values: list) -> str:
     return ", ".join("?" for _ in values) or "NULL"
 
 
-def area_names_sql(geo_level: str) -> str:
+def area_sql(geo_level: str) -> str:
+    """The areas of a level as SQL text (geo_id, name, geometry_wkb): one of two fixed
+    queries; an unknown level raises."""
     if geo_level not in GEO_LEVELS:
         raise ValueError(f"unknown geography {geo_level!r}")
-    return _AREA_NAMES[geo_level]
+    return _AREAS[geo_level]
+
+
+def area_shapes(db: Database, geo_level: str) -> pd.DataFrame:
+    """geo_id, name and geometry_wkb of every area of a level, by geo_id."""
+    return db.query(f"SELECT geo_id, name, geometry_wkb FROM ({area_sql(geo_level)}) ORDER BY 1")  # noqa: S608 (reviewed: a fixed query)
 
 
 def has_rows(db: Database, table: str) -> bool:
@@ -66,7 +74,7 @@ def metric_years(db: Database, metric_id: str, geo_level: str = "neighborhood") 
 
 def areas(db: Database, geo_level: str = "neighborhood") -> pd.DataFrame:
     """geo_id and name of every area of a level, by name."""
-    return db.query(f"SELECT geo_id, name FROM ({area_names_sql(geo_level)}) ORDER BY name, geo_id")  # noqa: S608 (reviewed: placeholders only)
+    return db.query(f"SELECT geo_id, name FROM ({area_sql(geo_level)}) ORDER BY name, geo_id")  # noqa: S608 (reviewed: placeholders only)
 
 
 def metric_by_area(db: Database, metric_id: str, year: int,
@@ -93,7 +101,7 @@ def ranked_by_area(db: Database, values_sql: str, params: list,
                CASE WHEN {SOUND} THEN rank() OVER (PARTITION BY ({SOUND})
                                                    ORDER BY m.value DESC) END AS rank,
                count(CASE WHEN {SOUND} THEN 1 END) OVER () AS ranked
-        FROM ({area_names_sql(geo_level)}) a LEFT JOIN m USING (geo_id)
+        FROM ({area_sql(geo_level)}) a LEFT JOIN m USING (geo_id)
         ORDER BY coalesce({SOUND}, false) DESC, m.value DESC NULLS LAST, a.name""", params)  # noqa: S608 (reviewed: placeholders only)
 
 
@@ -116,7 +124,7 @@ def area_series(db: Database, metric_ids: list[str], geo_ids: list[str],
                 geo_level: str = "neighborhood", with_city: bool = True) -> pd.DataFrame:
     """Values over the years for some areas (and the city): geo_id, name, year, metric_id,
     value, numerator, denominator, suppressed, unreliable. The city's geo_id is 'city'."""
-    names = f"{area_names_sql(geo_level)} UNION ALL SELECT 'city', 'City'"
+    names = f"SELECT geo_id, name FROM ({area_sql(geo_level)}) UNION ALL SELECT 'city', 'City'"  # noqa: S608 (reviewed: a fixed query)
     return db.query(f"""
         SELECT m.geo_id, a.name, m.year, m.metric_id, m.value, m.numerator, m.denominator,
                m.suppressed, m.unreliable, m.low_count

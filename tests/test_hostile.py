@@ -95,17 +95,16 @@ SAFE_INTERPOLATIONS = {
     "frame.py:_cached_query:sql": "the cache runs what its callers write (scanned there)",
     "geometry.py:neighbors:shapely.buffer(geoms, 1e-05)": "not SQL: shapely's STRtree.query",
     "exports.py:source_line:', '.join(('?' for _ in kinds))": "only '?' placeholders",
-    "geometry.py:shapes_geojson:_SHAPE_QUERIES[level]": "a fixed query picked by level (else KeyError)",
-    "exports.py:map_geojson:AREA_SHAPES[level]": "a fixed query picked by level (else KeyError)",
     "mix.py:category_by_area:{'category_count': ('count', 'category_counts', 'false'), "
     "'location_quotient': ('lq', 'location_quotients', 'low_count')}[measure]":
         "a column, table and flag picked from a fixed dict by measure (else KeyError)",
     "mix.py:category_mix:', '.join(('?' for _ in geo_ids)) or 'NULL'": "only '?' placeholders",
     "queries.py:has_rows:table": "a table name from code, passed through has_table first (must exist)",
-    "queries.py:areas:area_names_sql(geo_level)": "one of two fixed queries; anything else raises",
-    "queries.py:ranked_by_area:area_names_sql(geo_level)": "one of two fixed queries; anything else raises",
+    "queries.py:area_shapes:area_sql(geo_level)": "one of two fixed queries; anything else raises",
+    "queries.py:areas:area_sql(geo_level)": "one of two fixed queries; anything else raises",
+    "queries.py:ranked_by_area:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:ranked_by_area:values_sql": "SQL text its callers write (scanned there too)",
-    "queries.py:area_series:area_names_sql(geo_level)": "one of two fixed queries; anything else raises",
+    "queries.py:area_series:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     **{f"queries.py:{function}:_marks({names})": "only '?' placeholders"
        for function, names in (("latest_city_values", "metric_ids"), ("city_series", "metric_ids"),
                                ("area_series", "metric_ids"), ("area_series", "geo_ids"),
@@ -285,7 +284,7 @@ def test_the_scan_lets_constants_and_placeholders_through(tmp_path, monkeypatch)
 def test_area_names_refuse_an_unknown_level():
     from dashboard import queries
     with pytest.raises(ValueError):
-        queries.area_names_sql("neighborhood; DROP TABLE businesses")
+        queries.area_sql("neighborhood; DROP TABLE businesses")
 
 
 def test_the_app_opens_databases_read_only(tiny_dir):
