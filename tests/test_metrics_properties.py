@@ -449,6 +449,19 @@ def test_engine_hides_a_lone_small_cell_with_a_partner():
     assert math.isclose(value[~hidden].sum(), 25.0)
 
 
+
+def test_two_small_counts_that_share_a_sum_take_one_partner_from_the_line_they_pin():
+    """1 + 4 + 5 + 6 = 16 and 1 + 2 = 3, with the 1 and the 2 below the threshold of 3.
+    Hidden alone, the first line gives the 1 away and then the second the 2. Hiding the
+    4 frees both (the reader knows only 1 + 4 = 5 and 1 + 2 = 3); hiding the 3 as well, the
+    smaller partner on the shorter line, protects nothing more."""
+    value = np.array([1.0, 2.0, 4.0, 5.0, 6.0, 16.0, 3.0])   # s, s2, x1, x2, x3, total, sum
+    lines = [[(0, 1.0), (2, 1.0), (3, 1.0), (4, 1.0), (5, -1.0)],
+             [(0, 1.0), (1, 1.0), (6, -1.0)]]
+    hidden = suppression.protect_cells(value, np.ones(value.size, bool), *as_arrays(lines), 3)
+    assert hidden.tolist() == [True, True, True, False, False, False, False]
+    assert pinned_counts(value, hidden, lines, 3) == []
+
 @settings(deadline=None, max_examples=30)
 @given(table=st.lists(st.lists(st.integers(0, 9), min_size=3, max_size=7), min_size=3,
                       max_size=7),
@@ -484,6 +497,24 @@ def test_a_hidden_zero_protects_a_small_count(monkeypatch):
     hidden = suppression.protect_cells(value, np.ones(4, bool), *as_arrays(lines), 3)
     assert hidden.tolist() == [True, True, True, False]
 
+
+
+@pytest.mark.parametrize("answer", ["no solution", "not a direction"])
+def test_when_the_solver_fails_a_hidden_zero_counts_as_known(answer, monkeypatch):
+    """The safe side: if the linear programme gives no answer, or one that breaks a line,
+    the zero is taken as known, so the 1 of 1 + 0 + 9 = 10 is protected by the 9 as well."""
+    from types import SimpleNamespace
+
+    def failing(c, **kwargs):
+        if answer == "no solution":
+            return SimpleNamespace(status=2, x=None)
+        return SimpleNamespace(status=0, x=np.ones(len(c)))   # 1 + 1 ≠ 0 on the line
+
+    monkeypatch.setattr(suppression, "linprog", failing)
+    value = np.array([1.0, 0.0, 9.0, 10.0])
+    lines = [[(0, 1.0), (1, 1.0), (2, 1.0), (3, -1.0)]]
+    hidden = suppression.protect_cells(value, np.ones(4, bool), *as_arrays(lines), 3)
+    assert hidden.tolist() == [True, True, True, False]
 
 # s + z1 + a = t1, z1 + p + b = t2, z2 − p + c = t3, with s = 1, p = 2 and both zeros
 # hidden: z1 = 2 − p ≥ 0 and z2 = p − 2 ≥ 0 hold both zeros at 0 (no single line shows

@@ -390,3 +390,53 @@ def test_runs_of_white_space_become_one_space_and_zip_plus_four_its_zip():
     frame = pd.DataFrame({"zip": ["60637-1234", "606371234", "ABCDE"]})
     zips = transform_fields.zip_codes(frame, "zip")
     assert zips.iloc[:2].tolist() == ["60637", "60637"] and pd.isna(zips.iloc[2])
+
+
+def tiny_run(tmp_path, change=None) -> transform.BusinessResult:
+    """The tiny city's registry, with `change(rows)` applied in place, through the transform."""
+    from tests import tiny_city
+    rows = tiny_city.registry_rows()
+    if change:
+        change(rows)
+    (tmp_path / "tiny.toml").write_text(tiny_city.PROFILE)
+    pd.DataFrame(rows).to_csv(tmp_path / "tiny.csv", index=False)
+    return run(tmp_path / "tiny.csv", profiles.load_profile(tmp_path / "tiny.toml"),
+               tiny_city.neighborhoods(), as_of="2024-01-15")
+
+
+def test_the_businesses_table_has_the_canonical_columns_and_no_other(tmp_path):
+    from data_pipeline import canonical
+    businesses = tiny_run(tmp_path).businesses
+    assert list(businesses.columns) == canonical.BUSINESS_COLUMNS
+    assert businesses.index.tolist() == list(range(23))          # 24 rows, b21 rejected
+
+
+def test_a_latitude_that_is_not_a_number_is_no_point_and_stops_nothing(tmp_path):
+    """'n/a' in the latitude column of one row: that row has no coordinates, the other 23
+    rows load as before."""
+    def change(rows):
+        rows[0]["Latitude"] = "n/a"
+    result = tiny_run(tmp_path, change)
+    reasons = dict(zip(result.rejected["row_number"], result.rejected["reason"]))
+    assert reasons[1] == "no coordinates" and result.rows_loaded == 22
+
+
+def test_a_swapped_pair_is_swapped_back_by_the_city_box_wherever_the_city_is():
+    """A city whose longitude is larger than its latitude (Mumbai, about 19° N 72.8° E): the
+    pair (72.85, 19.05) lies outside the city's box as given and inside it swapped."""
+    box = (72.7, 18.9, 73.0, 19.3)                   # west, south, east, north
+    lat, lon, swapped, _ = transform_fields.repair_points(np.array([72.85, 19.05, 19.5]),
+                                                          np.array([19.05, 72.85, 72.85]), box)
+    assert swapped.tolist() == [True, False, False]  # the last is north of the box, not swapped
+    assert lat.tolist() == [19.05, 19.05, 19.5] and lon.tolist() == [72.85, 72.85, 72.85]
+
+
+def test_a_naics_code_without_a_description_is_the_raw_category():
+    """San Francisco publishes a NAICS code and its description: a row with the code only
+    keeps the code as its raw category (and its sector), a row with neither has none."""
+    sf = profiles.load_profile("sf")
+    frame = pd.DataFrame({"naic_code": ["4400-4599", "7220-7229", None],
+                          "naic_code_description": [None, "Food Services", None]})
+    raw, sector = transform_fields.sectors(frame, sf)
+    assert raw.iloc[:2].tolist() == ["4400-4599", "Food Services"] and pd.isna(raw.iloc[2])
+    assert sector.iloc[:2].tolist() == ["44-45", "72"] and pd.isna(sector.iloc[2])
