@@ -49,7 +49,7 @@ THIN_THRESHOLD = 3
 def generate(con: duckdb.DuckDBPyConnection, businesses: int, areas: int, seed: int = 1) -> None:
     """Fill the canonical tables of an empty database with a synthetic city."""
     rng = np.random.default_rng(seed)
-    con.execute(load.SCHEMA_SQL.read_text())
+    load.create_schema(con)
     hoods = [f"N{i:03d}" for i in range(areas)]
     tracts = [f"99001{i:06d}" for i in range(areas * 3)]
     square = shapely.to_wkb(shapely.box(0, 0, 0.01, 0.01))

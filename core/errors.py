@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import errno
+import sys
+from typing import Callable
 
 
 class PipelineError(Exception):
@@ -23,3 +25,22 @@ def disk_reason(error: BaseException) -> str:
         return "the folder cannot be written to"
     first = text.strip().splitlines()[0] if text.strip() else ""
     return getattr(error, "strerror", None) or first or type(error).__name__
+
+
+def run_command(run: Callable[[], int], debug: bool, errors: tuple[type[BaseException], ...],
+                interrupted: str | None = None) -> int:
+    """Run a command-line command: an expected error is one sentence on stderr and exit
+    status 1 (`--debug` raises it, with its traceback); Ctrl-C says `interrupted` and exits
+    130 when given."""
+    try:
+        return run()
+    except errors as error:
+        if debug:
+            raise
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if interrupted is None:
+            raise
+        print(interrupted, file=sys.stderr)
+        return 130

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from core import paths
+from core.errors import run_command
 
 from . import brief, db as dbmod, exports
 from .images import slugify
@@ -51,13 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        return _brief(args)
-    except BriefError as error:
-        if args.debug:
-            raise
-        print(f"Error: {error}", file=sys.stderr)
-        return 1
+    return run_command(lambda: _brief(args), args.debug, (BriefError,))
 
 
 def _brief(args: argparse.Namespace) -> int:

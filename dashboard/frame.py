@@ -39,7 +39,7 @@ def _open(path: str, mtime: float) -> dbmod.Database:
 
 
 def _build_demo(path: Path) -> None:
-    from data_pipeline.build import build_demo
+    from data_pipeline.demo import build_demo
     with st.spinner("Building the demo city for the first time (a minute or two)…"):
         build_demo(path)
 

@@ -41,6 +41,15 @@ SOURCE_COLUMNS = [
 REJECTED_COLUMNS = ["source_id", "row_number", "reason", "raw"]
 UNMAPPED_COLUMNS = ["source_id", "raw_category", "rows"]
 
+# CityData field → the table it is loaded into (a source's other tables: `other_tables`).
+FIELD_TABLES = {
+    "neighborhoods": "neighborhoods", "businesses": "businesses", "tracts": "tracts",
+    "tract_weights": "tract_neighborhood_weights", "jobs": "jobs",
+    "jobs_by_sector": "jobs_by_sector", "business_patterns": "business_patterns",
+    "zip_weights": "zip_neighborhood_weights", "nonemployers": "nonemployers",
+    "unmapped_categories": "unmapped_categories",
+}
+
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -67,3 +76,12 @@ class CityData:
     unmapped_categories: pd.DataFrame = field(
         default_factory=lambda: empty_frame(UNMAPPED_COLUMNS))
     build_info: dict[str, str] = field(default_factory=dict)
+    other_tables: dict[str, pd.DataFrame] = field(default_factory=dict)   # tables of newer sources
+
+    def row_tables(self) -> dict[str, pd.DataFrame]:
+        """Every table without shapes, by table name, as `load` inserts them (the shapes,
+        tracts' weights and build_info are written first)."""
+        fields = {table: getattr(self, name) for name, table in FIELD_TABLES.items()
+                  if table not in ("neighborhoods", "tracts", "tract_neighborhood_weights")}
+        return {**fields, **self.other_tables, "sources": self.sources,
+                "rejected_records": self.rejected}

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 from core import paths
-from core.errors import PipelineError
+from core.errors import PipelineError, run_command
+
+from .sources import SOURCES
 
 
 def _progress(start: float):
@@ -43,16 +45,10 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="build a city's database from local export files")
     imp.add_argument("--city", required=True, help="a profile name from data/cities/")
-    imp.add_argument("--businesses", type=Path, required=True,
-                     help="portal CSV export or SODA JSON pages of the business registry")
-    imp.add_argument("--neighborhoods", type=Path, help="GeoJSON, zipped shapefile or WKT CSV")
-    imp.add_argument("--tracts", type=Path, help="tract shapes: GeoJSON or zipped shapefile")
-    imp.add_argument("--acs", type=Path, help="Census ACS API JSON response")
-    imp.add_argument("--lodes", type=Path, nargs="+", help="LODES WAC CSV or CSV.gz files")
-    imp.add_argument("--place", type=Path,
-                     help="the city limits (the Census place file, or GeoJSON or a zipped "
-                          "shapefile of the city alone) to clip the neighborhoods to, when the "
-                          "profile sets boundaries.clip_to_place")
+    for source in SOURCES:          # one flag per source: --businesses, --lodes, …
+        imp.add_argument(f"--{source.name.replace('_', '-')}", type=Path, dest=source.name,
+                         nargs="+" if source.many else None, help=source.help,
+                         required=source.required and not source.on_import)
     imp.add_argument("--geocode", action="store_true",
                      help="ask the Census Geocoder for addresses not in the geocode cache "
                           "(needs network access and geocode.enabled in the profile); without "
@@ -68,16 +64,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        return _run(args)
-    except PipelineError as error:
-        if args.debug:
-            raise
-        print(f"Error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("Interrupted; the previous database was kept.", file=sys.stderr)
-        return 130
+    return run_command(lambda: _run(args), args.debug, (PipelineError,),
+                       interrupted="Interrupted; the previous database was kept.")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -87,18 +75,19 @@ def _run(args: argparse.Namespace) -> int:
         print_status(args.db or paths.database_path(paths.DEMO_SLUG))
         return 0
     if args.command == "build" and args.demo:
-        from .build import build_demo
+        from .demo import build_demo
         db = build_demo(args.db or paths.database_path(paths.DEMO_SLUG), seed=args.seed,
-                        on_step=step, suppression_threshold=args.suppress_below or 0)
+                        on_step=step, suppression_threshold=args.suppress_below)
     elif args.command == "build":
         from .city import build_city
         db = build_city(args.city, args.db, offline=args.offline, on_step=step,
                         suppression_threshold=args.suppress_below)
     else:
-        from .city import import_files
-        db = import_files(args.city, geocode=args.geocode,
-                          businesses=args.businesses, neighborhoods=args.neighborhoods,
-                          tracts=args.tracts, acs=args.acs, lodes=args.lodes, place=args.place,
-                          db=args.db, on_step=step, suppression_threshold=args.suppress_below)
+        from .city import import_sources
+        given = {source.name: getattr(args, source.name) for source in SOURCES}
+        files = {name: value if isinstance(value, list) else [value]
+                 for name, value in given.items() if value}
+        db = import_sources(args.city, files, geocode=args.geocode, db=args.db, on_step=step,
+                            suppression_threshold=args.suppress_below)
     step(f"done: {db}")
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import geopandas as gpd
@@ -18,22 +17,28 @@ import shapely
 
 from . import canonical as c
 from . import geo, marts
+from .source import Step
+from .sources import SOURCES
 from core.errors import PipelineError, ReconciliationError, disk_reason
 
 SCHEMA_SQL = Path(__file__).with_name("sql") / "schema.sql"
-Step = Callable[[str], None]
 
 
 def write_database(data: c.CityData, target: Path | str, on_step: Step | None = None,
-                   suppression_threshold: int = 0) -> Path:
-    """Build `target` from `data`; replace it only once the new database checks out."""
+                   suppression_threshold: int | None = None) -> Path:
+    """Build `target` from `data`; replace it only once the new database checks out.
+
+    The suppression threshold is the build's setting (`data.build_info["suppress_below"]`,
+    0 when unset); `suppression_threshold` sets it for this build."""
     target = Path(target)
+    if suppression_threshold is not None:
+        data.build_info = {**data.build_info, "suppress_below": str(suppression_threshold)}
     step = on_step or (lambda message: None)
     temp = target.with_name(f".{target.name}.building-{os.getpid()}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(target)
-        _build_into(temp, data, step, suppression_threshold)
+        _build_into(temp, data, step)
         step("swapping in the new database")
         os.replace(temp, target)
     except BaseException as error:
@@ -44,13 +49,13 @@ def write_database(data: c.CityData, target: Path | str, on_step: Step | None = 
     return target
 
 
-def _build_into(temp: Path, data: c.CityData, step: Step, suppression_threshold: int) -> None:
+def _build_into(temp: Path, data: c.CityData, step: Step) -> None:
     with duckdb.connect(str(temp)) as con:
         step("creating schema")
-        con.execute(SCHEMA_SQL.read_text())
+        create_schema(con)
         _insert_all(con, data, step)
         step("building marts")
-        marts.build_marts(con, suppression_threshold=suppression_threshold)
+        marts.build_marts(con)
         step("checking row counts")
         check_database(con)
         con.execute("CHECKPOINT")
@@ -90,17 +95,18 @@ def _insert_all(con: duckdb.DuckDBPyConnection, data: c.CityData, step: Step) ->
         if weights is None:
             weights = geo.tract_weights_by_area(data.tracts, data.neighborhoods)
         _insert(con, "tract_neighborhood_weights", weights)
-    step(f"loading {len(data.businesses):,} businesses")
-    _insert(con, "businesses", data.businesses.reindex(columns=c.BUSINESS_COLUMNS))
-    for table, frame in [("jobs", data.jobs), ("jobs_by_sector", data.jobs_by_sector),
-                         ("business_patterns", data.business_patterns),
-                         ("zip_neighborhood_weights", data.zip_weights),
-                         ("nonemployers", data.nonemployers), ("sources", data.sources),
-                         ("rejected_records", data.rejected),
-                         ("unmapped_categories", data.unmapped_categories)]:
+    for table, frame in data.row_tables().items():
         if len(frame):
             step(f"loading {len(frame):,} rows of {table}")
             _insert(con, table, frame)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The canonical tables, then the tables of sources that bring their own."""
+    con.execute(SCHEMA_SQL.read_text())
+    for source in SOURCES:
+        if source.schema:
+            con.execute(source.schema)
 
 
 def _shapes_frame(shapes: gpd.GeoDataFrame, columns: list[str]) -> pd.DataFrame:

@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .sources import SOURCES
 from core import categories, metrics
 from .suppression import protect_cells
 
@@ -35,13 +36,16 @@ PUBLISH = ["30_metrics.sql", "40_categories.sql", "50_registry.sql"]
 TEMP_TABLES = ["_span", "_years", "_tract_share", "_areas", "_residents", "_placed", "_stock",
                "_business_counts", "_category_cells", "_jobs_placed", "_job_counts",
                "_census_micro", "_cells_raw", "_cells", "_line_keys", "_line_members",
-               "_hidden", "_registry_rows", "_published", "_overlaps"]
+               "_hidden", "_registry_rows", "_source_kinds", "_published", "_overlaps"]
 
 
-def build_marts(con: duckdb.DuckDBPyConnection, suppression_threshold: int = 0) -> None:
+def build_marts(con: duckdb.DuckDBPyConnection, suppression_threshold: int | None = None) -> None:
     """Create the marts from the canonical tables. Counts are published as they are (a
     public registry's rows are public); a threshold above 0 hides smaller counts and their
-    complements, for registries that are not public row by row."""
+    complements, for registries that are not public row by row. The threshold is the
+    build's setting (`build_info.suppress_below`) unless given here."""
+    if suppression_threshold is None:
+        suppression_threshold = build_setting(con, "suppress_below", 0)
     con.execute("CREATE OR REPLACE TABLE settings AS SELECT ?::INTEGER AS suppression_threshold, "
                 "?::VARCHAR AS unknown_category, ?::INTEGER AS low_count_below",
                 [suppression_threshold, categories.UNKNOWN_CATEGORY, metrics.LOW_COUNT])
@@ -95,6 +99,12 @@ def _write_overlaps(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("overlap_frame")
 
 
+def build_setting(con: duckdb.DuckDBPyConnection, key: str, default: int) -> int:
+    """A whole-number setting of the build, from `build_info`."""
+    found = con.execute("SELECT value FROM build_info WHERE key = ?", [key]).fetchone()
+    return int(found[0]) if found and found[0] not in (None, "") else default
+
+
 def _hidden_cells(con: duckdb.DuckDBPyConnection, threshold: int) -> np.ndarray:
     """Ids of the cells to hide, read from `_cells` and `_line_members`.
 
@@ -144,6 +154,23 @@ def _write_registry(con: duckdb.DuckDBPyConnection) -> None:
     con.register("registry_frame", rows)
     con.execute("CREATE OR REPLACE TEMP TABLE _registry_rows AS SELECT * FROM registry_frame")
     con.unregister("registry_frame")
+    _write_source_kinds(con)
+
+
+def _write_source_kinds(con: duckdb.DuckDBPyConnection) -> None:
+    """`_source_kinds`: per kind of source, whether the build has it and, if not, why a
+    figure that needs it is missing (the first source of that kind says it)."""
+    rows = {}
+    for position, source in enumerate(SOURCES):
+        loaded = bool(con.execute(f"SELECT {source.loaded}").fetchall()[0][0])  # noqa: S608 (reviewed: code-owned SQL of the source units)
+        if source.kind in rows:
+            rows[source.kind]["loaded"] |= loaded
+        else:
+            rows[source.kind] = {"kind": source.kind, "required": source.required,
+                                 "loaded": loaded, "absent": source.absent, "position": position}
+    con.register("kinds_frame", pd.DataFrame(list(rows.values())))
+    con.execute("CREATE OR REPLACE TEMP TABLE _source_kinds AS SELECT * FROM kinds_frame")
+    con.unregister("kinds_frame")
 
 
 def _write_wide(con: duckdb.DuckDBPyConnection, table: str, geo_level: str) -> None:

@@ -8,6 +8,8 @@ import duckdb
 
 from core.errors import PipelineError
 
+from .sources import SOURCES
+
 
 def print_status(db: Path) -> None:
     """Print tables with row counts, sources with vintages, reconciliation and unmapped categories."""
@@ -45,15 +47,16 @@ def _print_sources(con: duckdb.DuckDBPyConnection) -> None:
         when = f"{fetched:%Y-%m-%d %H:%M}" if fetched else "—"
         print(f"  {sid}: {name} [{vintage or 'vintage unknown'}], fetched {when}")
         print(f"      {raw:,} raw = {loaded:,} loaded + {merged:,} merged + {rejected:,} rejected  {ok}")
-
-
-# build_info keys counting rows that were repaired, not rejected: "<source>_<what>".
-REPAIRS = {"businesses_recoded_rows": "rows not UTF-8, read as Windows-1252",
-           "businesses_swapped_coordinates": "rows with latitude and longitude swapped back"}
+    kinds = {kind for (kind,) in con.execute("SELECT DISTINCT kind FROM sources").fetchall()}
+    missing = [source for source in SOURCES if source.kind not in kinds]
+    if missing:
+        print("  Not loaded: " + "; ".join(f"{source.label} ({source.absent})" for source in missing))
 
 
 def _print_repairs(info: dict[str, str]) -> None:
-    found = [(key, text) for key, text in REPAIRS.items() if info.get(key)]
+    """Rows repaired, not rejected, as each source counts them in build_info."""
+    found = [(key, text) for source in SOURCES for key, text in source.repairs.items()
+             if info.get(key)]
     if found:
         print("\nRows repaired on the way in")
         for key, text in found:

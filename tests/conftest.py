@@ -18,7 +18,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A data folder holding the demo city's database, built once per test session."""
-    from data_pipeline.build import build_demo
+    from data_pipeline.demo import build_demo
     folder = tmp_path_factory.mktemp("data")
     build_demo(folder / "demo.duckdb")
     return folder
@@ -33,7 +33,7 @@ def demo_db(demo_dir) -> Path:
 def withheld_dir(tmp_path_factory) -> Path:
     """A data folder with the demo city built as a registry that is not public row by row
     (`--suppress-below 3`): small counts and their complements withheld."""
-    from data_pipeline.build import build_demo
+    from data_pipeline.demo import build_demo
     folder = tmp_path_factory.mktemp("withheld")
     build_demo(folder / "demo.duckdb", suppression_threshold=3)
     return folder

@@ -74,12 +74,14 @@ def test_the_synthetic_neighborhoods_tile_the_city_box(small_inputs):
 
 def test_the_naive_import_finds_the_same_businesses_in_the_same_places(small_inputs):
     from data_pipeline.profiles import load_profile
-    from data_pipeline.transform_city import Inputs, read_base
+    from data_pipeline.city import assemble
     registry, geojson = small_inputs
-    base = read_base(load_profile("chicago"), Inputs([registry], geojson), lambda message: None)
-    real = set(zip(base.result.businesses["source_key"], base.result.businesses["neighborhood_id"]))
+    data = assemble(load_profile("chicago"), {"businesses": [registry], "neighborhoods": [geojson]},
+                    lambda message: None)
+    real = set(zip(data.businesses["source_key"], data.businesses["neighborhood_id"]))
     naive = bench_pipeline.naive_import(registry, geojson, 3_000)
-    assert base.result.rows_raw == 3_000 and len(real) == base.result.rows_loaded
+    counted = data.sources.set_index("source_id").loc["businesses"]
+    assert counted["rows_raw"] == 3_000 and len(real) == counted["rows_loaded"]
     assert {(key, str(found["area"])) for key, found in naive.items()} == real
 
 

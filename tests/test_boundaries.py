@@ -24,6 +24,7 @@ from data_pipeline.cache import RawCache
 from data_pipeline.cli import main
 from core.errors import PipelineError
 from data_pipeline.http import HttpClient
+from data_pipeline.source import Build
 from data_pipeline.sources import census_places
 from tests.test_import import riverton_profile, sources, table
 
@@ -206,8 +207,9 @@ def test_without_a_place_file_the_import_says_it_does_not_clip(data_dir):
     said: list[str] = []
     db = city.import_files(profile, write_registry(data_dir / "r.csv", CLIP_POINTS),
                            write_geojson(data_dir / "n.geojson", NEIGHBORHOODS), on_step=said.append)
-    assert ("no --place file and no cached Census place 12345, so the neighborhoods are not "
-            "clipped to the city limits") in said
+    cache = RawCache(paths.raw_cache_dir(), "riverton")
+    assert (f"no --place file and the Census place boundary not in the cache "
+            f"({cache.path('places')}); the neighborhoods are not clipped to the city limits") in said
     assert table(db, "SELECT count(*) FROM neighborhoods").iloc[0, 0] == 3
     assert "place" not in sources(db).index
 
@@ -284,9 +286,8 @@ def test_an_offline_build_without_the_cached_place_says_so_and_does_not_clip(dat
     fill_city_cache(cache, tmp_path)
     said: list[str] = []
     db = city.build_city(profile, offline=True, on_step=said.append)
-    assert (f"the Census place boundary of place 12345 is not in the cache "
-            f"({cache.path('places')}), so the neighborhoods are not clipped to the city "
-            "limits") in said
+    assert (f"the Census place boundary not in the cache ({cache.path('places')}); the "
+            "neighborhoods are not clipped to the city limits") in said
     assert not responses.calls
     assert table(db, "SELECT count(*) FROM neighborhoods").iloc[0, 0] == 3
     assert "place" not in sources(db).index
@@ -298,10 +299,13 @@ def test_a_build_fetches_the_missing_place(data_dir, tmp_path, monkeypatch):
     cache = RawCache(paths.raw_cache_dir(), "riverton")
     responses.get(PLACE_URL, body=place_zip(tmp_path).read_bytes())
     said: list[str] = []
-    path = city._place(profile, cache, HttpClient(sleep=lambda seconds: None), said.append)
+    build = Build(profile, said.append)
+    client = HttpClient(sleep=lambda seconds: None)
+    path = city._cached_or_fetched(census_places.PLACE, profile, cache, client, build)
     assert said == ["fetching the Census place boundary of place 12345"]
-    assert path == cache.files("places")[0] and len(responses.calls) == 1
-    assert city._place(profile, cache, None, said.append) == path       # cached: no request
+    assert path == cache.files("places") and len(responses.calls) == 1
+    assert city._cached_or_fetched(census_places.PLACE, profile, cache, None, build) == path
+    # cached: no request
     assert len(responses.calls) == 1 and len(said) == 1
 
 

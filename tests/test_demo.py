@@ -11,9 +11,9 @@ import shapely
 
 from data_pipeline import canonical as c
 from data_pipeline import geo
-from data_pipeline.build import build_demo
+from data_pipeline.demo import build_demo
 from core.categories import SECTORS, UNKNOWN_CATEGORY
-from data_pipeline.sources import demo
+from data_pipeline import demo
 
 FRAMES = ["neighborhoods", "tracts", "tract_weights", "businesses", "sources", "jobs",
           "jobs_by_sector", "business_patterns", "zip_weights", "nonemployers", "rejected",

@@ -436,7 +436,7 @@ def test_a_full_disk_while_saving_the_raw_cache_fails_in_a_sentence(
 
     def fsync_until_full(fd):
         written["n"] += 1
-        if written["n"] >= 3:                       # the third page does not fit
+        if written["n"] >= 5:       # the boundaries (file, manifest) and a page fit, the next not
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_fsync(fd)
     monkeypatch.setattr(os, "fsync", fsync_until_full)

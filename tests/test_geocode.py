@@ -28,7 +28,7 @@ from data_pipeline.cache import RawCache
 from core.errors import PipelineError
 from data_pipeline.http import FetchError, HttpClient
 from data_pipeline.sources import census_geocoder
-from data_pipeline.transform_city import Inputs, assemble
+from data_pipeline.city import assemble
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / "tests" / "fixtures" / "local"
@@ -415,7 +415,8 @@ def test_the_chicago_sample_without_coordinates_is_placed_where_its_coordinates_
     db = city.import_files(profile_path, stripped, AREAS, geocode=True)
 
     chicago = profiles.load_profile("chicago")
-    kept = assemble(chicago, Inputs([CHICAGO], AREAS), lambda message: None)
+    kept = assemble(chicago, {"businesses": [CHICAGO], "neighborhoods": [AREAS]},
+                    lambda message: None)
     geocoded = table(db, "SELECT business_id, neighborhood_id, latitude, longitude, geocode_match "
                          "FROM businesses").set_index("business_id")
     sources = table(db, "SELECT * FROM sources").set_index("source_id")

@@ -142,6 +142,16 @@ def test_a_fourth_city_needs_only_a_profile(data_dir):
 def test_offline_build_with_an_empty_cache_says_what_is_missing_and_how_to_get_it(data_dir, capsys):
     assert main(["build", "--city", "chicago", "--offline"]) == 1
     err = capsys.readouterr().err.strip()
+    # The boundaries are read first (the registry's businesses are placed in them).
+    assert err == (f"Error: No cached neighborhood boundaries for chicago in "
+                   f"{data_dir}/raw/chicago/neighborhoods; run `python -m data_pipeline build "
+                   "--city chicago` with network access first, or use `python -m data_pipeline "
+                   "import`.")
+    RawCache(paths.raw_cache_dir(), "chicago").write(
+        "neighborhoods", "igwz-8jzy.geojson", (LOCAL / "neighborhoods.geojson").read_bytes(),
+        "https://data.cityofchicago.org/resource/igwz-8jzy.geojson", {}, 2)
+    assert main(["build", "--city", "chicago", "--offline"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err == (f"Error: No cached business registry for chicago in {data_dir}/raw/chicago/businesses; "
                    "run `python -m data_pipeline build --city chicago` with network access first, "
                    "or use `python -m data_pipeline import`.")
@@ -167,7 +177,8 @@ def test_offline_build_reads_the_cache_alone(data_dir, capsys):
     fill_cache(RawCache(paths.raw_cache_dir(), "chicago"))
     assert main(["build", "--city", "chicago", "--offline"]) == 0
     err = capsys.readouterr().err
-    assert "ACS 5-year tract figures not in the cache; building without them" in err
+    assert (f"ACS 5-year tract figures not in the cache ({data_dir}/raw/chicago/acs); building "
+            "without them") in err
     rows = sources(data_dir / "chicago.duckdb")
     assert rows.loc["businesses", "url"] == "https://data.cityofchicago.org/resource/r5kz-chrr.json"
     assert rows.loc["businesses", ["rows_raw", "rows_loaded", "rows_merged", "rows_rejected"]].tolist() \
@@ -215,12 +226,19 @@ def test_a_build_fetches_only_what_is_missing_or_stale(data_dir, monkeypatch):
         calls.append("census")
         raise PipelineError("The Census API did not answer; try again later.")
 
+    def fetch_geojson(domain, dataset_id, cache, client, source="neighborhoods", **kwargs):
+        calls.append(dataset_id)
+        cache.write(source, "igwz-8jzy.geojson", (LOCAL / "neighborhoods.geojson").read_bytes(),
+                    "https://data.cityofchicago.org/resource/igwz-8jzy.geojson", {}, 2)
+        return cache.files(source)[0]
+
     monkeypatch.setattr(socrata, "fetch_dataset", fetch_dataset)
+    monkeypatch.setattr(socrata, "fetch_geojson", fetch_geojson)
     for module in (census_acs, census_tracts, lodes, business_patterns, nonemployer):
         monkeypatch.setattr(module, "fetch", unreachable)
     steps = []
     city.build_city("chicago", on_step=steps.append)
-    assert calls[0] == "r5kz-chrr" and calls.count("census") == 5
+    assert calls[:2] == ["igwz-8jzy", "r5kz-chrr"] and calls.count("census") == 5
     assert any("not available (The Census API did not answer" in s for s in steps)
     calls.clear()
     city.build_city("chicago", on_step=steps.append)     # fresh cache: no registry fetch

@@ -13,7 +13,7 @@ import pytest
 
 from data_pipeline import load
 from core.errors import ReconciliationError
-from data_pipeline.sources import demo
+from data_pipeline import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 

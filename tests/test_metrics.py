@@ -670,12 +670,20 @@ def test_a_jobs_share_over_fewer_than_20_private_jobs_is_low_count(tmp_path):
 
 
 def test_marts_built_without_a_threshold_publish_every_count(tmp_path):
-    """`build_marts(con)` with no threshold: nothing withheld, zeros included."""
+    """A build that sets no threshold publishes every count, zeros included; the marts
+    rebuilt later read the threshold the build set (`build_info.suppress_below`)."""
     from data_pipeline import marts
-    path = load.write_database(tiny_city(), tmp_path / "t.duckdb", suppression_threshold=3)
-    with duckdb.connect(str(path)) as con:
-        marts.build_marts(con)
-        threshold = con.execute("SELECT suppression_threshold FROM settings").fetchone()[0]
-        withheld = con.execute("SELECT count(*) FROM metrics_long WHERE suppressed").fetchone()[0]
-        zeros = con.execute("SELECT count(*) FROM category_counts WHERE count = 0").fetchone()[0]
+
+    def rebuilt(path):
+        with duckdb.connect(str(path)) as con:
+            marts.build_marts(con)
+            threshold = con.execute("SELECT suppression_threshold FROM settings").fetchone()[0]
+            withheld = con.execute("SELECT count(*) FROM metrics_long WHERE suppressed").fetchone()[0]
+            zeros = con.execute("SELECT count(*) FROM category_counts WHERE count = 0").fetchone()[0]
+        return threshold, withheld, zeros
+
+    threshold, withheld, zeros = rebuilt(load.write_database(tiny_city(), tmp_path / "t.duckdb"))
     assert (threshold, withheld) == (0, 0) and zeros > 0
+    threshold, withheld, _ = rebuilt(load.write_database(tiny_city(), tmp_path / "s.duckdb",
+                                                         suppression_threshold=3))
+    assert threshold == 3 and withheld > 0

@@ -134,8 +134,10 @@ PRIVATE = HOME_ADDRESSES + OWNER_NAMES + SOLE_ADDRESSES
 @pytest.fixture(scope="module")
 def demo_private() -> list[str]:
     """Addresses of the demo city's home-based businesses (never of a storefront too)."""
-    from data_pipeline.sources import demo, demo_census, demo_geography, demo_licenses, demo_registry
-    from data_pipeline.sources.demo_words import HOME_LICENSES
+    from data_pipeline import demo
+    from data_pipeline.demo import census as demo_census, geography as demo_geography
+    from data_pipeline.demo import licenses as demo_licenses, registry as demo_registry
+    from data_pipeline.demo.words import HOME_LICENSES
     rng = np.random.default_rng(42)
     place = demo_geography.build_geography(rng, demo.ROLE_NAMES, demo.NEIGHBORHOOD_NAMES)
     tracts = demo_census.describe_residents(place.tracts, place.neighborhoods, demo.LAST_YEAR, rng)

@@ -17,7 +17,7 @@ import pytest
 from data_pipeline import city, geo, profiles, readers
 from data_pipeline import transform_census as tc
 from data_pipeline import transform_fields as tf
-from data_pipeline.transform_city import Inputs, assemble
+from data_pipeline.city import assemble
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 pytestmark = pytest.mark.skipif(not REALDATA.is_dir(),
@@ -48,8 +48,9 @@ SAMPLES = {
 def built(request):
     sample = SAMPLES[request.param]
     profile = profiles.load_profile(sample.slug)
-    inputs = Inputs([REALDATA / sample.businesses], REALDATA / sample.neighborhoods)
-    return request.param, sample, profile, assemble(profile, inputs, lambda message: None)
+    files = {"businesses": [REALDATA / sample.businesses],
+             "neighborhoods": [REALDATA / sample.neighborhoods]}
+    return request.param, sample, profile, assemble(profile, files, lambda message: None)
 
 
 def test_every_source_reconciles(built):

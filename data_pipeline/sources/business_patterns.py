@@ -25,7 +25,11 @@ from .. import canonical
 from ..cache import RawCache, public_params
 from core.errors import PipelineError
 from ..http import HttpClient
-from .census_api import fetch_table, read_census_table, whole_numbers, year_in_name
+from .. import transform_census as tc
+from ..profiles import Profile
+from ..source import Build, Source
+from .census_api import (fetch_table, read_census_table, read_county_table, whole_numbers,
+                         year_in_name)
 
 CACHE_SOURCE = "business_patterns"
 API_URL = "https://api.census.gov/data/{year}/cbp"
@@ -115,3 +119,25 @@ def _geo_ids(raw: pd.DataFrame, path: Path) -> pd.Series:
         return raw["state"].astype(str).str.zfill(2) + raw["county"].astype(str).str.zfill(3)
     raise PipelineError(f"{path} has neither a 'zip code' nor 'state' and 'county' columns; "
                         "ask the CBP API for county or ZIP code geography.")
+
+
+# ----------------------------------------------------------------------------- the unit
+
+def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
+    build.step(f"fetching {PATTERNS.label}")
+    g = profile.geography
+    return fetch(g.state_fips, list(g.county_fips), profile.years.cbp, cache, client,
+                 zips=build.zips)
+
+
+def read_into_build(files: list[Path], build: Build) -> None:
+    """The city's ZIP codes and counties of the Business Patterns (read after the registry)."""
+    read_county_table(PATTERNS, files, build, parse, lambda frame: tc.city_business_patterns(
+        frame, build.result.zips, build.profile.county_geoids))
+
+
+PATTERNS = Source(
+    help="Census CBP/ZBP API JSON response(s)", many=True,
+    name=CACHE_SOURCE, kind="business_patterns", label="County and ZIP Business Patterns",
+    tables=("business_patterns",), provenance=SOURCE, fetch=fetch_for_build, read=read_into_build,
+    absent="no Census ZIP Business Patterns were loaded")

@@ -17,6 +17,9 @@ import pandas as pd
 
 from ..cache import RawCache
 from ..http import HttpClient
+from .. import transform_census as tc
+from ..profiles import Profile
+from ..source import Build, Source, facts
 from .census_api import fetch_table, read_census_table, year_in_name
 
 CACHE_SOURCE = "acs"
@@ -116,3 +119,32 @@ def _numbers(values: pd.Series, column: str, stats: dict) -> np.ndarray:
 def _count(counter: dict, column: str, count) -> None:
     if count:
         counter[column] = counter.get(column, 0) + int(count)
+
+
+# ----------------------------------------------------------------------------- the unit
+
+def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
+    build.step(f"fetching {ACS.label}")
+    g = profile.geography
+    return fetch(g.state_fips, list(g.county_fips), profile.years.acs, cache, client)
+
+
+def read_into_build(files: list[Path], build: Build) -> None:
+    """The ACS figures of each of the city's tracts (read after the tracts)."""
+    year = build.profile.years.acs
+    if "tracts" not in build.tables:
+        build.step(f"{ACS.label} need the census tract shapes; building without them")
+        return
+    build.step(f"reading ACS {year} tract figures")
+    figures = parse(files, year=year)[0]
+    build.tables["tracts"], counted = tc.attach_acs(build.tables["tracts"], figures, year)
+    build.add_row(ACS, f"ACS 5-year {year}", files, counted, meta=facts(SOURCE, year=year))
+    build.rejected.append(counted.rejected)
+
+
+ACS = Source(
+    help="Census ACS API JSON response(s)", many=True,
+    name=CACHE_SOURCE, kind="acs", label="ACS 5-year tract figures", tables=("tracts",),
+    provenance=SOURCE, fetch=fetch_for_build, read=read_into_build,
+    absent="no Census population (ACS) was loaded",
+    loaded_when="EXISTS (SELECT 1 FROM tracts WHERE population IS NOT NULL)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,8 @@ import pandas as pd
 from core.errors import PipelineError
 
 from ..http import FetchError, HttpClient, census_key, decode_json
+from ..source import Build, Source, facts
+from ..transform_census import Counted
 
 
 def fetch_table(client: HttpClient, url: str, params: list[tuple[str, str]],
@@ -94,3 +97,15 @@ def whole_numbers(values: pd.Series) -> pd.Series:
 def year_in_name(path: Path) -> int | None:
     match = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", Path(path).name)
     return int(match.group(0)) if match else None
+
+
+def read_county_table(source: Source, files: list[Path], build: Build,
+                      parse: Callable[[Path, int], pd.DataFrame],
+                      fit: Callable[[pd.DataFrame], Counted]) -> None:
+    """Read a Census table of the profile's Business Patterns year, fit it to the city and
+    add it, with its `sources` row, to the build (Business Patterns, Nonemployer Statistics)."""
+    build.step(f"reading {source.label}")
+    year = build.profile.years.cbp
+    counted = fit(pd.concat([parse(path, year) for path in files], ignore_index=True))
+    build.tables[source.tables[0]] = counted.frame
+    build.add_row(source, str(year), files, counted, meta=facts(source.provenance, year=year))

@@ -21,7 +21,10 @@ from .. import geo
 from ..cache import RawCache
 from core.errors import PipelineError
 from ..http import HttpClient
+from ..profiles import Profile
 from ..readers import find_column, id_text, read_shapes
+from ..source import Build, Source, facts
+from ..transform_census import Counted
 from .census_tracts import fetch_zip
 
 CACHE_SOURCE = "places"
@@ -84,3 +87,36 @@ def _is_place(shapes: gpd.GeoDataFrame, state: str, place: str) -> pd.Series:
 
 def _codes(values: pd.Series, width: int) -> pd.Series:
     return id_text(values).str.zfill(width)
+
+
+# ----------------------------------------------------------------------------- the unit
+
+def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
+    build.step(f"fetching the Census place boundary of place {profile.geography.place_fips}")
+    return [fetch(profile.geography.state_fips, profile.years.acs, cache, client)]
+
+
+def read_into_build(files: list[Path], build: Build) -> None:
+    """The city limits, for the neighborhoods read next to be clipped to."""
+    profile, path = build.profile, files[0]
+    build.step(f"clipping the neighborhoods to the city limits ({path.name})")
+    g = profile.geography
+    build.place = parse(path, g.state_fips, g.place_fips, g.boundary_crs, profile.display_path)
+    year = profile.years.acs
+    build.add_row(PLACE, str(year), [path], Counted(build.place, len(build.place)),
+                  meta=facts(SOURCE, year=year, state=g.state_fips))
+
+
+def _clips(profile: Profile) -> bool:
+    return profile.boundaries.clip_to_place
+
+
+# Its rows are of kind `neighborhoods`: the city limits cut the neighborhoods' shapes.
+PLACE = Source(
+    help=("the city limits (the Census place file, or GeoJSON or a zipped shapefile of "
+          "the city alone) to clip the neighborhoods to, when the profile sets "
+          "boundaries.clip_to_place"),
+    name="place", cache=CACHE_SOURCE, kind="neighborhoods", label="the Census place boundary",
+    tables=(), provenance=SOURCE, fetch=fetch_for_build, read=read_into_build,
+    absent="no city limits were loaded", applies=_clips, on_import=True,
+    without="the neighborhoods are not clipped to the city limits")

@@ -20,6 +20,10 @@ import pyogrio
 from ..cache import RawCache
 from core.errors import PipelineError
 from ..http import FetchError, HttpClient
+from .. import readers, transform
+from .. import transform_census as tc
+from ..profiles import Profile
+from ..source import Build, Source, facts
 
 CACHE_SOURCE = "tracts"
 URL = "https://www2.census.gov/geo/tiger/GENZ{year}/shp/cb_{year}_{state}_tract_500k.zip"
@@ -127,3 +131,32 @@ def _tract_name(value) -> str | None:
     if not isinstance(value, str):
         return None
     return f"Census Tract {value}" if value.replace(".", "", 1).isdigit() else value
+
+
+# ----------------------------------------------------------------------------- the unit
+
+def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
+    build.step(f"fetching {TRACTS.label}")
+    return [fetch(profile.geography.state_fips, profile.years.acs, cache, client)]
+
+
+def read_into_build(files: list[Path], build: Build) -> None:
+    """The tracts that overlap the city, their weights into neighborhoods, and each
+    business's tract."""
+    profile, path = build.profile, files[0]
+    build.step(f"reading census tracts ({path.name}) and weighting them by area")
+    shapes = readers.read_tracts(path, profile)
+    tracts, build.weights = tc.city_tracts(shapes, build.shapes)
+    build.tables["tracts"], build.tables["tract_neighborhood_weights"] = tracts, build.weights
+    businesses = build.tables["businesses"]
+    businesses["tract_geoid"] = transform.place_points(businesses, tracts, "geoid")
+    year = profile.years.acs
+    build.add_row(TRACTS, str(year), [path], tc.Counted(tracts, len(tracts)),
+                  meta=facts(SOURCE, year=year, state=profile.geography.state_fips))
+
+
+TRACTS = Source(
+    help="tract shapes: GeoJSON or zipped shapefile",
+    name=CACHE_SOURCE, kind="tracts", label="census tract shapes",
+    tables=("tracts", "tract_neighborhood_weights"), provenance=SOURCE, fetch=fetch_for_build,
+    read=read_into_build, absent="no census tract shapes were loaded")

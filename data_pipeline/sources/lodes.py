@@ -33,6 +33,9 @@ from .. import canonical
 from ..cache import RawCache
 from core.errors import PipelineError
 from ..http import FetchError, HttpClient
+from .. import transform_census as tc
+from ..profiles import Profile
+from ..source import Build, Source, facts
 
 CACHE_SOURCE = "lodes"
 URL = "https://lehd.ces.census.gov/data/lodes/LODES8/{st}/wac/{st}_wac_S000_{job_type}_{year}.csv.gz"
@@ -293,3 +296,30 @@ def _sectors(all_jobs: pd.DataFrame) -> pd.DataFrame:
     long = long.assign(naics_sector=long["cns"].map(sector_of), jobs=long["jobs"].astype("int64"))
     return long[canonical.JOB_SECTOR_COLUMNS].sort_values(
         ["geo_level", "geo_id", "year", "naics_sector"], ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- the unit
+
+def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
+    build.step(f"fetching {LODES.label}")
+    return fetch(profile.geography.state_abbr.lower(), list(profile.years.lodes), cache, client)
+
+
+def read_into_build(files: list[Path], build: Build) -> None:
+    """Jobs of the city's blocks, placed in neighborhoods by location or by tract weights."""
+    profile = build.profile
+    build.step(f"reading {len(files)} LODES file(s)")
+    jobs, by_sector, _ = parse(files, keep_geoids_prefixes=profile.county_geoids)
+    counted, sectors = tc.place_jobs(jobs, by_sector, profile.county_geoids,
+                                     build.tables.get("tracts"), build.weights)
+    build.tables["jobs"], build.tables["jobs_by_sector"] = counted.frame, sectors
+    years = sorted(set(counted.frame["year"].astype(int))) if len(counted.frame) else []
+    vintage = f"{years[0]}–{years[-1]}" if years else "none in the city"
+    build.add_row(LODES, vintage, files, counted,
+                  meta=facts(SOURCE, st=profile.geography.state_abbr.lower()))
+
+
+LODES = Source(
+    help="LODES WAC CSV or CSV.gz files", many=True,
+    name=CACHE_SOURCE, kind="jobs", label="LODES jobs", tables=("jobs", "jobs_by_sector"),
+    provenance=SOURCE, fetch=fetch_for_build, read=read_into_build, absent="no LODES jobs were loaded")

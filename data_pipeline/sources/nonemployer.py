@@ -18,7 +18,11 @@ from .. import canonical
 from ..cache import RawCache
 from core.errors import PipelineError
 from ..http import HttpClient
-from .census_api import fetch_table, read_census_table, whole_numbers, year_in_name
+from .. import transform_census as tc
+from ..profiles import Profile
+from ..source import Build, Source
+from .census_api import (fetch_table, read_census_table, read_county_table, whole_numbers,
+                         year_in_name)
 
 CACHE_SOURCE = "nonemployers"
 API_URL = "https://api.census.gov/data/{year}/nonemp"
@@ -73,3 +77,23 @@ def parse(path: Path, year: int | None = None) -> pd.DataFrame:
                             "(nonemp-2021-…) or give the year.")
     out["year"] = out["year"].astype(int)
     return out[canonical.NONEMPLOYER_COLUMNS].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- the unit
+
+def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
+    build.step(f"fetching {NONEMPLOYERS.label}")
+    g = profile.geography
+    return fetch(g.state_fips, list(g.county_fips), profile.years.cbp, cache, client)
+
+
+def read_into_build(files: list[Path], build: Build) -> None:
+    read_county_table(NONEMPLOYERS, files, build, parse,
+                      lambda frame: tc.city_nonemployers(frame, build.profile.county_geoids))
+
+
+NONEMPLOYERS = Source(
+    help="Census Nonemployer Statistics API JSON response(s)", many=True,
+    name=CACHE_SOURCE, kind="nonemployers", label="Nonemployer Statistics",
+    tables=("nonemployers",), provenance=SOURCE, fetch=fetch_for_build, read=read_into_build,
+    absent="no Census Nonemployer Statistics were loaded")

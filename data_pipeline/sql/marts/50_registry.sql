@@ -19,32 +19,33 @@ has AS (
     SELECT EXISTS (SELECT 1 FROM businesses WHERE is_micro) AS micro,
            coalesce((SELECT value FROM build_info WHERE key = 'micro_rules'), '') = 'none'
                AS no_micro_rules,
-           EXISTS (SELECT 1 FROM tracts WHERE population IS NOT NULL) AS acs,
-           EXISTS (SELECT 1 FROM jobs) AS jobs,
-           EXISTS (SELECT 1 FROM jobs WHERE jobs_private IS NOT NULL) AS private_jobs,
-           EXISTS (SELECT 1 FROM business_patterns) AS patterns,
-           EXISTS (SELECT 1 FROM businesses) AS registry)
+           EXISTS (SELECT 1 FROM jobs WHERE jobs_private IS NOT NULL) AS private_jobs),
+-- The first source a metric needs that the build does not have (by the sources' order),
+-- the ones a build cannot do without before the others.
+missing AS (
+    SELECT b.metric_id,
+           arg_min(k.absent, k.position) FILTER (WHERE k.required) AS required_absent,
+           arg_min(k.absent, k.position) FILTER (WHERE NOT k.required) AS optional_absent
+    FROM built b
+    JOIN _source_kinds k
+      ON list_contains(string_split(b.source_kinds, ', '), k.kind) AND NOT k.loaded
+    GROUP BY b.metric_id)
 SELECT b.metric_id, b.label, b.description, b.unit, b.formula, b.tables, b.higher_is_better,
        b.source_kinds, b.metric_group, b.format, b.kind, b.caveat, b.mart, b.low_count_basis,
        b.source_vintages, b.available, b.position,
        CASE WHEN b.available THEN NULL
-            WHEN NOT h.registry AND list_contains(string_split(b.source_kinds, ', '), 'businesses')
-                THEN 'no business registry was loaded'
+            WHEN m.required_absent IS NOT NULL THEN m.required_absent
             WHEN b.metric_id LIKE 'micro%' AND NOT h.micro
                 THEN 'its registry marks no business as home-based, run by a sole proprietor or on a small-scale licence'
                      || CASE WHEN h.no_micro_rules
                              THEN ' (the city profile has no [micro] rules)' ELSE '' END
-            WHEN list_contains(string_split(b.source_kinds, ', '), 'acs') AND NOT h.acs
-                THEN 'no Census population (ACS) was loaded'
-            WHEN b.source_kinds = 'jobs' AND NOT h.jobs THEN 'no LODES jobs were loaded'
-            WHEN b.source_kinds = 'jobs' AND NOT h.private_jobs
+            WHEN m.optional_absent IS NOT NULL THEN m.optional_absent
+            WHEN list_contains(string_split(b.source_kinds, ', '), 'jobs') AND NOT h.private_jobs
                 THEN 'the LODES files loaded have no private-jobs (JT02) figures'
-            WHEN b.source_kinds = 'business_patterns' AND NOT h.patterns
-                THEN 'no Census ZIP Business Patterns were loaded'
             WHEN b.metric_id LIKE 'survival%'
                 THEN 'the registry covers too few years for a cohort to reach this horizon'
             ELSE 'the loaded data do not give it' END AS not_available
-FROM built b, has h
+FROM built b CROSS JOIN has h LEFT JOIN missing m USING (metric_id)
 ORDER BY b.position;
 
 CREATE OR REPLACE TABLE settings AS

@@ -2,18 +2,21 @@
 
 `generate(seed)` fills every table of a `CityData` from one `numpy.random.default_rng(seed)`
 and nothing else (no clock, no network): the same seed gives the same database, another
-seed another city. The pieces live beside this module:
+seed another city. It stands in for every source of `data_pipeline.sources` at once (its
+`sources` rows say which), and lives apart from them. The pieces of this package:
 
-- `demo_geography` — outline, 36 neighborhoods, tracts nested inside them
-- `demo_roles` — what each kind of neighborhood is like (the story of the city)
-- `demo_census` — ACS-like residents and LODES-like jobs per tract
-- `demo_registry` — the businesses, their openings and closures, points
-- `demo_licenses` — the registry's raw license terms and bad rows, and their reconciliation
-- `demo_patterns` — ZIP Business Patterns and county Nonemployer Statistics
+- `geography` — outline, 36 neighborhoods, tracts nested inside them
+- `roles` — what each kind of neighborhood is like (the story of the city)
+- `census` — ACS-like residents and LODES-like jobs per tract
+- `registry` — the businesses, their openings and closures, points
+- `licenses` — the registry's raw license terms and bad rows, and their reconciliation
+- `patterns` — ZIP Business Patterns and county Nonemployer Statistics
+- `words` — names, descriptions and licence words
 """
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,9 +24,14 @@ import pandas as pd
 import shapely
 
 from .. import canonical as c
-from . import demo_census, demo_geography, demo_licenses, demo_patterns, demo_registry
-from .demo_roles import ROLE_NAMES, ROLES
-from .demo_words import NEIGHBORHOOD_NAMES
+from ..load import Step, write_database
+from . import census as demo_census
+from . import geography as demo_geography
+from . import licenses as demo_licenses
+from . import patterns as demo_patterns
+from . import registry as demo_registry
+from .roles import ROLE_NAMES, ROLES
+from .words import NEIGHBORHOOD_NAMES
 
 CITY_NAME = "Port Juniper (demo city)"
 CITY_SLUG = "demo"
@@ -126,3 +134,12 @@ def _digest(frame: pd.DataFrame) -> str:
         plain["geometry"] = [bytes(b).hex() for b in shapely.to_wkb(plain["geometry"].to_numpy())]
     hashed = pd.util.hash_pandas_object(plain, index=False).to_numpy()
     return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def build_demo(db: Path | str, seed: int = 42, on_step: Step | None = None,
+               suppression_threshold: int | None = None) -> Path:
+    """Generate the synthetic demo city for `seed` and load it atomically into `db`."""
+    step = on_step or (lambda message: None)
+    step(f"generating the demo city (seed {seed})")
+    data = generate(seed=seed)
+    return write_database(data, db, on_step=step, suppression_threshold=suppression_threshold)

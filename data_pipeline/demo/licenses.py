@@ -20,7 +20,7 @@ import shapely
 from core import categories
 
 from .. import geo
-from . import demo_words as words
+from . import words
 
 TERM_DAYS = 730
 DAY = np.timedelta64(1, "D")

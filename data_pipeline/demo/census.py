@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.categories import LODES_CNS_SECTORS
-from . import demo_roles as roles
+from . import roles
 
 TINY_TRACT_MAX = 95    # the rail-yard tract: a rate over so few residents is unreliable
 

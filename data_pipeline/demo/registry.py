@@ -4,7 +4,7 @@ Openings are drawn per neighborhood and year from its role (level, trend, the 20
 dip), closures from a yearly risk that depends on the sector, the business's age, the
 year and the neighborhood. Each business then gets a sector, a home-based flag, an
 owner type, a license, a fictional name and address, and a point inside its tract.
-`demo_licenses` turns this into the messy license-term rows a city portal would serve.
+`licenses` turns this into the messy license-term rows a city portal would serve.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import demo_roles as roles
-from . import demo_words as words
+from . import roles
+from . import words
 
 SIMULATION_START = 2005   # businesses opened earlier than the first year form its stock
 DAY = np.timedelta64(1, "D")
