@@ -32,7 +32,9 @@ from .suppression import protect_cells
 
 MARTS_DIR = Path(__file__).with_name("sql") / "marts"
 PREPARE = ["10_frame.sql", "20_cells.sql"]
-PUBLISH = ["30_metrics.sql", "40_categories.sql", "50_registry.sql"]
+# Then every file from 30 on, in order: 30_metrics.sql, a source's own metric files (31–44,
+# e.g. 35_capital.sql), 40_categories.sql, 45_flags.sql (low counts), 50_registry.sql.
+PUBLISH = sorted(path.name for path in MARTS_DIR.glob("[3-9][0-9]_*.sql"))
 TEMP_TABLES = ["_span", "_years", "_tract_share", "_areas", "_residents", "_placed", "_stock",
                "_business_counts", "_category_cells", "_jobs_placed", "_job_counts",
                "_census_micro", "_cells_raw", "_cells", "_line_keys", "_line_members",

@@ -141,24 +141,3 @@ LATERAL (VALUES
     ('diversity_evenness', CASE WHEN richness > 1 THEN round(least(greatest(h, 0) / ln(richness), 1), 2) END),
     ('effective_categories', round(exp(greatest(h, 0)), 1)),
     ('gini_simpson', round(greatest(gs, 0), 2))) d(metric_id, v);
-
--- Small numbers are flagged, not hidden: a rate, share, survival figure or diversity index
--- computed from fewer than `settings.low_count_below` businesses or events is `low_count`
--- (NCHS practice: below 20 events the relative standard error exceeds 23%). Which count
--- decides is the registry's `low_count_basis`: the events of a rate (numerator), the
--- cohort or base of a share (denominator), or the area's active businesses (an index).
-ALTER TABLE metrics_long ADD COLUMN low_count BOOLEAN DEFAULT false;
-
-UPDATE metrics_long m SET low_count = true
-FROM _registry_rows r
-WHERE r.metric_id = m.metric_id AND r.low_count_basis IN ('numerator', 'denominator')
-  AND CASE r.low_count_basis WHEN 'numerator' THEN m.numerator ELSE m.denominator END
-      < (SELECT low_count_below FROM settings);
-
-UPDATE metrics_long m SET low_count = true
-FROM _registry_rows r, _published a
-WHERE r.metric_id = m.metric_id AND r.low_count_basis = 'businesses'
-  AND a.measure = 'active' AND a.geo_level = m.geo_level AND a.geo_id = m.geo_id
-  AND a.year = m.year AND a.shown < (SELECT low_count_below FROM settings);
-
-UPDATE metrics_long SET low_count = false WHERE low_count IS NULL;
