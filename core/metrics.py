@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BUSINESSES, FORMATION, JOBS, DIVERSITY, RESIDENTS = (
-    "Businesses", "Formation & survival", "Jobs", "Diversity", "Residents")
-GROUPS = (BUSINESSES, FORMATION, JOBS, DIVERSITY, RESIDENTS)
+BUSINESSES, FORMATION, JOBS, DIVERSITY, RESIDENTS, CAPITAL = (
+    "Businesses", "Formation & survival", "Jobs", "Diversity", "Residents", "Capital")
+RESILIENCE = "Resilience"
+GROUPS = (BUSINESSES, FORMATION, JOBS, DIVERSITY, RESIDENTS, CAPITAL, RESILIENCE)
 
 REGISTRY_CAVEAT = ("A city registry counts registrations, not activity: a business can be "
                    "registered and idle, or active without registering; the city's own note "
@@ -41,6 +42,14 @@ MICRO_WORDS = ("run from home, run by one person on their own (a sole proprietor
 MICRO_DEFINITION = (f"Businesses the city's registry marks as very small: {MICRO_WORDS}. The "
                     "registry does not record how many people work there.")
 
+SBA_CAVEAT = ("SBA data cover only loans the SBA guarantees (7(a)) or co-finances (504), "
+              "not other bank credit; each loan is placed by the borrower's ZIP code, split "
+              "over the neighborhoods by where the ZIP's registered businesses are.")
+PPP_CAVEAT = ("PPP business types and jobs are as the borrowers reported them; jobs are jobs "
+              "retained, not a headcount. The July 2020 release gives only a band for loans "
+              "of $150,000 and over, which count as loans but not in amounts. Each loan is "
+              "placed by the borrower's ZIP code, split over the neighborhoods by where the "
+              "ZIP's registered businesses are.")
 LOW_COUNT = 20
 LOW_COUNT_RULE = (f"A rate, share, survival figure or diversity index computed from fewer than "
                   f"{LOW_COUNT} businesses or events is flagged \"low count\" (the US National "
@@ -70,6 +79,43 @@ class Metric:
     # (the events of a rate), 'denominator' (the cohort or base of a share), 'businesses'
     # (the active businesses an index is computed from); None for counts and estimates.
     low_count_basis: str | None = None
+
+
+def _loans(family: str, program: str, sources: tuple[str, ...], caveat: str) -> list[Metric]:
+    """The figures of one loan program: loans, per 1,000 businesses, total and median amount,
+    share to businesses reporting fewer than 5 jobs."""
+    placed = ("placed by the borrower's ZIP code: each neighborhood counts the ZIP's share of "
+              "the city's registered businesses it holds")
+    tables = ("loans", "zip_neighborhood_weights")
+    return [
+        Metric(f"{family}_loans", f"{program} approved",
+               f"{program} approved during the year to borrowers in the area.", "loans",
+               f"count of loans approved in the year, {placed}.", tables, None, sources,
+               CAPITAL, "{:,.0f}", "estimate", caveat),
+        Metric(f"{family}_loans_per_1k_businesses", f"{program} per 1,000 businesses",
+               f"{program} approved during the year for every 1,000 businesses active at "
+               "its end.", "per 1,000 active businesses",
+               f"{program} approved in the year ({placed}) ÷ active businesses on 31 December "
+               "× 1,000.", (*tables, "businesses"), True, (*sources, "businesses"), CAPITAL,
+               "{:,.1f}", "rate", f"{caveat} {REGISTRY_CAVEAT}", low_count_basis="numerator"),
+        Metric(f"{family}_loan_amount_total", f"{program}: total approved",
+               f"Dollars approved in {program} during the year.", "dollars",
+               f"Σ approved amount × the ZIP's weight in the area, over loans with an exact "
+               f"amount ({placed}).", tables, None, sources, CAPITAL, "${:,.0f}", "estimate",
+               caveat),
+        Metric(f"{family}_loan_amount_median", f"{program}: median amount",
+               f"The middle amount of the {program} approved during the year.", "dollars",
+               "the weighted median of the loans' approved amounts (each loan weighted by its "
+               "ZIP's share in the area): the smallest amount at which the loans up to it hold "
+               "half the area's loans.", tables, None, sources, CAPITAL, "${:,.0f}", "estimate",
+               caveat, low_count_basis="numerator"),
+        Metric(f"{family}_loans_small_share", f"{program} to businesses with fewer than 5 jobs",
+               f"Share of the {program} approved during the year whose borrower reported "
+               "fewer than 5 jobs.", "share of loans with jobs reported",
+               "loans reporting 0 to 4 jobs ÷ loans reporting a number of jobs (both placed by "
+               "ZIP code).", tables, None, sources, CAPITAL, "{:.0%}", "share", caveat,
+               low_count_basis="denominator"),
+    ]
 
 
 def _count(id, label, description, formula, *, tables=("businesses",), sources=("businesses",),
@@ -246,6 +292,100 @@ _METRICS: list[Metric] = [
            "city's); rounded to 2 decimals.", ("businesses",), None, ("businesses",),
            DIVERSITY, "{:.2f}", "index", REGISTRY_CAVEAT, table="location_quotients",
            low_count_basis="numerator"),
+    *_loans("sba", "SBA 7(a) and 504 loans", ("sba_loans",), SBA_CAVEAT),
+    *_loans("ppp", "PPP loans", ("ppp_loans",), PPP_CAVEAT),
+    Metric("ppp_self_employed_per_1k_residents",
+           "PPP loans to the self-employed per 1,000 residents",
+           "PPP loans approved in the year to sole proprietors, self-employed individuals and "
+           "independent contractors, for every 1,000 residents.",
+           "per 1,000 residents",
+           "PPP loans whose business type is Sole Proprietorship, Self-Employed Individuals or "
+           "Independent Contractors (placed by ZIP code) ÷ residents (ACS) × 1,000; its margin "
+           "of error treats the count as exact.",
+           ("loans", "zip_neighborhood_weights", "tracts", "tract_neighborhood_weights"), None,
+           ("ppp_loans", "acs"), CAPITAL, "{:,.1f}", "rate", f"{PPP_CAVEAT} {ACS_CAVEAT}",
+           low_count_basis="numerator"),
+]
+
+
+# --- Resilience: the 2020 downturn (sql/marts/36_resilience.sql) ---------------------------
+
+DOWNTURN_CAVEAT = (
+    "The downturn is read from counts on 31 December: the 2019 level is the count on "
+    "31 December 2019, the low the lowest year-end count of 2020, 2021 and 2022 (the later "
+    "year when two are equally low). A registry records a closure when a licence lapses or "
+    "is given up, often a year or more after the business stopped trading, so the fall may "
+    "show late and look shallower than it was. The figure is filed under the year 2019; an "
+    "area with none of these businesses at the end of 2019 has no value.")
+NOT_YET_BACK = (" No value where the figure is not withheld means the area had not yet got "
+                "back to its 2019 level by the last year of data: not yet recovered.")
+
+
+def _downturn(id, label, description, unit, formula, *, kind, fmt, better, caveat=""):
+    return Metric(id, label, description, unit, formula, ("businesses",), better,
+                  ("businesses",), RESILIENCE, fmt, kind,
+                  f"{REGISTRY_CAVEAT} {DOWNTURN_CAVEAT}{caveat}",
+                  low_count_basis="denominator")
+
+
+def _fall_and_recovery(prefix: str, counted: str, plural: str, caveat: str = "") -> list[Metric]:
+    """The fall to the 2020–2022 low, its year and the years to get back, of `counted`."""
+    return [
+        _downturn(f"{prefix}downturn_drawdown", f"Change in {plural}, 2019 to the 2020–2022 low",
+                  f"How far the number of {plural} fell from the end of 2019 to its lowest "
+                  "year-end level of 2020–2022, as a share of the 2019 level (−12% = fell "
+                  "12%; above 0 when it never fell below the 2019 level).",
+                  "share of the 2019 level",
+                  f"({counted} on 31 December of the low year − {counted} on 31 December "
+                  f"2019) ÷ {counted} on 31 December 2019; the low year is the one of "
+                  "2020–2022 with the fewest (the later of equals).",
+                  kind="share", fmt="{:.0%}", better=True, caveat=caveat),
+        _downturn(f"{prefix}downturn_low_year", f"Year {plural} were fewest (2020–2022)",
+                  f"The year of 2020, 2021 and 2022 that ended with the fewest {plural}.",
+                  "year", f"the year of 2020–2022 with the fewest {counted} on 31 December; "
+                  "of equal counts, the later year.",
+                  kind="index", fmt="{:.0f}", better=None, caveat=caveat),
+        _downturn(f"{prefix}downturn_recovery_years",
+                  f"Years to get back to the 2019 level of {plural}",
+                  f"Years from the end of 2019 until the number of {plural} was back at or "
+                  "above its 2019 level after the downturn's low.",
+                  "years", f"the first year after the low with {counted} on 31 December at or "
+                  "above the count on 31 December 2019, minus 2019; 0 when the count never "
+                  "fell below its 2019 level in 2020–2022; no value while it is not back.",
+                  kind="index", fmt="{:.0f}", better=False, caveat=NOT_YET_BACK + caveat),
+    ]
+
+
+MICRO_NOTE = f" A micro-business is one the city's registry marks as very small: {MICRO_WORDS}."
+
+_METRICS += [
+    *_fall_and_recovery("", "active businesses", "active businesses"),
+    _downturn("downturn_net_per_100", "Net new businesses in 2020–2021 per 100 active",
+              "New businesses minus closed businesses in 2020 and 2021, for every 100 "
+              "businesses active at the end of 2019.",
+              "per 100 businesses active on 31 December 2019",
+              "(new businesses − closed businesses, 2020 and 2021 together) ÷ active "
+              "businesses on 31 December 2019 × 100; equal to the change in active businesses "
+              "from 31 December 2019 to 31 December 2021.",
+              kind="rate", fmt="{:+,.1f}", better=True),
+    _downturn("downturn_net_vs_city", "Net new businesses in 2020–2021 compared with the city",
+              "The area's net new businesses in 2020–2021 per 100 active businesses minus the "
+              "city's: above 0, the area gained more (or lost fewer) than the city as a whole.",
+              "per 100 active businesses, above or below the city",
+              "net new businesses in 2020–2021 per 100 active businesses of the area − the same "
+              "figure for the city (a difference, not a ratio: the city's figure can be near "
+              "0 or below it); 0 for the city itself.",
+              kind="change", fmt="{:+,.0f}", better=True),
+    *_fall_and_recovery("micro_", "micro-businesses (city registry)", "micro-businesses",
+                        MICRO_NOTE),
+    _downturn("micro_downturn_cushion", "Micro-businesses' fall compared with all businesses'",
+              "How many percentage points less (above 0) or more (below 0) the area's "
+              "micro-businesses fell in the 2020 downturn than all its businesses: above 0, "
+              "the micro sector cushioned the area.",
+              "percentage points",
+              "(change in micro-businesses, 2019 to their 2020–2022 low, as a share of 2019) "
+              "− (the same for all active businesses), × 100.",
+              kind="change", fmt="{:+,.0f}", better=True, caveat=MICRO_NOTE),
 ]
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in _METRICS}

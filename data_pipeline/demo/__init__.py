@@ -11,6 +11,7 @@ seed another city. It stands in for every source of `data_pipeline.sources` at o
 - `registry` — the businesses, their openings and closures, points
 - `licenses` — the registry's raw license terms and bad rows, and their reconciliation
 - `patterns` — ZIP Business Patterns and county Nonemployer Statistics
+- `loans` — SBA 7(a)/504 and PPP loans by ZIP code
 - `words` — names, descriptions and licence words
 """
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..load import Step, write_database
 from . import census as demo_census
 from . import geography as demo_geography
 from . import licenses as demo_licenses
+from . import loans as demo_loans
 from . import patterns as demo_patterns
 from . import registry as demo_registry
 from .roles import ROLE_NAMES, ROLES
@@ -60,12 +62,16 @@ def generate(seed: int = 42) -> c.CityData:
     patterns = demo_patterns.business_patterns(businesses, zip_of, CENSUS_YEARS, rng)
     county = demo_geography.STATE_FIPS + demo_geography.COUNTY_FIPS
     nonemployers = demo_patterns.nonemployers(businesses, county, CENSUS_YEARS, rng)
+    # A stream of its own, so that adding the loans changed no other table of the demo.
+    loans = demo_loans.simulate_loans(businesses, zip_of, np.arange(FIRST_YEAR, LAST_YEAR + 1),
+                                      np.random.default_rng([seed, 16]))
     neighborhoods = gpd.GeoDataFrame(place.neighborhoods[c.NEIGHBORHOOD_COLUMNS],
                                      geometry="geometry", crs=place.neighborhoods.crs)
     tract_shapes = gpd.GeoDataFrame(tracts[c.TRACT_COLUMNS], geometry="geometry", crs=tracts.crs)
     tables = {"neighborhoods": neighborhoods, "tracts": tract_shapes[["geoid", "geometry"]],
               "acs": tract_shapes.drop(columns="geometry"), "raw": raw, "jobs": jobs,
-              "patterns": patterns, "nonemployers": nonemployers}
+              "patterns": patterns, "nonemployers": nonemployers,
+              "ppp": loans[loans["program"] == "PPP"], "sba": loans[loans["program"] != "PPP"]}
     return c.CityData(
         city_name=CITY_NAME, city_slug=CITY_SLUG, neighborhoods=neighborhoods,
         businesses=businesses, sources=_sources(seed, tables, registry),
@@ -73,7 +79,7 @@ def generate(seed: int = 42) -> c.CityData:
         jobs_by_sector=jobs_by_sector, business_patterns=patterns,
         zip_weights=demo_patterns.zip_weights(businesses, zip_of), nonemployers=nonemployers,
         rejected=registry.rejected, unmapped_categories=registry.unmapped,
-        build_info=_build_info(seed, place.neighborhoods))
+        build_info=_build_info(seed, place.neighborhoods), other_tables={"loans": loans})
 
 
 def _nested_weights(tracts: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +124,9 @@ def _sources(seed: int, tables: dict[str, pd.DataFrame],
                "ZIP Business Patterns-like establishments (synthetic)", "patterns"),
         simple("demo_nonemployers", "nonemployers",
                "Nonemployer Statistics-like county counts (synthetic)", "nonemployers"),
+        simple("demo_ppp_loans", "ppp_loans", "PPP-like loans by ZIP code (synthetic)", "ppp"),
+        simple("demo_sba_loans", "sba_loans", "SBA 7(a)- and 504-like loans by ZIP code (synthetic)",
+               "sba"),
     ]
     out = pd.DataFrame(rows, columns=["source_id", "kind", "name", "sha256", "rows_raw",
                                       "rows_loaded", "rows_merged", "rows_rejected"])

@@ -3,7 +3,8 @@
 Each is one unit (`data_pipeline.source.Source`) in its own module. A source read later
 may use what an earlier one left in the build: the city limits clip the neighborhoods,
 the neighborhoods place the registry's businesses, the registry's ZIP codes choose the
-Business Patterns, the tracts carry the ACS figures and weight the jobs.
+Business Patterns, the tracts carry the ACS figures and weight the jobs, the registry's ZIP weights place
+the loans.
 """
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from .census_tracts import TRACTS
 from .lodes import LODES
 from .neighborhoods import NEIGHBORHOODS
 from .nonemployer import NONEMPLOYERS
+from .ppp_loans import PPP
+from .sba_loans import SBA
 
-SOURCES = [PLACE, NEIGHBORHOODS, BUSINESSES, TRACTS, ACS, LODES, PATTERNS, NONEMPLOYERS]
+SOURCES = [PLACE, NEIGHBORHOODS, BUSINESSES, TRACTS, ACS, LODES, PATTERNS, NONEMPLOYERS, PPP,
+           SBA]
 
 
 def source(name: str):

@@ -44,6 +44,13 @@ SELECT b.metric_id, b.label, b.description, b.unit, b.formula, b.tables, b.highe
                 THEN 'the LODES files loaded have no private-jobs (JT02) figures'
             WHEN b.metric_id LIKE 'survival%'
                 THEN 'the registry covers too few years for a cohort to reach this horizon'
+            WHEN b.metric_group = 'Capital'
+                THEN 'its loans were approved outside the years the registry covers ('
+                     || (SELECT first_year FROM _span) || '–' || (SELECT last_year FROM _span) || ')'
+            WHEN b.metric_group = 'Resilience'
+                 AND (SELECT first_year > 2019 OR last_year < 2021 FROM _span)
+                THEN 'the registry does not cover 2019 and the downturn years after it (it covers '
+                     || (SELECT first_year FROM _span) || '–' || (SELECT last_year FROM _span) || ')'
             ELSE 'the loaded data do not give it' END AS not_available
 FROM built b CROSS JOIN has h LEFT JOIN missing m USING (metric_id)
 ORDER BY b.position;
