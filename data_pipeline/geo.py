@@ -37,22 +37,38 @@ def _polygonal_part(geom):
 def assign_points(lat, lon, polygons: gpd.GeoDataFrame, id_column: str) -> np.ndarray:
     """The id of the polygon holding each point (object array; None where none holds it).
 
-    Vectorized: one spatial index query for all points. A point on a shared edge goes
-    to the first polygon found, so each point gets exactly one id.
+    Each polygon, prepared once, tests only the points inside its bounding box, found by
+    a binary search over the points sorted by longitude: prepared point-in-polygon tests
+    run several times faster than an index of the polygons queried with every point (what
+    `geopandas.sjoin` does), for the same answer. A point on a shared edge goes to the
+    first polygon in the frame's order, so each point gets exactly one id.
     """
     lat = np.asarray(lat, dtype="float64")
     lon = np.asarray(lon, dtype="float64")
     result = np.full(len(lat), None, dtype=object)
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    if not ok.any() or len(polygons) == 0:
+    ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if not len(ok) or len(polygons) == 0:
         return result
-    points = shapely.points(lon[ok], lat[ok])
-    tree = shapely.STRtree(polygons.geometry.to_numpy())
-    point_idx, poly_idx = tree.query(points, predicate="intersects")
-    first = pd.Series(poly_idx).groupby(point_idx).first()
+    order = ok[np.argsort(lon[ok], kind="stable")]
+    xs, ys = lon[order], lat[order]
+    placed = np.zeros(len(order), dtype=bool)
+    shapes = polygons.geometry.to_numpy()
+    shapely.prepare(shapes)
+    bounds = shapely.bounds(shapes)
     ids = polygons[id_column].to_numpy()
-    positions = np.flatnonzero(ok)[first.index.to_numpy()]
-    result[positions] = ids[first.to_numpy()]
+    for k, shape in enumerate(shapes):
+        west, south, east, north = bounds[k]
+        if shape is None or not np.isfinite(west):
+            continue
+        first, last = np.searchsorted(xs, west, "left"), np.searchsorted(xs, east, "right")
+        window = slice(first, last)
+        near = np.flatnonzero((ys[window] >= south) & (ys[window] <= north) & ~placed[window])
+        if not len(near):
+            continue
+        near += first
+        inside = near[shapely.intersects_xy(shape, xs[near], ys[near])]
+        placed[inside] = True
+        result[order[inside]] = ids[k]
     return result
 
 

@@ -188,3 +188,17 @@ def test_work_in_a_child_process_returns_its_result_or_says_why_it_stopped(small
     registry, geojson = small_inputs
     stopped = bench_pipeline.run_child(registry, geojson, timeout=0.3)
     assert stopped["stopped"].startswith("still running at its time limit")
+
+
+def test_assign_points_and_sjoin_agree_on_every_point_edges_and_corners_included():
+    from data_pipeline.geo import assign_points
+    shapes = bench_assign.polygons(200)
+    lat, lon = bench_assign.points(20_000)
+    # Points on shared edges and corners: every vertex of every polygon, and NaN points.
+    corners = shapely.get_coordinates(shapes.geometry.to_numpy())
+    lat = np.concatenate([lat, corners[:, 1], [np.nan]])
+    lon = np.concatenate([lon, corners[:, 0], [0.0]])
+    ours = assign_points(lat, lon, shapes, "neighborhood_id")
+    theirs = bench_assign.sjoin_ids(lat, lon, shapes)
+    assert bench_assign.agreement(ours, theirs) == 1.0
+    assert pd.notna(ours[20_000:-1]).all() and ours[-1] is None   # corners are inside some area
