@@ -640,6 +640,28 @@ def test_a_small_category_count_the_active_total_would_give_away_is_protected(tm
         assert recoverable(t, p, 3).empty
 
 
+
+def test_tracts_and_neighborhoods_on_the_same_ground_are_protected_together(tmp_path):
+    """T1 covers N1 exactly and T2 covers N2 and N3 (every business of N2 in T2): a tract's
+    counts and its neighborhoods' counts add up to the same total, a sum a reader can form.
+    N3 had 2 micro-businesses in 2021 (hidden: below 3); an engine that did not know those
+    sums would leave them to be worked out. The reader finds nothing."""
+    from tests.test_metrics_properties import recoverable
+    city = tiny_city()
+    moved = (city.businesses["neighborhood_id"] != "N1") & (city.businesses["tract_geoid"] == T1)
+    city.businesses.loc[moved, "tract_geoid"] = T2
+    weights = city.tract_weights
+    city.tract_weights = pd.DataFrame({"geoid": [T1, T2, T2], "neighborhood_id": ["N1", "N2", "N3"],
+                                       "weight": [1.0, 0.4, 0.6],
+                                       "method": weights["method"].iloc[0]}).astype(weights.dtypes)
+    truth = load.write_database(city, tmp_path / "truth.duckdb", suppression_threshold=0)
+    published = load.write_database(city, tmp_path / "published.duckdb", suppression_threshold=3)
+    with duckdb.connect(str(truth), read_only=True) as t, \
+            duckdb.connect(str(published), read_only=True) as p:
+        assert values(t, "micro_businesses")[("N3", 2021)] == 2
+        assert values(p, "micro_businesses", column="suppressed")[("N3", 2021)]
+        assert recoverable(t, p, 3).empty
+
 def test_each_metric_names_real_tables_sources_and_a_number_format(con):
     """What the registry says of each figure holds in a built database: its tables exist,
     its sources are kinds the sources table knows, its format prints a number (a count

@@ -499,6 +499,18 @@ def test_a_hidden_zero_protects_a_small_count(monkeypatch):
 
 
 
+
+def test_a_headline_count_is_hidden_only_when_nothing_else_protects_as_well():
+    """1 + 4 + 6 = 11, the 4 an area's micro-businesses (a headline count, `keep`): the 6
+    goes with the 1, though the 4 is smaller; with no headline count the 4 goes."""
+    value = np.array([1.0, 4.0, 6.0, 11.0])
+    lines = [[(0, 1.0), (1, 1.0), (2, 1.0), (3, -1.0)]]
+    keep = np.array([False, True, False, False])
+    hidden = suppression.protect_cells(value, np.ones(4, bool), *as_arrays(lines), 3, keep=keep)
+    assert hidden.tolist() == [True, False, True, False]
+    hidden = suppression.protect_cells(value, np.ones(4, bool), *as_arrays(lines), 3)
+    assert hidden.tolist() == [True, True, False, False]
+
 @pytest.mark.parametrize("answer", ["no solution", "not a direction"])
 def test_when_the_solver_fails_a_hidden_zero_counts_as_known(answer, monkeypatch):
     """The safe side: if the linear programme gives no answer, or one that breaks a line,
