@@ -309,3 +309,51 @@ def test_the_demo_city_has_a_downturn_and_every_figure_for_every_neighborhood(de
     assert min(drawdowns, key=drawdowns.get) == names["Old Mill"]
     assert pd.isna(got[(names["Old Mill"], "downturn_recovery_years")])
     assert sum(v < 0 for v in drawdowns.values()) > len(hoods) / 2
+
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+CHICAGO = (REALDATA / "chicago_business_licenses" / "business_licenses_sample10k_csv_2024.csv",
+           REALDATA / "chicago_community_areas" / "community_areas_current.geojson")
+
+
+@pytest.mark.skipif(not all(p.exists() for p in CHICAGO),
+                    reason=f"the Chicago sample is not under {REALDATA}")
+def test_the_chicago_sample_gives_the_figures_its_own_dates_give(tmp_path):
+    """The 10,000-row sample of Chicago's licences (2010–2025): the city's fall, low year,
+    recovery and net are worked out again here from the loaded businesses' dates, and
+    every neighborhood's figures keep to their ranges."""
+    from data_pipeline import city
+    db = city.import_files("chicago", CHICAGO[0], CHICAGO[1], db=tmp_path / "chicago.duckdb")
+    with duckdb.connect(str(db), read_only=True) as con:
+        dates = con.execute("SELECT opened, closed FROM businesses").df()
+        last = con.execute("SELECT last_year FROM settings").fetchone()[0]
+        got = {(g, m): v for g, m, v in con.execute(
+            "SELECT geo_id, metric_id, value FROM metrics_long WHERE metric_id IN "
+            f"({', '.join('?' * len(IDS))})", IDS).fetchall()}  # noqa: S608 (reviewed: placeholders only)
+        hoods = con.execute("SELECT count(*) FROM neighborhoods").fetchone()[0]
+
+    def active(year: int) -> int:
+        end = pd.Timestamp(f"{year}-12-31")
+        opened, closed = pd.to_datetime(dates["opened"]), pd.to_datetime(dates["closed"])
+        return int(((opened <= end) & (closed.isna() | (closed > end))).sum())
+
+    level = {y: active(y) for y in range(2019, last + 1)}
+    low = min(level[y] for y in (2020, 2021, 2022))
+    low_year = max(y for y in (2020, 2021, 2022) if level[y] == low)
+    back = [y for y in range(low_year + 1, last + 1) if level[y] >= level[2019]]
+    assert got[("city", "downturn_drawdown")] == pytest.approx((low - level[2019]) / level[2019])
+    assert got[("city", "downturn_low_year")] == low_year
+    assert got[("city", "downturn_recovery_years")] == (
+        0 if low >= level[2019] else back[0] - 2019 if back else None)
+    assert got[("city", "downturn_net_per_100")] == pytest.approx(
+        100 * (level[2021] - level[2019]) / level[2019])
+    assert len({g for g, _ in got}) == hoods + 1
+    for (geo_id, metric_id), value in got.items():
+        if value is None:
+            continue
+        if metric_id.endswith("drawdown"):
+            assert value >= -1, (geo_id, metric_id)
+        elif metric_id.endswith("low_year"):
+            assert value in (2020, 2021, 2022), (geo_id, metric_id)
+        elif metric_id.endswith("recovery_years"):
+            assert 0 <= value <= last - 2019 and value != 1, (geo_id, metric_id)
