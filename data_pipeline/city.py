@@ -24,7 +24,8 @@ from .http import HttpClient
 from .load import write_database
 from .profiles import Profile, load_profile
 from .source import Build, Origin, Source, Step
-from .sources import SOURCES, census_geocoder
+from .sources import SOURCES
+from .sources import source as sources_named
 
 
 def _quiet(message: str) -> None:
@@ -57,20 +58,20 @@ def assemble(profile: Profile, files: dict[str, list[Path]], step: Step, **build
 
 # ----------------------------------------------------------------------------- import
 
-def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None = None,
-                 tracts: Path | None = None, acs: Path | None = None,
-                 lodes: list[Path] | None = None, db: Path | None = None, geocode: bool = False,
-                 on_step: Step | None = None, suppression_threshold: int | None = None,
-                 place: Path | None = None) -> Path:
-    """Build a city's database from local export files; what is not given stays empty.
+def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None = None, *,
+                 db: Path | None = None, geocode: bool = False, on_step: Step | None = None,
+                 suppression_threshold: int | None = None, **files: Path | list[Path] | None) -> Path:
+    """Build a city's database from local export files: the registry, its boundaries (else
+    the cached ones) and any other source's files by its name (`tracts=`, `lodes=[…]`);
+    what is not given stays empty.
 
     With geocoding on in the profile, addresses are geocoded from the raw cache; `geocode`
     asks the Census Geocoder for those not there yet.
     """
-    given = {"businesses": [businesses], "neighborhoods": [neighborhoods], "tracts": [tracts],
-             "acs": [acs], "lodes": list(lodes or []), "place": [place]}
-    return import_sources(city, {name: [Path(p) for p in files if p is not None]
-                                 for name, files in given.items()},
+    given = {"businesses": businesses, "neighborhoods": neighborhoods, **files}
+    return import_sources(city, {name: [Path(p) for p in (value if isinstance(value, list)
+                                                          else [value]) if p is not None]
+                                 for name, value in given.items() if value is not None},
                           db=db, geocode=geocode, on_step=on_step,
                           suppression_threshold=suppression_threshold)
 
@@ -81,17 +82,22 @@ def import_sources(city: str | Path, files: dict[str, list[Path]], db: Path | No
     """Build from local files by source name; a source the build cannot do without, or one
     the profile reads from the cache when not given (the city limits), comes from the cache."""
     profile, step = load_profile(city), on_step or _quiet
+    known = {source.name for source in SOURCES}
     for name, paths_given in files.items():
+        if name not in known:
+            raise PipelineError(f"No source is called {name!r}; the sources are "
+                                f"{', '.join(sorted(known))}.")
         for path in paths_given:
             if not path.is_file():
                 raise PipelineError(f"No file at {path} (given as --{name}); check the path.")
-    if files.get("acs") and not files.get("tracts"):
-        raise PipelineError("ACS figures are per census tract and need the tract shapes: "
-                            "pass --tracts too (GeoJSON or the Census zipped shapefile).")
-    if files.get("place") and not profile.boundaries.clip_to_place:
-        raise PipelineError(f"The --place file is used only to clip the neighborhoods to the city "
-                            f"limits: set boundaries.clip_to_place = true (and "
-                            f"geography.place_fips) in {profile.display_path}, or leave it out.")
+    for source in SOURCES:
+        if files.get(source.name) and not source.applies(profile):
+            raise PipelineError(f"The --{source.name} file "
+                                + source.unused.format(path=profile.display_path) + ".")
+        for needed in (sources_named(name) for name in source.needs):
+            if files.get(source.name) and not files.get(needed.name):
+                raise PipelineError(f"{source.label[:1].upper()}{source.label[1:]} need "
+                                    f"{needed.label}: pass --{needed.name} too ({needed.help}).")
     cache = RawCache(paths.raw_cache_dir(), profile.slug)
 
     def obtain(source: Source, build: Build) -> list[Path]:
@@ -103,7 +109,8 @@ def import_sources(city: str | Path, files: dict[str, list[Path]], db: Path | No
             return _from_cache(source, profile, cache, build, imported=True)
         return []
 
-    build = Build(profile, step, geocoder=_import_geocoder(profile, cache, geocode, step))
+    build = Build(profile, step, cache=cache, client=HttpClient() if geocode else None,
+                  imported=True, geocode=geocode)
     return _write(profile, read_sources(build, obtain), db, step, suppression_threshold)
 
 
@@ -111,31 +118,6 @@ def _file_origin(files: list[Path]) -> Origin:
     newest = max(Path(f).stat().st_mtime for f in files)
     return Origin(None, datetime.fromtimestamp(newest, timezone.utc),
                   ", ".join(Path(f).name for f in files))
-
-
-def _import_geocoder(profile: Profile, cache: RawCache, geocode: bool,
-                     step: Step) -> census_geocoder.Geocoder | None:
-    if not profile.geocode.enabled:
-        if geocode:
-            step(f"--geocode has nothing to do: {profile.display_path} does not turn on "
-                 "geocode.enabled")
-        return None
-    if geocode:
-        return _geocoder(profile, cache, HttpClient(), step)
-    step("geocoding addresses from the cache only; pass --geocode to ask the Census Geocoder "
-         "for new ones")
-    return _geocoder(profile, cache, None, step, later="import with --geocode to geocode them")
-
-
-def _geocoder(profile: Profile, cache: RawCache, client, step: Step,
-              later: str | None = None) -> census_geocoder.Geocoder | None:
-    """The build's geocodes when the profile turns geocoding on: the cache, and the client's."""
-    if not profile.geocode.enabled:
-        return None
-    geocoder = census_geocoder.Geocoder(cache, client, profile.geocode.benchmark, step)
-    if later:
-        geocoder.later = later
-    return geocoder
 
 
 # ----------------------------------------------------------------------------- build
@@ -153,7 +135,7 @@ def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
                                           if source.max_age(profile) else None)
         return _cached_or_fetched(source, profile, cache, client, build)
 
-    build = Build(profile, step, geocoder=_geocoder(profile, cache, client, step))
+    build = Build(profile, step, cache=cache, client=client, geocode=client is not None)
     return _write(profile, read_sources(build, obtain), db, step, suppression_threshold)
 
 

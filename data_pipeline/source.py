@@ -70,6 +70,9 @@ class Source:
     on_import: bool = False        # read from the raw cache when `import` is not given its file
     cache: str = ""                # its raw-cache folder, when not its name
     help: str = ""                 # what `import --<name>` takes
+    needs: tuple[str, ...] = ()    # sources whose files `import` must be given with its own
+    unused: str = ""               # why a file given to `import` is not used, when it does
+                                   # not apply to the profile ({path}: the profile's file)
     many: bool = False             # `import` takes several files of it
     loaded_when: str = ""          # SQL: whether a built database has it (default: its first
                                    # table has rows)
@@ -94,6 +97,10 @@ class Build:
 
     profile: Profile
     step: Step
+    cache: RawCache | None = None            # the city's raw cache
+    client: object | None = None             # an HttpClient when the build may fetch
+    imported: bool = False                   # `import` (local files), not `build`
+    geocode: bool = False                    # asked to geocode addresses not in the cache
     origins: dict[str, Origin] = field(default_factory=dict)
     as_of: datetime | None = None            # the registry's fetch time; None: from the data
     geocoder: object | None = None           # with geocoding on: the cached (and new) geocodes

@@ -95,7 +95,7 @@ def test_missing_boundaries_and_acs_without_tracts_are_one_sentence(data_dir):
     with pytest.raises(PipelineError, match=r"^Neighborhood boundaries are needed for the map: pass "
                                             r"--neighborhoods .* build --city chicago`"):
         city.import_files("chicago", LOCAL / "chicago_licenses.csv")
-    with pytest.raises(PipelineError, match="need the tract shapes: pass --tracts too"):
+    with pytest.raises(PipelineError, match="need census tract shapes: pass --tracts too"):
         city.import_files("chicago", LOCAL / "chicago_licenses.csv", LOCAL / "neighborhoods.geojson",
                           acs=LOCAL / "acs5-2023-17031.json")
     with pytest.raises(PipelineError, match=r"No file at .*nope.csv \(given as --businesses\)"):

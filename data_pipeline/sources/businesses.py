@@ -49,6 +49,7 @@ def read_into_build(files: list[Path], build: Build) -> None:
         step(f"{registry.recoded_rows:,} rows were not UTF-8 and were read as Windows-1252")
     step(f"transforming {len(registry.frame):,} registry rows")
     as_of = pd.Timestamp(build.as_of).tz_convert(None) if build.as_of else None
+    build.geocoder = build.geocoder or _geocoder(build)
     result = transform.transform_businesses(registry, profile, build.shapes, as_of=as_of,
                                             geocoder=build.geocoder)
     if result.swapped_coordinates:
@@ -99,6 +100,26 @@ def _date_problem(profile: Profile, registry: readers.Registry, what: str) -> st
             f"{columns[0] if columns else '?'}), which none of dates.formats "
             f"{list(profile.date_formats)} in {profile.display_path} reads; add the right "
             "format (e.g. \"%m/%d/%Y\" or \"ISO8601\") to dates.formats.")
+
+
+def _geocoder(build: Build) -> census_geocoder.Geocoder | None:
+    """The build's geocodes when the profile turns geocoding on: the cache's, and the Census
+    Geocoder's for addresses not there yet (a build with network access, or `import
+    --geocode`)."""
+    profile, step = build.profile, build.step
+    if not profile.geocode.enabled:
+        if build.imported and build.geocode:
+            step(f"--geocode has nothing to do: {profile.display_path} does not turn on "
+                 "geocode.enabled")
+        return None
+    if build.imported and not build.geocode:
+        step("geocoding addresses from the cache only; pass --geocode to ask the Census "
+             "Geocoder for new ones")
+    geocoder = census_geocoder.Geocoder(build.cache, build.client if build.geocode else None,
+                                        profile.geocode.benchmark, step)
+    if build.imported and not build.geocode:
+        geocoder.later = "import with --geocode to geocode them"
+    return geocoder
 
 
 def _geocoder_row(build: Build, placed: int) -> None:

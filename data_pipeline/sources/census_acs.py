@@ -146,5 +146,5 @@ ACS = Source(
     help="Census ACS API JSON response(s)", many=True,
     name=CACHE_SOURCE, kind="acs", label="ACS 5-year tract figures", tables=("tracts",),
     provenance=SOURCE, fetch=fetch_for_build, read=read_into_build,
-    absent="no Census population (ACS) was loaded",
+    absent="no Census population (ACS) was loaded", needs=("tracts",),
     loaded_when="EXISTS (SELECT 1 FROM tracts WHERE population IS NOT NULL)")

@@ -119,4 +119,6 @@ PLACE = Source(
     name="place", cache=CACHE_SOURCE, kind="neighborhoods", label="the Census place boundary",
     tables=(), provenance=SOURCE, fetch=fetch_for_build, read=read_into_build,
     absent="no city limits were loaded", applies=_clips, on_import=True,
-    without="the neighborhoods are not clipped to the city limits")
+    without="the neighborhoods are not clipped to the city limits",
+    unused="is used only to clip the neighborhoods to the city limits: set "
+           "boundaries.clip_to_place = true (and geography.place_fips) in {path}, or leave it out")
