@@ -183,3 +183,18 @@ def not_fetched(label: str, where: str) -> PipelineError:
     """Loan files are national or state downloads a build does not fetch by itself."""
     return PipelineError(f"{label} are not fetched automatically: download them from {where} "
                          "and pass them to `python -m data_pipeline import`")
+
+
+def loan_source(name: str, label: str, provenance: dict, help: str, default_program: str,
+                absent: str, loaded_when: str, release_year: int | None = None) -> Source:
+    """The unit of one loan program's files: read here, never fetched by a build."""
+    def fetch(profile, cache, client, build: Build) -> list[Path]:
+        raise not_fetched(label, provenance["url"])
+
+    def read(files: list[Path], build: Build) -> None:
+        read_into(files, build, unit, default_program, release_year)
+
+    unit = Source(help=help, many=True, name=name, kind=name, label=label, tables=TABLES,
+                  provenance=provenance, fetch=fetch, read=read, absent=absent, schema=SCHEMA,
+                  loaded_when=loaded_when)
+    return unit

@@ -8,11 +8,6 @@ the scope rule: `loans.py`.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from ..cache import RawCache
-from ..profiles import Profile
-from ..source import Build, Source
 from . import loans
 
 DATASET = "https://data.sba.gov/dataset/ppp-foia"
@@ -29,17 +24,8 @@ SOURCE = {
 }
 
 
-def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
-    raise loans.not_fetched("PPP loans", DATASET)
-
-
-def read_into_build(files: list[Path], build: Build) -> None:
-    loans.read_into(files, build, PPP, "PPP", release_year=FIRST_RELEASE_YEAR)
-
-
-PPP = Source(
-    help="SBA PPP loan-level CSV files (July 2020 release or data.sba.gov public_*.csv)",
-    many=True, name="ppp_loans", kind="ppp_loans", label="PPP loans", tables=loans.TABLES,
-    provenance=SOURCE, fetch=fetch_for_build, read=read_into_build,
-    absent="no PPP loans were loaded", schema=loans.SCHEMA,
-    loaded_when="EXISTS (SELECT 1 FROM loans WHERE program = 'PPP')")
+PPP = loans.loan_source(
+    "ppp_loans", "PPP loans", SOURCE,
+    "SBA PPP loan-level CSV files (July 2020 release or data.sba.gov public_*.csv)", "PPP",
+    "no PPP loans were loaded", "EXISTS (SELECT 1 FROM loans WHERE program = 'PPP')",
+    release_year=FIRST_RELEASE_YEAR)

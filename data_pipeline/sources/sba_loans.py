@@ -9,11 +9,6 @@ downloads): pass them to `import --sba-loans`. Columns, placement and the scope 
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from ..cache import RawCache
-from ..profiles import Profile
-from ..source import Build, Source
 from . import loans
 
 DATASET = "https://data.sba.gov/dataset/7-a-504-foia"
@@ -29,16 +24,7 @@ SOURCE = {
 }
 
 
-def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
-    raise loans.not_fetched("SBA 7(a) and 504 loans", DATASET)
-
-
-def read_into_build(files: list[Path], build: Build) -> None:
-    loans.read_into(files, build, SBA, "7(a)")
-
-
-SBA = Source(
-    help="SBA 7(a) and 504 FOIA loan-level CSV files", many=True, name="sba_loans",
-    kind="sba_loans", label="SBA 7(a) and 504 loans", tables=loans.TABLES, provenance=SOURCE,
-    fetch=fetch_for_build, read=read_into_build, absent="no SBA 7(a) or 504 loans were loaded",
-    schema=loans.SCHEMA, loaded_when="EXISTS (SELECT 1 FROM loans WHERE program <> 'PPP')")
+SBA = loans.loan_source(
+    "sba_loans", "SBA 7(a) and 504 loans", SOURCE, "SBA 7(a) and 504 FOIA loan-level CSV files",
+    "7(a)", "no SBA 7(a) or 504 loans were loaded",
+    "EXISTS (SELECT 1 FROM loans WHERE program <> 'PPP')")
