@@ -190,9 +190,7 @@ def _extremes(db: Database, metric_id: str, year: int) -> str:
 
 def _sources(db: Database) -> list[str]:
     """'Name (publisher), vintage V' for every source loaded into the database."""
-    frame = db.query("SELECT name, publisher, vintage FROM sources ORDER BY kind, name")
-    return [f"{n}{f' ({p})' if p else ''}, vintage {v or 'unknown'}"
-            for n, p, v in frame.itertuples(index=False)]
+    return exports.source_list(db, publishers=True)
 
 
 def _shapes(db: Database) -> list[tuple[str, object]]:

@@ -91,12 +91,31 @@ def source_line(db: Database, metric_ids: list[str], extra_kinds: tuple[str, ...
     2019–2023' for the sources the metrics depend on (plus `extra_kinds`, e.g. the
     neighborhood boundaries of a map)."""
     kinds = sorted({k for m in metric_ids for k in metrics.get(m).sources} | set(extra_kinds))
-    marks = ", ".join("?" for _ in kinds)
-    rows = db.query(f"SELECT DISTINCT name, vintage FROM sources WHERE kind IN ({marks}) "  # noqa: S608
-                    "ORDER BY name", kinds)
-    parts = [f"{name}, {_dash(vintage)}" if vintage else name
-             for name, vintage in rows.itertuples(index=False)]
-    return "Source: " + ("; ".join(parts) or "not recorded in this database")
+    return "Source: " + ("; ".join(source_list(db, kinds)) or "not recorded in this database")
+
+
+def source_list(db: Database, kinds: list[str] | None = None,
+                publishers: bool = False) -> list[str]:
+    """The sources of some kinds (None: every source loaded), each said once with its
+    vintage: 'ACS 5-year estimates, 2018–2022' by name for a source line, or with
+    `publishers` 'ACS 5-year estimates (Census Bureau), vintage 2018–2022' by kind then
+    name, as the brief lists them."""
+    rows = db.query("SELECT name, publisher, vintage FROM sources "
+                    "WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], kind) "
+                    "ORDER BY kind, name", [kinds, kinds])
+    if not publishers:
+        rows = rows.sort_values("name", kind="stable")
+    said = (_source_words(name, publisher, vintage, publishers)
+            for name, publisher, vintage in rows.itertuples(index=False))
+    return list(dict.fromkeys(said))
+
+
+def _source_words(name: str, publisher: str | None, vintage: str | None,
+                  with_publisher: bool) -> str:
+    if with_publisher:
+        return (f"{name}{f' ({publisher})' if publisher else ''}, "
+                f"vintage {_dash(vintage) if vintage else 'unknown'}")
+    return f"{name}, {_dash(vintage)}" if vintage else name
 
 
 def _dash(vintage: str) -> str:

@@ -86,7 +86,7 @@ def test_the_pdf_has_two_pages_with_the_name_figures_sources_and_date(tiny):
                   "Jobs, 2022 44 182 3rd of 3", "New businesses, 2023 withheld",
                   "Withheld: fewer than 3 businesses (0, 1 or 2), or hidden so that a smaller count "
                   "cannot be worked out from the totals",
-                  "ACS 5-year estimates (Test fixture), vintage 2018-2022",
+                  "ACS 5-year estimates (Test fixture), vintage 2018–2022",
                   "Made with Main Street Atlas on 2026-11-25", "Northgate (orange)"):
         assert words in text, words
 

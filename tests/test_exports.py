@@ -42,6 +42,14 @@ def test_the_source_line_names_each_source_with_its_vintage(tiny):
     assert "LODES" not in line   # jobs are not behind this metric
 
 
+def test_the_brief_lists_every_source_with_its_publisher_from_the_same_query(tiny):
+    full = exports.source_list(tiny, publishers=True)
+    assert "ACS 5-year estimates (Test fixture), vintage 2018–2022" in full
+    assert len(full) == tiny.scalar("SELECT count(*) FROM sources")
+    assert exports.source_list(tiny, ["acs"]) == ["ACS 5-year estimates, 2018–2022"]
+    assert exports.source_list(tiny, []) == []
+
+
 def test_file_names_say_what_they_hold():
     assert file_name("chicago", "Micro-businesses per 1,000 residents", 2023, "png") == \
         "chicago_micro-businesses-per-1k-residents_2023.png"

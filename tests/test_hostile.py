@@ -94,7 +94,6 @@ SAFE_INTERPOLATIONS = {
     "db.py:scalar:sql": "the database wrapper runs what its callers write (scanned there)",
     "frame.py:_cached_query:sql": "the cache runs what its callers write (scanned there)",
     "geometry.py:neighbors:shapely.buffer(geoms, 1e-05)": "not SQL: shapely's STRtree.query",
-    "exports.py:source_line:', '.join(('?' for _ in kinds))": "only '?' placeholders",
     "mix.py:category_by_area:{'category_count': ('count', 'category_counts', 'false'), "
     "'location_quotient': ('lq', 'location_quotients', 'low_count')}[measure]":
         "a column, table and flag picked from a fixed dict by measure (else KeyError)",
