@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import shapely
@@ -12,6 +13,8 @@ from .db import Database
 # About 10 m at mid latitudes: invisible at city zoom, cuts vertices a lot.
 SIMPLIFY_DEGREES = 0.0001
 DECIMALS = 5   # coordinates rounded to about 1 m: shorter JSON for the browser
+TILE_PX = 512  # MapLibre's tile size: the world is 512 px wide at zoom 0
+MARGIN_ZOOM = 0.1   # how far a fitted map zooms out from a tight fit (a zoom level)
 
 
 class SharedGeoJSON(dict):
@@ -26,7 +29,6 @@ class SharedGeoJSON(dict):
 
     def __copy__(self) -> SharedGeoJSON:
         return self
-TILE_PX = 512  # MapLibre's tile size: the world is 512 px wide at zoom 0
 
 
 def shapes_geojson(db: Database, level: str) -> SharedGeoJSON:
@@ -53,32 +55,32 @@ def bounds(geojson: dict) -> tuple[float, float, float, float]:
     return tuple(shapely.total_bounds(np.array(geoms)))
 
 
-def center_and_zoom(geojson: dict, width_px: int = 560, height_px: int = 540,
-                    left_px: int = 0) -> tuple[dict, float]:
-    """A map centre and a web-mercator zoom level that fit the shapes in a box of about
-    `width_px` × `height_px`, leaving `left_px` free on the left for a legend (MapLibre's
-    zoom z: a degree of longitude is 512·2^z/360 pixels, a degree of latitude about that
-    divided by cos(latitude))."""
-    min_lon, min_lat, max_lon, max_lat = bounds(geojson)
-    lat = (min_lat + max_lat) / 2
-    lon_span = max(max_lon - min_lon, 1e-6)
-    lat_span = max(max_lat - min_lat, 1e-6)
-    zoom_x = np.log2((width_px - left_px) * 360 / (TILE_PX * lon_span))
-    zoom_y = np.log2(height_px * 360 * np.cos(np.radians(lat)) / (TILE_PX * lat_span))
-    zoom = float(min(zoom_x, zoom_y)) - 0.1
-    shift = (left_px / 2) * 360 / (TILE_PX * 2 ** zoom)   # degrees: move the shapes right
-    return {"lat": lat, "lon": (min_lon + max_lon) / 2 - shift}, round(zoom, 2)
+def center_and_zoom(geojson: dict, width_px: float = 560, height_px: float = 540,
+                    margin: float = MARGIN_ZOOM) -> tuple[dict, float]:
+    """The web-Mercator centre and zoom that fit the shapes in `width_px` × `height_px`,
+    zoomed out by `margin` (a zoom level: 0.1 leaves about 7% of the frame free around
+    the city). MapLibre's world is 512 pixels wide at zoom 0."""
+    west, south, east, north = bounds(geojson)
+    bottom, top = _mercator_y(south), _mercator_y(north)
+    zoom_x = math.log2(width_px * 360 / (TILE_PX * max(east - west, 1e-9)))
+    zoom_y = math.log2(height_px * 2 * math.pi / (TILE_PX * max(top - bottom, 1e-9)))
+    middle = math.degrees(2 * math.atan(math.exp((bottom + top) / 2)) - math.pi / 2)
+    return {"lat": middle, "lon": (west + east) / 2}, round(min(zoom_x, zoom_y) - margin, 2)
+
+
+def _mercator_y(lat: float) -> float:
+    """A latitude's web-Mercator y, in radians (the world is 2π high)."""
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
 def fitted_height(geojson: dict, width_px: int, height_px: int) -> int:
     """At most `height_px`: the height the shapes take when fitted in `width_px` ×
     `height_px` (`center_and_zoom`), with a little room, so that a narrow frame (a phone)
     is no taller than its map."""
-    min_lon, min_lat, max_lon, max_lat = bounds(geojson)
+    _, south, _, north = bounds(geojson)
     _, zoom = center_and_zoom(geojson, width_px, height_px)
-    lat = np.radians((min_lat + max_lat) / 2)
-    drawn = (max_lat - min_lat) * TILE_PX * 2 ** zoom / (360 * np.cos(lat))
-    return int(min(height_px, np.ceil(drawn) + 40))
+    drawn = (_mercator_y(north) - _mercator_y(south)) * TILE_PX * 2 ** zoom / (2 * math.pi)
+    return int(min(height_px, math.ceil(drawn) + 40))
 
 
 def neighbors(db: Database) -> dict[str, list[str]]:

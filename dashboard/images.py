@@ -28,12 +28,13 @@ import plotly.graph_objects as go
 
 from . import labels, theme
 from .formatting import WITHHELD, gap_note, grey_note
-from .geometry import bounds
+from .geometry import center_and_zoom
 
 FORMATS = ("png", "svg")
 MAP_TRACES = ("choroplethmap", "scattermap", "densitymap", "choroplethmapbox",
               "scattermapbox", "densitymapbox")
 OFFLINE_MAP_STYLE = "white-bg"   # the only map style that renders without tiles
+MAP_MARGIN = 0.15   # an image's map zooms out a little more than the page's (a zoom level)
 START_TIMEOUT, RENDER_TIMEOUT = 60.0, 60.0
 NO_BROWSER = ("Images are made on the server with a Chrome or Chromium browser, and none was "
               "found: install Debian's chromium (apt-get install -y chromium), set "
@@ -223,7 +224,8 @@ def _fit_map(fig: go.Figure, p: Preset) -> None:
                   None)
     view = {"style": OFFLINE_MAP_STYLE, "domain": {"x": [0, width / plot_w], "y": [0, 1]}}
     if shapes and shapes.get("features"):
-        view.update(_center_zoom(bounds(shapes), max(width, 100), max(height, 100)))
+        center, zoom = center_and_zoom(shapes, max(width, 100), max(height, 100), MAP_MARGIN)
+        view.update(center=center, zoom=zoom)
     key = "mapbox" if any(t.type.endswith("mapbox") for t in fig.data) else "map"
     fig.update_layout({key: view})
     if shapes and shapes.get("features") and key == "map":
@@ -255,18 +257,6 @@ def _legend_column(fig: go.Figure, p: Preset, plot_w: float, plot_h: float) -> i
                    thickness=p.font_size, bgcolor="rgba(255,255,255,0)",
                    tickfont={"size": tick_px}, title={"font": {"size": title_px}})
     return column
-
-
-def _center_zoom(box: tuple[float, float, float, float], width: float,
-                 height: float) -> dict:
-    """Web-Mercator centre and zoom (512-pixel world at zoom 0) that fit `box`."""
-    west, south, east, north = box
-    y = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (south, north)]
-    zoom_x = math.log2(width * 360 / (512 * max(east - west, 1e-9)))
-    zoom_y = math.log2(height * 2 * math.pi / (512 * max(y[1] - y[0], 1e-9)))
-    mid = math.degrees(2 * math.atan(math.exp((y[0] + y[1]) / 2)) - math.pi / 2)
-    return {"center": {"lon": (west + east) / 2, "lat": mid},
-            "zoom": round(min(zoom_x, zoom_y) - 0.15, 3)}
 
 
 # --- Rendering -------------------------------------------------------------------------

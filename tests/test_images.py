@@ -3,6 +3,7 @@ kaleido with Debian's Chromium (skipped without it on a developer's machine; CI 
 from __future__ import annotations
 
 import io
+import math
 import struct
 import xml.etree.ElementTree as ET
 import zlib
@@ -112,6 +113,28 @@ def test_maps_are_exported_on_a_white_background_fitted_to_the_city(tiny):
     assert west < fig.layout.map.center.lon < east and south < fig.layout.map.center.lat < north
     assert "Grey: withheld or no data. Withheld: fewer than 3 businesses" in \
         fig.layout.annotations[-1].text.replace("<br>", " ")
+
+
+@pytest.mark.parametrize("margin", [0.0, geometry.MARGIN_ZOOM, images.MAP_MARGIN])
+def test_one_mercator_fit_frames_the_city_with_its_margin(tiny, margin):
+    """The page's maps and the images share one fit: the city's box, projected at the zoom
+    it gives, fills the frame on its tighter side but for the margin (the zoom is rounded to
+    a hundredth, at most 0.35% of a frame)."""
+    shapes = geometry.shapes_geojson(tiny, "neighborhood")
+    west, south, east, north = geometry.bounds(shapes)
+    for width, height in ((1300, 700), (390, 540), (600, 1200)):
+        center, zoom = geometry.center_and_zoom(shapes, width, height, margin)
+        scale = 512 * 2 ** zoom / (2 * math.pi)        # pixels per Mercator radian
+        wide = (east - west) * math.pi / 180 * scale
+        high = (mercator(north) - mercator(south)) * scale
+        assert wide <= width * 2 ** 0.005 and high <= height * 2 ** 0.005
+        assert max(wide / width, high / height) == pytest.approx(2 ** -margin, abs=0.01)
+        assert mercator(center["lat"]) == pytest.approx((mercator(north) + mercator(south)) / 2)
+        assert center["lon"] == pytest.approx((west + east) / 2)
+
+
+def mercator(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
 def test_a_print_png_records_300_dpi():
