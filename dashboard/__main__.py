@@ -18,7 +18,7 @@ import duckdb
 from core import paths
 from core.errors import run_command
 
-from . import brief, db as dbmod, exports
+from . import brief, db as dbmod, exports, queries
 from .images import slugify
 
 CITY_WORDS = ("city", "")
@@ -61,8 +61,7 @@ def _brief(args: argparse.Namespace) -> int:
     db = _open(find_database(args.city, args.db))
     made_on = args.date or date.today()
     if args.all:
-        targets = [None, *db.query("SELECT neighborhood_id FROM neighborhoods "
-                                   "ORDER BY name")["neighborhood_id"]]
+        targets = [None, *queries.areas(db)["geo_id"]]
         for neighborhood_id in targets:
             out = args.out_dir / brief.brief_file_name(db, neighborhood_id)
             _write(out, brief.make_brief(db, neighborhood_id, made_on))
@@ -125,11 +124,11 @@ def find_neighborhood(db: dbmod.Database, wanted: str | None) -> str | None:
     text = (wanted or "").strip()
     if text.lower() in CITY_WORDS:
         return None
-    areas = db.query("SELECT neighborhood_id, name FROM neighborhoods ORDER BY name")
-    for column in ("neighborhood_id", "name"):
+    areas = queries.areas(db)
+    for column in ("geo_id", "name"):
         match = areas[areas[column].str.lower() == text.lower()]
         if not match.empty:
-            return str(match.iloc[0]["neighborhood_id"])
+            return str(match.iloc[0]["geo_id"])
     examples = ", ".join(f"{i} ({n})" for i, n in areas.head(3).itertuples(index=False))
     raise BriefError(f"No neighborhood {text!r} in {exports.city_info(db)['name']}: give an id "
                      f"or name such as {examples}, or 'city' for the city's brief.")

@@ -366,11 +366,10 @@ def area_name(db: Database, neighborhood_id: str | None) -> str:
     """The neighborhood's name, or the city's for None."""
     if neighborhood_id is None:
         return city_info(db)["name"]
-    name = db.scalar("SELECT name FROM neighborhoods WHERE neighborhood_id = ?",
-                     [neighborhood_id])
+    name = queries.area_name(db, neighborhood_id)
     if name is None:
         raise KeyError(f"no neighborhood {neighborhood_id!r}")
-    return str(name)
+    return name
 
 
 def as_csv(frame: pd.DataFrame, meta: ExportMeta) -> bytes:

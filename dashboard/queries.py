@@ -77,6 +77,12 @@ def areas(db: Database, geo_level: str = "neighborhood") -> pd.DataFrame:
     return db.query(f"SELECT geo_id, name FROM ({area_sql(geo_level)}) ORDER BY name, geo_id")  # noqa: S608 (reviewed: placeholders only)
 
 
+def area_name(db: Database, geo_id: str, geo_level: str = "neighborhood") -> str | None:
+    """The name of one area of a level; None when the level has no such area."""
+    name = db.scalar(f"SELECT name FROM ({area_sql(geo_level)}) WHERE geo_id = ?", [geo_id])  # noqa: S608 (reviewed: a fixed query)
+    return None if name is None else str(name)
+
+
 def metric_by_area(db: Database, metric_id: str, year: int,
                    geo_level: str = "neighborhood") -> pd.DataFrame:
     """One row per area: value, the count behind it, flags, and its rank (1 = highest)."""

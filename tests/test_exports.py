@@ -50,6 +50,13 @@ def test_the_brief_lists_every_source_with_its_publisher_from_the_same_query(tin
     assert exports.source_list(tiny, []) == []
 
 
+def test_an_area_is_named_from_the_area_query_and_an_unknown_one_raises(tiny):
+    assert exports.area_name(tiny, "N1") == "Northgate"
+    assert exports.area_name(tiny, None) == exports.city_info(tiny)["name"]
+    with pytest.raises(KeyError, match="no neighborhood 'Q9'"):
+        exports.area_name(tiny, "Q9")
+
+
 def test_file_names_say_what_they_hold():
     assert file_name("chicago", "Micro-businesses per 1,000 residents", 2023, "png") == \
         "chicago_micro-businesses-per-1k-residents_2023.png"

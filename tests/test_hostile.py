@@ -101,6 +101,7 @@ SAFE_INTERPOLATIONS = {
     "queries.py:has_rows:table": "a table name from code, passed through has_table first (must exist)",
     "queries.py:area_shapes:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:areas:area_sql(geo_level)": "one of two fixed queries; anything else raises",
+    "queries.py:area_name:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:ranked_by_area:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:ranked_by_area:values_sql": "SQL text its callers write (scanned there too)",
     "queries.py:area_series:area_sql(geo_level)": "one of two fixed queries; anything else raises",
