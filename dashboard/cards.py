@@ -34,6 +34,10 @@ def _card(metric, row: pd.Series | None, threshold: int, geo_level: str,
           missing: str = "") -> Card:
     """`missing`: the rest of 'not available …' ('for Chicago: no LODES jobs were loaded')."""
     help_text = f"{metric.description} {metric.caveat}".strip()
+    if row is not None and pd.isna(row["value"]) and not bool(row["suppressed"]) \
+            and wording.not_yet_back(metric):
+        return Card(metric.label, wording.NOT_YET_BACK_TEXT, "not back at its 2019 level "
+                    "by the last year of data" + _city_note(row, metric), help_text)
     if row is None or (pd.isna(row["value"]) and not bool(row["suppressed"])):
         return Card(metric.label, "not available", missing, help_text)
     hidden = bool(row["suppressed"])
@@ -48,14 +52,25 @@ def _card(metric, row: pd.Series | None, threshold: int, geo_level: str,
     if pd.notna(row["city_value"]) and not bool(row["city_suppressed"]):
         notes.append(f"City: {format_value(row['city_value'], metric.format)}")
     rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level)
-    if rank and not hidden and metric.id != "residents":
+    if rank and not hidden and metric.id != "residents" and metric.unit != "year":
         notes.append(rank)
     if bool(row.get("low_count", False)) and not hidden:
         notes.append(wording.LOW_COUNT_NOTE)
         help_text = f"{help_text} {metrics.LOW_COUNT_RULE}"
     if bool(row["unreliable"]):
         notes.append("unreliable")
-    return Card(f"{metric.label} ({int(row['year'])})", value, " · ".join(notes), help_text)
+    # A downturn figure's label names its years (it is filed under 2019): no "(2019)".
+    label = metric.label if metric.group == metrics.RESILIENCE else \
+        f"{metric.label} ({int(row['year'])})"
+    return Card(label, value, " · ".join(notes), help_text)
+
+
+def _city_note(row: pd.Series, metric) -> str:
+    if pd.notna(row["city_value"]) and not bool(row["city_suppressed"]):
+        return f" · City: {format_value(row['city_value'], metric.format)}"
+    if not bool(row["city_suppressed"]):
+        return f" · City: {wording.NOT_YET_BACK_TEXT}"
+    return ""
 
 
 def definitions(metric_ids: list[str]) -> str:

@@ -8,7 +8,7 @@ import textwrap
 
 import pandas as pd
 
-from core.metrics import LOW_COUNT, Metric
+from core.metrics import LOW_COUNT, NOT_YET_BACK, RESILIENCE, Metric
 
 from .formatting import format_value, ordinal, suppressed_text
 
@@ -73,12 +73,23 @@ def count_behind(metric: Metric, numerator, denominator) -> str:
     return f"{numerator:,.0f} ÷ {size} {below}".strip()
 
 
+NOT_YET_BACK_TEXT = "not yet back"
+
+
 def value_text(metric: Metric, value, suppressed: bool, threshold: int) -> str:
     """The value as a reader should see it; a suppressed figure (count, rate or index)
-    never a number but 'withheld', the same word whatever the reason."""
+    never a number but 'withheld', the same word whatever the reason; years to recover
+    with no value: 'not yet back' (the registry's caveat says so)."""
     if suppressed:
         return suppressed_text(threshold)
+    if _missing(value) and not_yet_back(metric):
+        return NOT_YET_BACK_TEXT
     return format_value(value, metric.format)
+
+
+def not_yet_back(metric: Metric) -> bool:
+    """Whether a missing value of the metric means 'not yet recovered', not 'no data'."""
+    return NOT_YET_BACK.strip() in metric.caveat
 
 
 def area_count(n: int) -> str:
@@ -91,6 +102,8 @@ def year_phrase(metric: Metric, year: int) -> str:
     businesses opened ('businesses opened in 2022')."""
     if metric.id.startswith("survival_"):
         return f"businesses opened in {year}"
+    if metric.group == RESILIENCE:     # filed under 2019, about 2019 to the 2020–2022 low
+        return "the 2020 downturn"
     return str(year)
 
 
