@@ -15,7 +15,7 @@ import shapely
 
 from core import metrics
 
-from . import brief_pdf, exports, mix, narrative, queries
+from . import brief_pdf, downturn, exports, mix, narrative, queries, wording
 from .brief_content import DEMO_NOTE, BriefContent, Row, is_missing
 from .brief_content import left_out_note as left_out_note   # part of the brief's interface
 from .db import Database
@@ -24,6 +24,7 @@ from .images import file_name
 
 TREND = ["formations", "closures"]
 TOP_CATEGORIES = 10
+MIN_CATEGORIES = 4      # the mix draws at least these many, however full the pages
 MAX_SENTENCES = 5
 METHODS = (
     "Counts come from the city's business registry: a business is active in a year if it "
@@ -41,8 +42,18 @@ WITHHELD_RULE = ("Counts below {t} are shown as \"{small}\", and so are a few la
 
 
 def make_brief(db: Database, neighborhood_id: str | None, made_on: date) -> bytes:
-    """The PDF brief of one neighborhood, or of the city when `neighborhood_id` is None."""
-    return brief_pdf.draw(gather(db, neighborhood_id, made_on))
+    """The PDF brief of one neighborhood, or of the city when `neighborhood_id` is None:
+    two pages, the mix drawing fewer kinds of business when the rest would not fit (the
+    ones left out are named under it)."""
+    content = gather(db, neighborhood_id, made_on)
+    data, pages = brief_pdf.render(content)
+    every = pd.concat([content.categories, content.left_out], ignore_index=True)
+    for top in range(len(content.categories) - 1, MIN_CATEGORIES - 1, -1):
+        if pages <= brief_pdf.PAGES:
+            break
+        content.categories, content.left_out = every.head(top), every.iloc[top:].reset_index(drop=True)
+        data, pages = brief_pdf.render(content)
+    return data
 
 
 def brief_file_name(db: Database, neighborhood_id: str | None) -> str:
@@ -56,7 +67,8 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
     info, threshold = exports.city_info(db), queries.suppression_threshold(db)
     place = exports.area_name(db, neighborhood_id)
     latest = _latest(db, neighborhood_id, list(dict.fromkeys(
-        metrics.BRIEF_HEADLINE + metrics.BRIEF_JOBS + metrics.STORY)))
+        metrics.BRIEF_HEADLINE + metrics.BRIEF_JOBS + metrics.STORY
+        + tuple(downturn.key_figures()))))
     year = _year_of(latest, "active_businesses")
     categories = _categories(db, neighborhood_id, year)
     trend = _trend(db, neighborhood_id)
@@ -75,7 +87,19 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
         sources=_sources(db), methods=METHODS.format(disclosure=WITHHELD_RULE.format(
             t=threshold, small=suppressed_text(threshold)) if threshold > 0 else PUBLISHED),
         shapes=_shapes(db), highlight=neighborhood_id,
-        demo_note=db.info().get("demo_note") or DEMO_NOTE)
+        demo_note=db.info().get("demo_note") or DEMO_NOTE,
+        downturn=_downturn_rows(latest, threshold, neighborhood_id is None,
+                                queries.not_available(db)))
+
+
+def _downturn_rows(latest: pd.DataFrame, threshold: int, is_city: bool,
+                   missing: dict[str, str]) -> list[Row]:
+    """The downturn's rows of the headline table; one 'not available' row when the city
+    cannot give any of them (a registry that does not reach back to 2019)."""
+    rows = _rows(latest, downturn.key_figures(), threshold, is_city, missing)
+    if rows and all(r.missing for r in rows):
+        return [Row("The 2020 downturn", "not available", missing=rows[0].missing)]
+    return rows
 
 
 def _latest(db: Database, neighborhood_id: str | None, ids: list[str]) -> pd.DataFrame:
@@ -108,7 +132,8 @@ def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,
             here += " (low count)"
         elif r.get("unreliable"):
             here += " (unreliable)"
-        label = f"{_short(m.label)}, {r['year']}"
+        # a downturn figure's label says its years (it is filed under 2019)
+        label = _short(m.label) if m.group == metrics.RESILIENCE else f"{_short(m.label)}, {r['year']}"
         city = "" if is_city else value_words(m, r.get("city_value"),
                                               bool(r.get("city_suppressed")), threshold)
         rank = "" if is_city else rank_text(r.get("rank"), r.get("ranked"))
@@ -121,6 +146,8 @@ def value_words(metric: metrics.Metric, value, suppressed: bool, threshold: int)
     whose count is hidden), 'no data' when missing."""
     if suppressed:
         return suppressed_text(threshold)
+    if is_missing(value) and wording.not_yet_back(metric):
+        return wording.NOT_YET_BACK_TEXT
     return format_value(value, metric.format)
 
 

@@ -50,6 +50,7 @@ class BriefContent:
     highlight: str | None = None
     demo_note: str = DEMO_NOTE
     left_out: pd.DataFrame | None = None    # the categories past the top ones (not drawn)
+    downturn: list[Row] = field(default_factory=list)   # the 2020 downturn (`downturn.KEY`)
 
 
 def left_out_note(c: BriefContent) -> str:

@@ -90,8 +90,16 @@ class BriefPDF(FPDF):
         self.write_cell(WIDTH * 0.2, 5, f"page {self.page_no()} of {{nb}}", align="R")
 
 
+PAGES = 2   # a brief is two A4 pages (`brief.make_brief` makes its content fit)
+
+
 def draw(content: BriefContent) -> bytes:
-    """The brief as PDF bytes (two A4 pages)."""
+    """The brief as PDF bytes (two A4 pages when the content fits)."""
+    return render(content)[0]
+
+
+def render(content: BriefContent) -> tuple[bytes, int]:
+    """The brief as PDF bytes, and how many pages it took."""
     pdf = BriefPDF(f"Made with {theme.PRODUCT_NAME} on {content.made_on.isoformat()} · "
                    f"{content.city}{': synthetic data' if content.is_demo else ''}")
     pdf.set_title(f"{content.place}: neighborhood brief")
@@ -105,9 +113,9 @@ def draw(content: BriefContent) -> bytes:
     _sentences(pdf, content, WIDTH - 72)
     pdf.set_y(max(pdf.get_y(), top + 68) + 2)
     _heading(pdf, "Headline figures")
-    _table(pdf, content.headline, content.is_city, content.city)
+    _table(pdf, content.headline + content.downturn, content.is_city, content.city)
     _heading(pdf, "New and closed businesses by year")
-    _trend(pdf, content, MARGIN, pdf.get_y(), WIDTH, 52)
+    _trend(pdf, content, MARGIN, pdf.get_y(), WIDTH, 46)
     pdf.add_page()
     _heading(pdf, f"The business mix{f', {content.year}' if content.year else ''}")
     _bars(pdf, content)
@@ -118,7 +126,16 @@ def draw(content: BriefContent) -> bytes:
     else:
         _note(pdf, "No jobs data in this database.")
     _footnotes(pdf, content)
-    return bytes(pdf.output())
+    return bytes(pdf.output()), pdf.page_no()
+
+
+DOWNTURN_NOTE = ("The 2020 downturn is read from counts on 31 December: the fall from 2019 "
+                 "to the lowest year-end of 2020–2022, the years until the 2019 number was "
+                 "back (\"not yet back\" when it was not by the last year), net new "
+                 "businesses in 2020–2021 per 100 active against the city's, and "
+                 "micro-businesses' fall minus all businesses' in percentage points (above 0: "
+                 "the micro sector cushioned the area). A registry records a closure when a "
+                 "licence lapses, often a year or more after the business stopped trading.")
 
 
 def _header(pdf: BriefPDF, c: BriefContent) -> None:
@@ -130,8 +147,8 @@ def _header(pdf: BriefPDF, c: BriefContent) -> None:
     pdf.write_lines(WIDTH, 10, c.place if c.is_city else f"{c.place}, {c.city}")
     pdf.font(10.5, colour=GREY)
     year = f" Figures for {c.year} unless a row says otherwise." if c.year else ""
-    pdf.write_lines(WIDTH, 5.5, "Micro-businesses, new and closed businesses, jobs and the "
-                    f"mix of businesses.{year}")
+    pdf.write_lines(WIDTH, 5.5, "Micro-businesses, new and closed businesses, the 2020 "
+                    f"downturn, jobs and the mix of businesses.{year}")
     pdf.ln(3)
 
 
@@ -170,7 +187,7 @@ def _note_at(pdf: BriefPDF, width: float, text: str) -> None:
 
 
 def _table(pdf: BriefPDF, rows: list[Row], is_city: bool, city: str = "") -> None:
-    widths = [112, 70] if is_city else [88, 36, 36, 22]
+    widths = [112, 70] if is_city else [102, 30, 30, 20]
     heads = ["Figure", "City-wide"] if is_city else ["Figure", "Here", "City", "Rank"]
     pdf.font(8.5, True, GREY)
     for w, head in zip(widths, heads):
@@ -346,7 +363,7 @@ def _footnotes(pdf: BriefPDF, c: BriefContent) -> None:
     for line in c.sources:
         pdf.write_lines(WIDTH, 4, f"Source: {line}")
     pdf.ln(1)
-    pdf.write_lines(WIDTH, 4, c.methods)
+    pdf.write_lines(WIDTH, 4, c.methods + (f" {DOWNTURN_NOTE}" if c.downturn else ""))
     pdf.ln(1)
     pdf.write_lines(WIDTH, 4, withheld_explanation(c.threshold))
     pdf.ln(1)
