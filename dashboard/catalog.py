@@ -81,6 +81,10 @@ METHOD_WORDS = {
     "tract weights": "by the tract's weights (its share in each neighborhood)",
     "location of the block": "where the workplace is: its census block lies in the neighborhood",
     "location of the tract": "where the workplace is: its census tract lies in the neighborhood",
+    # loans (`loans.placement`): by the borrower's ZIP code, or a geocoded address
+    "zip": "by the borrower's ZIP code, split by the share of the ZIP code's registered "
+           "businesses in each neighborhood",
+    "address": "where the borrower's address lies (geocoded)",
 }
 
 
@@ -95,8 +99,25 @@ def apportionment(db: Database) -> pd.DataFrame:
     frame = db.query("""
         SELECT step AS "Figure", method AS "How it is split", pairs AS "Pairs of areas",
                source_units AS "Source units" FROM apportionment""")
+    loans = loan_placement(db)
+    if not loans.empty:
+        frame = pd.concat([frame, loans], ignore_index=True)
     frame["How it is split"] = frame["How it is split"].map(method_words)
     return frame
+
+
+def loan_placement(db: Database) -> pd.DataFrame:
+    """How the loans reached the neighborhoods, by program and method: the pairs of ZIP code
+    and neighborhood their ZIP codes split into, and their ZIP codes."""
+    if not has_rows(db, "loans") or not db.has_table("zip_neighborhood_weights"):
+        return pd.DataFrame()
+    return db.query("""
+        SELECT 'loans (' || l.program || '): borrower to neighborhood' AS "Figure",
+               l.placement AS "How it is split",
+               count(DISTINCT (w.zip, w.neighborhood_id)) AS "Pairs of areas",
+               count(DISTINCT l.zip) AS "Source units"
+        FROM loans l LEFT JOIN zip_neighborhood_weights w USING (zip)
+        GROUP BY l.program, l.placement ORDER BY 1, 2""")
 
 
 def settings(db: Database) -> dict:

@@ -92,7 +92,8 @@ apportion = catalog.apportionment(db)
 if apportion.empty:
     st.markdown("Nothing was split: every figure was counted where it was located.")
 else:
-    st.markdown("Residents, jobs and Census establishments come by tract, block or ZIP code; "
+    st.markdown("Residents, jobs, Census establishments and loans come by tract, block or "
+                "ZIP code; "
                 "they reach neighborhoods by these weights.")
     table(apportion)
 
