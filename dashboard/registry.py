@@ -25,6 +25,8 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/jobs.py", "Job creation", ":material/work:", "jobs", ("n", "year")),
     PageSpec("pages/diversity.py", "Diversity of offerings", ":material/category:",
              "diversity", ("metric", "n", "year", "x")),
+    PageSpec("pages/capital.py", "Capital & red tape", ":material/account_balance:",
+             "capital", ("n", "metric", "year")),
     PageSpec("pages/methods.py", "Data & methods", ":material/menu_book:", "methods"),
 ]
 # Reached by its address only (no sidebar entry): one chart alone, for an iframe (`embeds`).

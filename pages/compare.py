@@ -3,7 +3,7 @@ dashed reference line."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import bars, cards, charts, downloads, frame, mix, queries, theme
+from dashboard import bars, cards, charts, downloads, downturn, frame, mix, queries, theme
 from dashboard.explorer import default_metric
 from core import metrics
 
@@ -45,8 +45,21 @@ st.caption("Each panel names its year: survival follows the businesses that open
            "line: the city as a whole. Each panel has one scale for every neighborhood. "
            + cards.definitions([m.id for m in panels]))
 
+fell = [metrics.get(m) for m in downturn.key_figures() if m in present]
+if fell:
+    st.header("The 2020 downturn")
+    hit = pd.concat([queries.area_profile(db, g, [m.id for m in fell]).assign(geo_id=g)
+                     for g in chosen])
+    figure, table = bars.side_by_side(hit, fell, shown, threshold, colours)
+    frame.chart(figure, table, key="downturn", download=downloads.Download(
+        "The 2020 downturn, side by side", tuple(m.id for m in fell),
+        what="downturn " + " ".join(shown.values()), data=downloads.profile_data(hit)))
+    st.caption(f"{metrics.DOWNTURN_CAVEAT} Dashed line: the city as a whole. "
+               + cards.definitions([m.id for m in fell]))
+
 st.header("Over the years")
-choices = [m for m in metrics.LONG_METRICS if m in present]
+# Figures with a value for one year only (the downturn, filed under 2019) make no line.
+choices = [m for m in metrics.LONG_METRICS if m in present and metrics.get(m).group != metrics.RESILIENCE]
 metric_id = frame.url_select("Figure", choices, "metric", default_metric(choices),
                              format_func=lambda m: metrics.get(m).label,
                              known=list(metrics.REGISTRY))

@@ -4,7 +4,7 @@ The map comes first (on a phone, right after the title); its controls, "Find my
 neighborhood" and the ranking sit beside it (below it on a phone)."""
 import streamlit as st
 
-from dashboard import catalog, classify, downloads, explorer, frame, maps, mix, queries
+from dashboard import catalog, classify, downloads, downturn, explorer, frame, maps, mix, queries
 from dashboard.formatting import grey_note
 from dashboard.wording import LEVEL_NOUNS
 from core import metrics
@@ -48,7 +48,8 @@ with right:
         frame.missing(f"“{metric.label}” has no published values by {LEVEL_NOUNS[level][0]} in "
                       "this database.")
         st.stop()
-    year = frame.url_select("Year", years, "year", years[-1], widget="select_slider")
+    year = frame.url_select("Year", years, "year", years[-1], widget="select_slider",
+                            hide_if_single=True)
     row = st.columns([3, 2])
     scheme = frame.url_select("Colour classes", list(classify.SCHEMES), "classes",
                               start.classes, where=row[0],
@@ -65,9 +66,11 @@ base = frame.url_select("Base map", list(maps.BASE_MAPS), "base", "none", where=
 hoods = queries.areas(db).set_index("geo_id")["name"].to_dict()
 data = explorer.values(db, metric_id, year, level, category)
 title = explorer.title(metric, category)
+when = downturn.year_words(metric, year)     # '' for a downturn figure: its label says when
 chosen_category = None if category == mix.ALL else category
 map_download = downloads.Download(
-    title, (metric_id,), year, subtitle=f"by {LEVEL_NOUNS[level][0]}",
+    title, (metric_id,), year if when else None,
+    subtitle=f"by {LEVEL_NOUNS[level][0]}" + ("" if when else ", the 2020 downturn"),
     data=downloads.area_data(data, metric_id, year),
     filters=(("year", year), ("level", level), ("category", category)),
     geo=(metric_id, year, level, chosen_category),
@@ -76,7 +79,8 @@ view_params = {"metric": metric_id, "year": year, "level": level, "category": ca
                "classes": scheme, "k": k, **({"n": hood} if hood else {})}
 
 with left:
-    st.markdown(f"**{title}, {year}**, by {LEVEL_NOUNS[level][0]}.")
+    st.markdown(f"**{title}{f', {when}' if when else ''}**, by "
+                f"{LEVEL_NOUNS[level][0]}.")
     view = maps.MapView(metric, level, scheme, k, threshold, base, title,
                         width_px=frame.map_width(maps.WIDTH_PX))
     outline = maps.feature(frame.shapes(db, "neighborhood"), hood)

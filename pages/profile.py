@@ -5,9 +5,10 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import bars, brief, cards, charts, downloads, exports, frame, mix, narrative, queries, views
+from dashboard import (bars, brief, cards, charts, downloads, downturn, exports, frame, mix,
+                       narrative, queries, views)
 from core import metrics
-from dashboard.formatting import not_available_text
+from dashboard.formatting import as_sentence, not_available_text
 
 FLOWS = ["formations", "closures"]
 RATES = ["formations_per_1k_residents", "closures_per_1k_residents"]
@@ -100,6 +101,25 @@ if survival:
         what=f"{name} survival", data=downloads.series_data(series, ids, [hood])))
 else:
     frame.missing("No survival figures yet: they need at least two years of registrations.")
+
+st.header("The 2020 downturn")
+fall = queries.area_profile(db, hood, [m.id for m in downturn.figures()])
+if fall.empty:
+    reasons = [m for m in downturn.figures() if m.id in unavailable]
+    frame.missing(as_sentence("The 2020 downturn: " + not_available_text(
+        city, unavailable[reasons[0].id] if reasons else "the loaded data do not give it")))
+else:
+    for sentence in downturn.sentences(name, fall):
+        st.markdown(f"- {sentence}")
+    for row in downturn.card_rows():
+        columns = st.columns(len(row))
+        for column, card in zip(columns, cards.cards(fall, row, threshold, unavailable=unavailable,
+                                                     city=city)):
+            with column:
+                st.metric(card.label, card.value, help=card.help)
+                st.caption(card.note)
+    st.caption(f"{metrics.DOWNTURN_CAVEAT} "
+               f"{cards.definitions([m.id for m in downturn.figures()])}")
 
 st.header("Mix of businesses")
 if queries.has_rows(db, "category_counts"):

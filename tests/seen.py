@@ -205,24 +205,33 @@ COMPARE_PANELS = ["micro_per_1k_residents", "businesses_per_1k_residents",
                   "jobs_small_firms_share", "effective_categories"]
 
 
-def check_compare(seen: Seen) -> None:
-    chosen, con = seen.params["compare"].split(","), seen.con
-    assert 2 <= len(chosen) <= 4 and len(seen.figures) == 3, f"{len(seen.figures)} charts"
-    panels = seen.traces(0)
-    assert len(panels) == len(COMPARE_PANELS)
-    for trace, metric_id in zip(panels, COMPARE_PANELS):
+DOWNTURN_PANELS = ["downturn_drawdown", "downturn_recovery_years", "downturn_net_vs_city",
+                   "micro_downturn_drawdown", "micro_downturn_cushion"]
+
+
+def assert_panels(traces: list[dict], con, metric_ids: list[str], chosen: list[str]) -> None:
+    """One bar trace per figure: each neighborhood's value in the figure's latest year."""
+    assert len(traces) == len(metric_ids)
+    for trace, metric_id in zip(traces, metric_ids):
         year = con.execute("SELECT max(year) FROM metrics_long WHERE geo_level = 'neighborhood' "
                            "AND metric_id = ? AND (value IS NOT NULL OR suppressed)",
                            [metric_id]).fetchone()[0]
         truth = by_area(con, metric_id, year)
         same(values(trace["x"]), [None if truth[g][1] else truth[g][0] for g in chosen], metric_id)
-    lines = seen.traces(1)
+
+
+def check_compare(seen: Seen) -> None:
+    chosen, con = seen.params["compare"].split(","), seen.con
+    assert 2 <= len(chosen) <= 4 and len(seen.figures) == 4, f"{len(seen.figures)} charts"
+    assert_panels(seen.traces(0), con, COMPARE_PANELS, chosen)
+    assert_panels(seen.traces(1), con, DOWNTURN_PANELS, chosen)
+    lines = seen.traces(2)
     metric_id = seen.params["metric"]
     assert len(lines) == len(chosen) + 1
     for trace, geo_id in zip(lines, [*chosen, "city"]):
         assert_line(trace, con, metric_id, geo_id)
     year = con.execute("SELECT max(year) FROM category_counts").fetchone()[0]
-    assert_mix(seen.traces(2), con, chosen, year)
+    assert_mix(seen.traces(3), con, chosen, year)
 
 
 def check_jobs(seen: Seen) -> None:
@@ -276,6 +285,62 @@ def check_diversity(seen: Seen) -> None:
             same([x, y], [density[g][0], variety[g][0]], f"{g} in the scatter")
 
 
+# The capital page's trend charts in order: (figure, with the city's line); then the red
+# tape's, when the database has them; then the map.
+CAPITAL_TRENDS = [("sba_loans_per_1k_businesses", True), ("ppp_loans_per_1k_businesses", True),
+                  ("sba_loan_amount_median", True), ("ppp_loan_amount_median", True),
+                  ("sba_loan_amount_total", False), ("ppp_loan_amount_total", False),
+                  ("sba_loans_small_share", True), ("ppp_loans_small_share", True),
+                  ("ppp_self_employed_per_1k_residents", True),
+                  ("processing_days_median", True), ("processing_days_p90", True),
+                  ("processing_over_30_share", True)]
+# What each figure's note must say, when the figure is on the page.
+CAPITAL_CAVEATS = {"sba": "SBA data cover only loans the SBA guarantees",
+                   "ppp": "PPP business types and jobs are as the borrowers reported them",
+                   "processing": "Processing time counts calendar days"}
+
+
+def low_counts(con, metric_id: str, geo_id: str) -> list[bool]:
+    """Per year, whether the shown value is flagged low count."""
+    level = "city" if geo_id == "city" else "neighborhood"
+    return [bool(r[0]) for r in con.execute(
+        "SELECT coalesce(low_count, false) AND NOT suppressed AND value IS NOT NULL "
+        "FROM metrics_long WHERE metric_id = ? AND geo_level = ? AND geo_id = ? ORDER BY year",
+        [metric_id, level, geo_id]).fetchall()]
+
+
+def assert_low_count_marks(trace: dict, con, metric_id: str, geo_id: str) -> None:
+    """A low-count value is drawn as an open circle and says so on hover; others are filled."""
+    flags = low_counts(con, metric_id, geo_id)
+    symbols = values(trace["marker"]["symbol"])
+    assert symbols == ["circle-open" if f else "circle" for f in flags], (metric_id, geo_id)
+    assert [t.endswith("(low count)") for t in values(trace["text"])] == flags
+
+
+def check_capital(seen: Seen) -> None:
+    hood, con = seen.params["n"], seen.con
+    present = {m for m, in con.execute("SELECT DISTINCT metric_id FROM metrics_long WHERE "
+                                       "geo_level = 'neighborhood' AND value IS NOT NULL").fetchall()}
+    trends = [(m, city) for m, city in CAPITAL_TRENDS if m in present]
+    assert len(seen.figures) == len(trends) + 1, f"{len(seen.figures)} charts"
+    for chart, (metric_id, with_city) in enumerate(trends):
+        traces = seen.traces(chart)
+        assert len(traces) == 1 + with_city, (metric_id, [t.get("name") for t in traces])
+        for trace, geo_id in zip(traces, [hood, "city"]):
+            assert_line(trace, con, metric_id, geo_id)
+            assert_low_count_marks(trace, con, metric_id, geo_id)
+    assert any(f for m, _ in trends for f in low_counts(con, m, hood)), "no low count to mark"
+    text = " ".join(seen.text.split())
+    for prefix, words in CAPITAL_CAVEATS.items():
+        if any(m.startswith(prefix) for m, _ in trends):
+            assert words in text, words
+    assert "placed by the borrower's ZIP code" in text
+    metric_id, year = seen.params["metric"], int(seen.params["year"])
+    (trace,) = seen.areas(len(trends))
+    assert_map([trace], con, metric_id, year)
+    assert_classes(trace, con, metric_id, year)
+
+
 def check_methods(seen: Seen) -> None:
     assert not seen.figures
     names = [n for n, in seen.con.execute("SELECT name FROM sources").fetchall()]
@@ -283,11 +348,16 @@ def check_methods(seen: Seen) -> None:
     assert names and all(name in text for name in names), names
     labels = [label for label, in seen.con.execute("SELECT label FROM metric_registry").fetchall()]
     assert all(label in text for label in labels)
+    if seen.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                        "'loans'").fetchone()[0] and seen.con.execute(
+            "SELECT count(*) FROM loans").fetchone()[0]:
+        assert "by the borrower's ZIP code, split by the share of the ZIP code's registered " \
+               "businesses in each neighborhood" in text
 
 
 PAGE_CHECKS = {"overview": check_overview, "map": check_map, "profile": check_profile,
                "compare": check_compare, "jobs": check_jobs, "diversity": check_diversity,
-               "methods": check_methods}
+               "capital": check_capital, "methods": check_methods}
 
 
 def check_page(url_path: str, seen: Seen) -> None:

@@ -81,13 +81,13 @@ def test_compare_names_each_panel_s_year_and_keeps_colours(app_env):
     at = run_page("pages/compare.py", {"compare": "N07,N12,N03"})
     three = panel_colours(at)
     assert three[:2] == two and len(set(three)) == 3
-    mix = figures(at)[2]["data"]
+    mix = figures(at)[3]["data"]     # after the panels, the downturn and the trend
     assert [t["marker"]["color"] for t in mix[:3]] == three
 
 
 def test_the_compare_mix_is_not_two_thousand_pixels_tall(app_env):
     at = run_page("pages/compare.py", {"compare": "N07,N12,N03,N20"})
-    mix = figures(at)[2]["layout"]
+    mix = figures(at)[3]["layout"]
     assert mix["height"] <= 1100 and mix["xaxis2"]["side"] == "top"
 
 

@@ -1,0 +1,112 @@
+"""Capital & red tape: the loans that reached a neighborhood's businesses (SBA 7(a) and 504,
+PPP) beside the city's, a map of a loan figure by neighborhood, and how long the city took
+to issue a licence, where its registry says."""
+import streamlit as st
+
+from dashboard import capital, downloads, explorer, frame, maps, queries
+from dashboard.formatting import grey_note
+from core import metrics
+
+# The ranking's narrow columns small, so its notes ("low count (under 20)") read whole.
+RANKING_COLUMNS = {"Rank": st.column_config.TextColumn(width="small"),
+                   "Value": st.column_config.TextColumn(width="small")}
+
+db = frame.database()
+threshold = queries.suppression_threshold(db)
+city = db.info().get("city_name", "this city")
+unavailable = queries.not_available(db)
+present = set(queries.metric_ids(db))
+st.title("Capital & red tape")
+st.markdown("Loans that reached the businesses of a neighborhood, set beside the city's, and "
+            "how long a licence took to come through. Loans are counted where the borrower's "
+            "ZIP code is, split over the neighborhoods by where the ZIP's registered "
+            "businesses are.")
+
+top = st.columns([3, 4])
+hood, name = frame.neighborhood_picker(db, where=top[0])
+sections = capital.sections(present)
+for sentence in capital.program_gaps(present, unavailable, city):
+    frame.missing(sentence)
+
+series = queries.area_series(db, [m.id for s in sections for m in s.figures], [hood])
+for section in sections:
+    st.header(section.title)
+    for column, metric in zip(st.columns(len(section.figures)), section.figures):
+        where = f"{name} and the city" if section.with_city else name
+        title = f"{metric.label}: {where}"
+        places = [hood, "city"] if section.with_city else [hood]
+        figure, table = capital.trend(series, metric, threshold, hood, section.with_city,
+                                      title=title)
+        notes = [capital.own_caveat(metric)]
+        if capital.has_low_count(series[series["geo_id"].isin(places)], metric):
+            notes.append(capital.LOW_COUNT_MARK)
+        with column:
+            frame.chart(figure, table, key=f"trend_{metric.id}", caption=" ".join(notes),
+                        download=downloads.Download(
+                            title, (metric.id,), what=f"{name} {metric.label}",
+                            data=downloads.series_data(series, [metric.id], places)))
+if sections:
+    st.caption(f"{metrics.REGISTRY_CAVEAT} A gap in a line means there is no figure for that "
+               "year.")
+
+st.header("Red tape: how long a licence takes")
+red = capital.red_tape_metrics()
+shown = capital.red_tape_charts(present)
+if shown:
+    red_series = queries.area_series(db, [m.id for m in shown], [hood])
+    for i, metric in enumerate(shown):
+        if i % 2 == 0:     # rows of two, in the registry's order (a phone: one under another)
+            columns = st.columns(2)
+        title = f"{metric.label}: {name} and the city"
+        figure, table = capital.trend(red_series, metric, threshold, hood, title=title)
+        low = capital.LOW_COUNT_MARK if capital.has_low_count(red_series, metric) else None
+        with columns[i % 2]:
+            frame.chart(figure, table, key=f"trend_{metric.id}", caption=low,
+                        download=downloads.Download(
+                            title, (metric.id,), what=f"{name} {metric.label}",
+                            data=downloads.series_data(red_series, [metric.id], [hood, "city"])))
+    st.caption(" ".join(dict.fromkeys(capital.own_caveat(m) for m in shown)))   # said once
+for sentence in capital.missing_sentences(red, present, unavailable, city,
+                                          what=capital.RED_TAPE_WORDS):
+    frame.missing(sentence)
+if not red:
+    frame.missing(capital.red_tape_gap(city))
+
+choices = capital.map_choices(present)
+if choices:
+    st.header("By neighborhood")
+    controls = st.columns([3, 2])
+    ranked = {m: queries.metric_by_area(db, m, queries.metric_years(db, m)[-1])["rank"].notna()
+              .sum() for m in choices if metrics.get(m).kind == "rate"}
+    metric_id = frame.url_select("Figure on the map", choices, "metric",
+                                 capital.default_map_figure(ranked, choices),
+                                 where=controls[0], format_func=lambda m: metrics.get(m).label,
+                                 known=list(metrics.REGISTRY))
+    metric = metrics.get(metric_id)
+    years = queries.metric_years(db, metric_id)
+    year = frame.url_select("Year", years, "year", years[-1], where=controls[1],
+                            widget="select_slider")
+    data = queries.metric_by_area(db, metric_id, year)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{metric.label}, {year}**, by neighborhood.")
+        view = maps.MapView(metric, "neighborhood", threshold=threshold,
+                            width_px=frame.map_width(maps.WIDTH_PX))
+        shapes = frame.shapes(db, "neighborhood")
+        figure, legend = maps.choropleth(data, shapes, view, maps.feature(shapes, hood))
+        frame.chart(figure, legend[["range", "areas"]].rename(
+            columns={"range": "Colour class", "areas": "Areas"}), key="capital_map",
+            caption=f"{name} is outlined in black. {grey_note(threshold)} "
+                    f"{capital.own_caveat(metric)}",
+            download=downloads.Download(
+                metric.label, (metric_id,), year, subtitle="by neighborhood",
+                data=downloads.area_data(data, metric_id, year),
+                geo=(metric_id, year, "neighborhood", None), extra_kinds=("neighborhoods",)),
+            embed=frame.link_params(chart="map", metric=metric_id, year=year, n=hood))
+    with right:
+        st.markdown(explorer.extremes_text(data, metric, "neighborhood"))
+        disclosed = explorer.disclosure_text(data, "neighborhood", threshold)
+        if disclosed:
+            st.caption(disclosed)
+        st.dataframe(explorer.ranking(data, metric, threshold), hide_index=True, height=420,
+                     width="stretch", column_config=RANKING_COLUMNS)
