@@ -109,6 +109,25 @@ class Geocode:
 
 
 @dataclass(frozen=True)
+class Processing:
+    """The licence-processing dates of a registry row: when it was applied for and issued.
+
+    Each is a list of columns, the first non-empty one used (as `fields.opened`); with
+    none, the registry gives no processing times ("not available")."""
+
+    applied: tuple[str, ...] = ()   # application created / filed
+    issued: tuple[str, ...] = ()    # licence issued
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.applied and self.issued)
+
+    def columns(self) -> dict[str, tuple[str, ...]]:
+        """Registry columns the processing times read, by their `processing.<key>`."""
+        return {key: names for key, names in vars(self).items() if names}
+
+
+@dataclass(frozen=True)
 class FlagRule:
     """Rows whose `field` equals (or contains) one of the values, case-insensitively."""
 
@@ -136,6 +155,7 @@ class Profile:
     limited: tuple[FlagRule, ...] = ()
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     geocode: Geocode = Geocode()
+    processing: Processing = Processing()
     boundaries: BoundaryRules = BoundaryRules()
     suppress_below: int = 0         # 0: publish counts as they are (a public registry)
 
@@ -176,6 +196,7 @@ SPEC: dict[str, tuple[str, bool]] = {
     "geocode.city_field": ("text", False), "geocode.state": ("text", False),
     "geocode.state_field": ("text", False), "geocode.benchmark": ("text", False),
     "dates.formats": ("texts", True), "status.closed": ("texts", False),
+    "processing.applied": ("texts", False), "processing.issued": ("texts", False),
     "categories.separator": ("text", False),
 }
 FREE_TABLES = {"categories.sectors", "aliases", "micro"}
@@ -361,6 +382,8 @@ def _check_coherence(raw: dict) -> list[str]:
             problems.append("key 'geocode.enabled' needs 'fields.address'")
         if fields.get("status") is None and _lookup(raw, "status.closed"):
             problems.append("key 'status.closed' needs 'fields.status'")
+    if (_lookup(raw, "processing.applied") is None) != (_lookup(raw, "processing.issued") is None):
+        problems.append("keys 'processing.applied' and 'processing.issued' must be given together")
     if isinstance(years, dict) and _is_year(years.get("first")) and _is_year(years.get("last")):
         if years["first"] > years["last"]:
             problems.append("key 'years.first' must not be after 'years.last'")
@@ -420,6 +443,8 @@ def build_profile(raw: dict, path: Path) -> Profile:
         limited=_rules(micro.get("limited", [])),
         aliases={name: tuple(names) for name, names in raw.get("aliases", {}).items()},
         geocode=_geocode(raw),
+        processing=Processing(_tuple(_lookup(raw, "processing.applied")),
+                              _tuple(_lookup(raw, "processing.issued"))),
         boundaries=_boundary_rules(raw.get("boundaries", {})),
         suppress_below=raw.get("suppress_below", 0),
     )

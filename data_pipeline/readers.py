@@ -136,6 +136,7 @@ def api_names(columns: list[str], profile: Profile) -> dict[str, str]:
     for kind in ("home_based", "sole_proprietor", "limited"):
         wanted.update({rule.field: () for rule in getattr(profile, kind)})
     wanted.update({name: () for names in profile.geocode.columns().values() for name in names})
+    wanted.update({name: () for names in profile.processing.columns().values() for name in names})
     wanted.update(profile.aliases)
     renames: dict[str, str] = {}
     for api, names in wanted.items():

@@ -43,6 +43,7 @@ def test_every_alias_of_a_shipped_profile_names_a_column_the_profile_uses():
         used = {name for names in profile.fields.columns().values() for name in names}
         used |= {rule.field for rules in (profile.home_based, profile.sole_proprietor,
                                           profile.limited) for rule in rules}
+        used |= {name for names in profile.processing.columns().values() for name in names}
         assert set(profile.aliases) <= used, (slug, set(profile.aliases) - used)
 
 
