@@ -55,6 +55,7 @@ class BusinessResult:
     as_of: pd.Timestamp
     swapped_coordinates: int = 0  # rows whose latitude and longitude were swapped back
     geocoded: int | None = None   # distinct addresses the geocoder placed; None: not asked
+    kept: pd.DataFrame | None = None  # the rows kept (extract_terms, with their neighborhood)
 
     @property
     def rows_loaded(self) -> int:
@@ -90,7 +91,7 @@ def transform_businesses(registry: Registry, profile: Profile, neighborhoods: gp
     return BusinessResult(businesses, locations["zip"].reset_index(drop=True), rejected,
                           unmapped_categories(businesses, source_id), len(terms),
                           len(kept) - len(locations), as_of,
-                          int(terms["swapped"].sum()), geocoded)
+                          int(terms["swapped"].sum()), geocoded, kept)
 
 
 def extract_terms(registry: Registry, profile: Profile, bounds=None) -> pd.DataFrame:

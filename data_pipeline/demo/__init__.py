@@ -65,6 +65,9 @@ def generate(seed: int = 42) -> c.CityData:
     # A stream of its own, so that adding the loans changed no other table of the demo.
     loans = demo_loans.simulate_loans(businesses, zip_of, np.arange(FIRST_YEAR, LAST_YEAR + 1),
                                       np.random.default_rng([seed, 16]))
+    # Licence processing dates, from a stream of their own too.
+    processing = demo_licenses.license_processing(registry, REGISTRY_SOURCE,
+                                                  np.random.default_rng([seed, 162]))
     neighborhoods = gpd.GeoDataFrame(place.neighborhoods[c.NEIGHBORHOOD_COLUMNS],
                                      geometry="geometry", crs=place.neighborhoods.crs)
     tract_shapes = gpd.GeoDataFrame(tracts[c.TRACT_COLUMNS], geometry="geometry", crs=tracts.crs)
@@ -79,7 +82,8 @@ def generate(seed: int = 42) -> c.CityData:
         jobs_by_sector=jobs_by_sector, business_patterns=patterns,
         zip_weights=demo_patterns.zip_weights(businesses, zip_of), nonemployers=nonemployers,
         rejected=registry.rejected, unmapped_categories=registry.unmapped,
-        build_info=_build_info(seed, place.neighborhoods), other_tables={"loans": loans})
+        build_info=_build_info(seed, place.neighborhoods),
+        other_tables={"loans": loans, "license_processing": processing})
 
 
 def _nested_weights(tracts: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import shapely
 from core import categories
 
 from .. import geo
+from ..license_processing import BEFORE, COLUMNS, MAX_DAYS, TOO_LONG
 from . import words
 
 TERM_DAYS = 730
@@ -40,6 +41,7 @@ class Reconciled:
     unmapped: pd.DataFrame     # canonical UNMAPPED_COLUMNS
     rows_raw: int
     rows_merged: int
+    kept: pd.DataFrame | None = None   # the raw rows kept (for license_processing)
 
 
 def raw_registry(world: pd.DataFrame, outline: shapely.Geometry, as_of: np.datetime64,
@@ -148,7 +150,7 @@ def reconcile(raw: pd.DataFrame, outline: shapely.Geometry, tracts: gpd.GeoDataF
                 .rename(columns={"license_description": "raw_category"}))
     unmapped.insert(0, "source_id", source_id)
     return Reconciled(businesses, rejected, unmapped, rows_raw=len(raw),
-                      rows_merged=len(good) - len(businesses))
+                      rows_merged=len(good) - len(businesses), kept=good)
 
 
 def _reasons(raw: pd.DataFrame, outline: shapely.Geometry) -> pd.Series:
@@ -210,3 +212,42 @@ def _merge_terms(good: pd.DataFrame, source_id: str) -> pd.DataFrame:
     })
     out["naics_sector"] = out["naics_sector"].where(out["naics_sector"].notna(), None)
     return out
+
+
+# --- Licence processing dates (the demo's `license_processing`) ----------------------------
+
+# Median calendar days from application to issue of a new licence, by sector (food and
+# drink wait for inspections); a wide log-normal spread around it, slower in 2020–2021.
+PROCESSING_MEDIAN_DAYS = {"72": 35.0, "62": 45.0, "44-45": 12.0}
+PROCESSING_OTHER_DAYS, PROCESSING_SPREAD, PROCESSING_SLOWDOWN = 8.0, 1.1, 1.6
+PROCESSING_BAD_SHARE = 0.002     # of each kind of impossible interval
+
+
+def license_processing(registry: Reconciled, source_id: str,
+                       rng: np.random.Generator) -> pd.DataFrame:
+    """Application and issue dates of each kept first term (a new licence; renewals carry
+    none, as in Chicago's registry), in `license_processing` columns. Issued = the term's
+    start. A few intervals are impossible (issued before applied, over five years), to be
+    left out as the pipeline leaves out a real registry's. `rng` is a stream of its own."""
+    first = registry.kept[~registry.kept["business_key"].duplicated()]   # in order of start
+    sector = first["license_description"].map(words.RAW_CATEGORIES)
+    issued = first["term_start"].to_numpy("datetime64[D]")
+    year = issued.astype("datetime64[Y]").astype(int) + 1970
+    median = sector.map(PROCESSING_MEDIAN_DAYS).fillna(PROCESSING_OTHER_DAYS).to_numpy()
+    median = median * np.where((year == 2020) | (year == 2021), PROCESSING_SLOWDOWN, 1.0)
+    days = np.floor(median * rng.lognormal(0.0, PROCESSING_SPREAD, len(first))).astype(int)
+    kind = rng.random(len(first))
+    days = np.where(kind < PROCESSING_BAD_SHARE, -rng.integers(1, 60, len(first)), days)
+    days = np.where((kind >= PROCESSING_BAD_SHARE) & (kind < 2 * PROCESSING_BAD_SHARE),
+                    rng.integers(MAX_DAYS + 1, 4000, len(first)), days)
+    hood = dict(zip(registry.businesses["business_id"], registry.businesses["neighborhood_id"]))
+    out = pd.DataFrame({
+        "source_id": source_id, "row_number": first.index.to_numpy(dtype="int64") + 1,
+        "business_id": first["business_key"].to_numpy(dtype=object),
+        "neighborhood_id": first["business_key"].map(hood).to_numpy(dtype=object),
+        "category": [categories.category_of(s) for s in sector.to_numpy(dtype=object)],
+        "applied": issued - days.astype("timedelta64[D]"), "issued": issued, "days": days,
+        "excluded": np.select([days < 0, days > MAX_DAYS], [BEFORE, TOO_LONG], "")},
+        columns=COLUMNS)
+    out["excluded"] = out["excluded"].where(out["excluded"] != "", None)
+    return out[out["neighborhood_id"].notna()].reset_index(drop=True)

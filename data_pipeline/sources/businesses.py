@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.errors import PipelineError
 
-from .. import readers, transform
+from .. import license_processing, readers, transform
 from .. import transform_census as tc
 from ..cache import RawCache
 from ..profiles import Profile
@@ -60,6 +60,13 @@ def read_into_build(files: list[Path], build: Build) -> None:
     build.result = result
     build.tables["businesses"] = result.businesses
     build.tables["unmapped_categories"] = result.unmapped
+    processing = license_processing.applications(registry.frame, profile, result.kept,
+                                                 result.businesses, BUSINESSES.name)
+    missing = license_processing.missing_columns(registry.frame, profile)
+    if profile.processing.enabled and missing:
+        step(f"{registry.label} has no column {', '.join(missing)} that {profile.display_path} "
+             "names in [processing]: no licence processing times")
+    build.tables["license_processing"] = processing
     build.rejected.append(result.rejected)
     if profile.fields.zip:
         build.tables["zip_neighborhood_weights"] = tc.zip_weights(
@@ -70,6 +77,7 @@ def read_into_build(files: list[Path], build: Build) -> None:
     if result.geocoded is not None:
         _geocoder_row(build, result.geocoded)
     build.info.update(build_info(profile, result, registry))
+    build.info.update(license_processing.info(profile, processing))
 
 
 def _check_loaded(profile: Profile, registry: readers.Registry,
@@ -166,7 +174,8 @@ def _read_nothing(files: list[Path], build: Build) -> None:
 BUSINESSES = Source(
     help="portal CSV export or SODA JSON pages of the business registry", many=True,
     name="businesses", kind="businesses", label="the business registry",
-    tables=("businesses", "unmapped_categories", "zip_neighborhood_weights"),
+    tables=("businesses", "unmapped_categories", "zip_neighborhood_weights", "license_processing"),
+    schema=license_processing.SCHEMA,
     provenance=socrata.SOURCE, fetch=fetch_for_build, read=read_into_build,
     absent="no business registry was loaded", required=True, max_age=_max_age,
     repairs=REPAIRS,
