@@ -388,6 +388,53 @@ _METRICS += [
               kind="change", fmt="{:+,.0f}", better=True, caveat=MICRO_NOTE),
 ]
 
+
+# --- Red tape: licence processing time (sql/marts/37_processing.sql) ----------------------
+
+RED_TAPE = "Red tape"
+GROUPS += (RED_TAPE,)
+PROCESSING_CAVEAT = (
+    "Processing time counts calendar days, weekends and holidays included, from the day "
+    "the application was created to the day the licence was issued: it holds the "
+    "applicant's own time (documents, payment, inspections booked) as well as the city's. "
+    "Each registry row with both dates is one application, renewals and changes of location "
+    "included, counted in the year of issue. Intervals that cannot be right are left out "
+    "and counted apart: an issue before the application, more than 5 years (1,826 days) "
+    "between them, a date that cannot be read.")
+NEAREST_RANK = ("nearest rank: of n applications sorted by days, the ⌈{share}⌉-th (no "
+                "interpolation)")
+
+
+def _processing(id, label, description, unit, formula, *, kind, fmt, basis="denominator"):
+    return Metric(id, label, description, unit, formula, ("license_processing",),
+                  None if kind == "count" else False, ("businesses",), RED_TAPE, fmt, kind,
+                  PROCESSING_CAVEAT, low_count_basis=basis)
+
+
+_METRICS += [
+    _processing("processing_applications", "Licence applications issued",
+                "Licence applications issued during the year whose registry row dates both "
+                "the application and the issue.", "applications",
+                "count of registry rows with an application and an issue date, issued in the "
+                "year (excluded intervals left out).", kind="count", fmt="{:,.0f}", basis=None),
+    _processing("processing_days_median", "Median days from application to licence",
+                "The middle wait for a licence issued during the year: half the applications "
+                "took this many calendar days or fewer.", "calendar days",
+                "median of (issue date − application date) over the year's applications, "
+                + NEAREST_RANK.format(share="n/2") + ".", kind="index", fmt="{:,.0f}"),
+    _processing("processing_days_p90", "Days within which 9 in 10 licences were issued",
+                "The 90th percentile of the wait for a licence issued during the year: 90% of "
+                "the applications took this many calendar days or fewer.", "calendar days",
+                "90th percentile of (issue date − application date) over the year's "
+                "applications, " + NEAREST_RANK.format(share="9n/10") + ".",
+                kind="index", fmt="{:,.0f}"),
+    _processing("processing_over_30_share", "Licences that took more than 30 days",
+                "Share of the licence applications issued during the year that took more than "
+                "30 calendar days.", "share of applications",
+                "applications issued more than 30 days after the application ÷ applications "
+                "issued in the year.", kind="share", fmt="{:.0%}"),
+]
+
 REGISTRY: dict[str, Metric] = {m.id: m for m in _METRICS}
 LONG_METRICS: list[str] = [m.id for m in _METRICS if m.table == "metrics_long"]
 

@@ -94,6 +94,15 @@ COUNTY_PATTERNS = [("99901", "00", "212", 500)]
 ZIP_WEIGHTS = [("99901", "N1", 0.5), ("99901", "N2", 0.5), ("99902", "N2", 0.2),
                ("99902", "N3", 0.8)]
 
+# Licence applications with both dates (license_processing; tests/test_processing.py works
+# the figures out): business, neighborhood, category, applied, issued.
+PROCESSING = [
+    ("b03", "N1", FOOD, "2019-12-01", "2020-01-10"),    # 40 days
+    ("b11", "N2", FOOD, "2020-02-01", "2020-02-20"),    # 19 days
+    ("b18", "N3", FOOD, "2020-05-01", "2020-06-06"),    # 36 days
+    ("b19", "N3", PRO, "2021-03-01", "2021-03-03"),     # 2 days
+]
+
 
 def tiny_city(first_year: int = 2020, last_year: int = 2023) -> c.CityData:
     """The tiny city as a `CityData`, ready for `load.write_database`."""
@@ -103,7 +112,8 @@ def tiny_city(first_year: int = 2020, last_year: int = 2023) -> c.CityData:
         tracts=_tracts(), tract_weights=_weights(), jobs=_jobs(),
         business_patterns=_patterns(), zip_weights=_zip_weights(),
         build_info={"is_demo": "false", "first_year": str(first_year),
-                    "last_year": str(last_year), "seed": "0"})
+                    "last_year": str(last_year), "seed": "0"},
+        other_tables={"license_processing": _processing()})
 
 
 def businesses_frame() -> pd.DataFrame:
@@ -155,6 +165,16 @@ def _businesses() -> pd.DataFrame:
     frame["terms_merged"] = 1
     frame["geocode_match"] = None
     return frame[c.BUSINESS_COLUMNS]
+
+
+def _processing() -> pd.DataFrame:
+    frame = pd.DataFrame(PROCESSING, columns=["business_id", "neighborhood_id", "category",
+                                              "applied", "issued"])
+    frame["applied"] = pd.to_datetime(frame["applied"]).dt.date
+    frame["issued"] = pd.to_datetime(frame["issued"]).dt.date
+    frame["days"] = [(i - a).days for a, i in zip(frame["applied"], frame["issued"])]
+    return frame.assign(source_id="tiny_registry", row_number=range(1, len(frame) + 1),
+                        excluded=None)
 
 
 def _jobs() -> pd.DataFrame:

@@ -51,6 +51,14 @@ SELECT b.metric_id, b.label, b.description, b.unit, b.formula, b.tables, b.highe
                  AND (SELECT first_year > 2019 OR last_year < 2021 FROM _span)
                 THEN 'the registry does not cover 2019 and the downturn years after it (it covers '
                      || (SELECT first_year FROM _span) || '–' || (SELECT last_year FROM _span) || ')'
+            WHEN b.metric_group = 'Red tape'
+                THEN CASE WHEN NOT EXISTS (SELECT 1 FROM license_processing)
+                          THEN 'the registry has no application and issue dates'
+                          WHEN NOT EXISTS (SELECT 1 FROM license_processing WHERE excluded IS NULL)
+                          THEN 'none of its licences has an application and an issue date that can be used'
+                          ELSE 'its licences were issued outside the years the registry covers ('
+                               || (SELECT first_year FROM _span) || '–'
+                               || (SELECT last_year FROM _span) || ')' END
             ELSE 'the loaded data do not give it' END AS not_available
 FROM built b CROSS JOIN has h LEFT JOIN missing m USING (metric_id)
 ORDER BY b.position;
