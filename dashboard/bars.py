@@ -309,19 +309,27 @@ def side_by_side(profile: pd.DataFrame, metrics: list[Metric], names: dict[str, 
         rows = profile[profile["metric_id"] == metric.id].set_index("geo_id").reindex(ids)
         rows["name"] = [names[i] for i in ids]
         rows["suppressed"] = rows["suppressed"].fillna(False).astype(bool)
+        words = text_values(rows, metric, threshold)
+        shown = rows["value"].where(~rows["suppressed"])
+        for name, value, said in zip(rows["name"], shown, words):
+            if pd.isna(value):   # no bar ('withheld', 'not yet back'): the words at its start
+                fig.add_annotation(x=0, xref=f"x{axis} domain", y=name, yref=f"y{axis}",
+                                   xanchor="left", text=html.escape(said), showarrow=False,
+                                   font={"size": 13, "color": "#555555"})
         fig.add_trace(go.Bar(
-            y=rows["name"], x=rows["value"].where(~rows["suppressed"]), orientation="h",
+            y=rows["name"], x=shown, orientation="h",
             marker_color=[(colours or {}).get(g, theme.colour(i)) for i, g in enumerate(ids)],
-            showlegend=False, text=text_values(rows, metric, threshold),
-            textposition="outside", cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra></extra>"), row=row, col=1)
+            showlegend=False, text=[w if pd.notna(v) else "" for v, w in zip(shown, words)],
+            textposition="outside", cliponaxis=False, customdata=words,
+            hovertemplate="%{y}: %{customdata}<extra></extra>"), row=row, col=1)
         city = rows["city_value"].dropna()
         if metric.kind != "count" and len(city):
             fig.add_vline(x=float(city.iat[0]), line_dash="dash", line_color=theme.CITY,
                           line_width=2, row=row, col=1)
         fig.update_xaxes(**axis_format(metric), rangemode="tozero", row=row, col=1)
     style(fig, height, x_title="", zero=False)
-    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 70, "t": 40, "b": 10},
+    first = titles[0].count("<br>") + 1 if titles else 1   # room for the first panel's title
+    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 70, "t": 8 + 19 * first, "b": 10},
                       bargap=1 - bar_px / (bar_px + name_px + 8))
     fig.update_annotations(selector={"xref": "paper"}, x=0, xanchor="left", align="left",
                            font={"size": 15})

@@ -10,6 +10,7 @@ from core import metrics
 # The figures a brief's downturn table and the compare page's panels show, in order.
 KEY = ("downturn_drawdown", "downturn_recovery_years", "downturn_net_vs_city",
        "micro_downturn_drawdown", "micro_downturn_cushion")
+CARDS_PER_ROW = 4   # five to a row cut "not yet back" to "not yet ba…" on a 1440 screen
 
 
 def figures() -> list[metrics.Metric]:
@@ -26,7 +27,8 @@ def card_rows() -> list[list[str]]:
     """The profile's rows of downturn cards: all businesses, then micro-businesses."""
     ids = [m.id for m in figures()]
     micro = [m for m in ids if m.startswith("micro_")]
-    return [r for r in ([m for m in ids if m not in micro], micro) if r]
+    rows = [r for r in ([m for m in ids if m not in micro], micro) if r]
+    return [r[i:i + CARDS_PER_ROW] for r in rows for i in range(0, len(r), CARDS_PER_ROW)]
 
 
 def _value(rows: pd.DataFrame, metric_id: str) -> float | None:
@@ -64,8 +66,9 @@ def sentences(name: str, profile: pd.DataFrame) -> list[str]:
         said.append(text + _recovery(rows) + ".")
     cushion, micro = _value(rows, "micro_downturn_cushion"), _value(rows, "micro_downturn_drawdown")
     if cushion is not None and micro is not None:
+        points = f"{abs(cushion):.0f} percentage point" + ("" if round(abs(cushion)) == 1 else "s")
         how = ("as well as" if round(cushion) == 0 else
-               f"{abs(cushion):.0f} percentage points {'better' if cushion > 0 else 'worse'} than")
+               f"{points} {'better' if cushion > 0 else 'worse'} than")
         said.append(f"Its micro-businesses changed by {micro:+.0%} over the same years, {how} "
                     "all its businesses" + (": the micro sector cushioned the neighborhood."
                                             if cushion >= 0.5 else "."))

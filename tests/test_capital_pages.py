@@ -253,6 +253,10 @@ def test_the_downturn_sentences_say_the_fall_the_return_and_the_cushion():
         micro_downturn_cushion=-5.0))
     assert rose[0].startswith("Old Mill's active businesses never fell below")
     assert "5 percentage points worse than all its businesses." in rose[1]
+    one = downturn.sentences("Old Mill", downturn_profile(micro_downturn_drawdown=-0.02,
+                                                         micro_downturn_cushion=1.2))
+    assert "1 percentage point better than" in one[0]
+    assert max(len(r) for r in downturn.card_rows()) <= downturn.CARDS_PER_ROW
     flagged = downturn_profile(downturn_drawdown=-0.5).assign(low_count=True)
     assert downturn.sentences("Old Mill", flagged) == []
 
