@@ -78,8 +78,14 @@ MART_TESTS = ("tests/test_metrics.py", "tests/test_metrics_properties.py",
               "tests/test_disclosure.py", "-k", "not demo")
 
 
-def sql(id_: str, kind: str, file: str, old: str, new: str, what: str) -> Break:
-    return Break(id_, what, SQL + file, old, new, MART_TESTS, kind)
+def sql(id_: str, kind: str, file: str, old: str, new: str, what: str,
+        tests: tuple[str, ...] = MART_TESTS) -> Break:
+    return Break(id_, what, SQL + file, old, new, tests, kind)
+
+
+CAPITAL_TESTS = ("tests/test_capital.py",)
+RESILIENCE_TESTS = ("tests/test_resilience.py", "-k", "not demo and not chicago")
+PROCESSING_TESTS = ("tests/test_processing.py", "-k", "not real_chicago")
 
 
 SQL_MUTATIONS: list[Break] = [
@@ -172,6 +178,43 @@ SQL_MUTATIONS: list[Break] = [
         "WHEN 'numerator' THEN m.numerator ELSE m.denominator END",
         "WHEN 'numerator' THEN m.denominator ELSE m.numerator END",
         "the low-count flag decided by the wrong count"),
+    # 35_capital.sql
+    sql("loans-unweighted", "operand", "35_capital.sql", "sum(weight) AS loans,",
+        "count(*) AS loans,", "a loan counted whole in every neighborhood of its ZIP code",
+        CAPITAL_TESTS),
+    sql("loan-median-third", "constant", "35_capital.sql", "running >= total / 2 - 1e-9",
+        "running >= total / 3 - 1e-9", "the median amount taken at a third of the loans",
+        CAPITAL_TESTS),
+    sql("loans-5-jobs-small", "operator", "35_capital.sql", "FILTER (WHERE jobs < 5)",
+        "FILTER (WHERE jobs <= 5)", "a borrower with 5 jobs counted as having fewer than 5",
+        CAPITAL_TESTS),
+    sql("loans-per-1k-last-year", "year", "35_capital.sql",
+        "AND a.geo_id = f.geo_id AND a.year = f.year;",
+        "AND a.geo_id = f.geo_id AND a.year = f.year - 1;",
+        "loans per 1,000 businesses active a year before", CAPITAL_TESTS),
+    sql("self-employed-any-program", "filter", "35_capital.sql", "WHERE f.family = 'ppp';",
+        ";", "SBA loans counted as PPP loans to the self-employed", CAPITAL_TESTS),
+    # 36_resilience.sql
+    sql("downturn-window-2021", "year", "36_resilience.sql",
+        "FROM level WHERE year BETWEEN 2020 AND 2022 GROUP BY ALL),",
+        "FROM level WHERE year BETWEEN 2020 AND 2021 GROUP BY ALL),",
+        "the downturn's low looked for in 2020-2021 only", RESILIENCE_TESTS),
+    sql("downturn-low-earlier-year", "operator", "36_resilience.sql",
+        "SELECT l.geo_level, l.geo_id, l.measure, max(v.year) AS low_year",
+        "SELECT l.geo_level, l.geo_id, l.measure, min(v.year) AS low_year",
+        "of two equal lows, the earlier year", RESILIENCE_TESTS),
+    sql("recovery-below-2019", "operator", "36_resilience.sql",
+        "FILTER (WHERE v.year > f.low_year AND v.shown >= f.base)",
+        "FILTER (WHERE v.year > f.low_year AND v.shown > f.base)",
+        "getting back to exactly the 2019 level not counted as recovered", RESILIENCE_TESTS),
+    # 37_processing.sql
+    sql("processing-median-lower", "operand", "37_processing.sql",
+        "median_days := sorted[(n + 1) // 2],", "median_days := sorted[n // 2 + 1],",
+        "the median taken one application higher when the count is even", PROCESSING_TESTS),
+    sql("processing-over-30-inclusive", "operator", "37_processing.sql",
+        "count(*) FILTER (WHERE days > 30)) AS s\n    FROM _processing_places GROUP BY ALL)\nSELECT g.",
+        "count(*) FILTER (WHERE days >= 30)) AS s\n    FROM _processing_places GROUP BY ALL)\nSELECT g.",
+        "an application issued after exactly 30 days counted as over 30", PROCESSING_TESTS),
     # 40_categories.sql
     sql("lq-inverted", "operand", "40_categories.sql",
         "round(c.share / nullif(city.city_share, 0), 2) AS lq",

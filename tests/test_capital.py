@@ -24,7 +24,7 @@ from tests.tiny_city import ZIP_WEIGHTS, tiny_city
 PPP_UNDER_150K = """\
 LoanAmount,City,State,Zip,NAICSCode,BusinessType,RaceEthnicity,Gender,Veteran,NonProfit,JobsRetained,DateApproved,Lender,CD
 10000,TINY,ZZ,99901,722511,Sole Proprietorship,Unanswered,Unanswered,Unanswered,,2,04/27/2020,Bank A,ZZ - 01
-50000,TINY,ZZ,99901-0001,541618,Corporation,Unanswered,Unanswered,Unanswered,,12,05/02/2020,Bank A,ZZ - 01
+50000,TINY,ZZ,99901-0001,541618,Corporation,Unanswered,Unanswered,Unanswered,,5,05/02/2020,Bank A,ZZ - 01
 20000.00,TINY,ZZ,99902,812111,Self-Employed Individuals,Unanswered,Unanswered,Unanswered,,4,06/30/2020,Bank B,ZZ - 01
 7000,ELSEWHERE,ZZ,99999,722511,Corporation,Unanswered,Unanswered,Unanswered,,3,04/10/2020,Bank B,ZZ - 02
 lots,TINY,ZZ,99901,722511,Corporation,Unanswered,Unanswered,Unanswered,,3,04/10/2020,Bank B,ZZ - 01
@@ -87,7 +87,7 @@ def test_loans_are_read_from_each_layout_and_rows_reconcile(con):
                         "self_employed, zip FROM loans ORDER BY source_id, row_number").fetchall()
     assert loans == [
         ("ppp_loans", 1, "PPP", 2020, 10000.0, None, 2, True, "99901"),
-        ("ppp_loans", 2, "PPP", 2020, 50000.0, None, 12, False, "99901"),   # ZIP+4 cut to 5
+        ("ppp_loans", 2, "PPP", 2020, 50000.0, None, 5, False, "99901"),    # ZIP+4 cut to 5
         ("ppp_loans", 3, "PPP", 2020, 20000.0, None, 4, True, "99902"),
         ("ppp_loans", 7, "PPP", 2020, None, "$150,000-350,000", None, False, "99902"),  # no date: 2020
         ("sba_loans", 1, "7(a)", 2021, 150000.0, None, 3, True, "99901"),   # INDIVIDUAL
@@ -115,7 +115,7 @@ def test_ppp_figures_by_hand(con):
     # 20,000 (.7); N3 only 20,000; the city 10,000 (1) < 1.5, 20,000 (2).
     close(figure(con, "ppp_loan_amount_median", 2020),
           {"N1": 10000.0, "N2": 20000.0, "N3": 20000.0, "city": 20000.0})
-    # Fewer than 5 jobs (2 and 4 jobs; 12 is not; the band loan reports none):
+    # Fewer than 5 jobs (2 and 4 jobs; 5 is not; the band loan reports none):
     # N1 .5 / 1; N2 (.5 + .2) / 1.2; N3 .8 / .8; the city 2 / 3.
     close(figure(con, "ppp_loans_small_share", 2020),
           {"N1": 0.5, "N2": 0.7 / 1.2, "N3": 1.0, "city": 2 / 3})
@@ -124,6 +124,7 @@ def test_ppp_figures_by_hand(con):
           {"N1": 1000 * 0.5 / 90, "N2": 1000 * 0.7 / 560, "N3": 1000 * 0.8 / 1500,
            "city": 1000 * 2 / 2150})
     assert figure(con, "ppp_loans", 2021) == {}
+    assert figure(con, "ppp_self_employed_per_1k_residents", 2021) == {}    # SBA's are not PPP
 
 
 def test_sba_figures_by_hand(con):
