@@ -43,13 +43,14 @@ MICRO_DEFINITION = (f"Businesses the city's registry marks as very small: {MICRO
                     "registry does not record how many people work there.")
 
 SBA_CAVEAT = ("SBA data cover only loans the SBA guarantees (7(a)) or co-finances (504), "
-              "not other bank credit; each loan is placed by the borrower's ZIP code, split "
-              "over the neighborhoods by where the ZIP's registered businesses are.")
+              "not other bank credit; a loan without a geocoded address is placed by the "
+              "borrower's ZIP code, split over the neighborhoods by where the ZIP's registered "
+              "businesses are.")
 PPP_CAVEAT = ("PPP business types and jobs are as the borrowers reported them; jobs are jobs "
               "retained, not a headcount. The July 2020 release gives only a band for loans "
-              "of $150,000 and over, which count as loans but not in amounts. Each loan is "
-              "placed by the borrower's ZIP code, split over the neighborhoods by where the "
-              "ZIP's registered businesses are.")
+              "of $150,000 and over, which count as loans but not in amounts. A loan without a "
+              "geocoded address is placed by the borrower's ZIP code, split over the "
+              "neighborhoods by where the ZIP's registered businesses are.")
 LOW_COUNT = 20
 LOW_COUNT_RULE = (f"A rate, share, survival figure or diversity index computed from fewer than "
                   f"{LOW_COUNT} businesses or events is flagged \"low count\" (the US National "
@@ -84,8 +85,9 @@ class Metric:
 def _loans(family: str, program: str, sources: tuple[str, ...], caveat: str) -> list[Metric]:
     """The figures of one loan program: loans, per 1,000 businesses, total and median amount,
     share to businesses reporting fewer than 5 jobs."""
-    placed = ("placed by the borrower's ZIP code: each neighborhood counts the ZIP's share of "
-              "the city's registered businesses it holds")
+    placed = ("each loan placed at the borrower's geocoded address when the build geocodes "
+              "addresses, else by ZIP code: each neighborhood counts the ZIP's share of the "
+              "city's registered businesses it holds")
     tables = ("loans", "zip_neighborhood_weights")
     return [
         Metric(f"{family}_loans", f"{program} approved",

@@ -1,4 +1,4 @@
-"""Capital: PPP and SBA 7(a)/504 loans placed by ZIP code, worked out by hand on the tiny city.
+"""Capital: PPP and SBA 7(a)/504 loans placed by address or ZIP code, worked out by hand on the tiny city.
 
 The tiny city's ZIP weights (tests/tiny_city.py): 99901 → N1 0.5, N2 0.5; 99902 → N2 0.2,
 N3 0.8. Active businesses on 31 December 2020: N1 3, N2 4, N3 2, city 9; 2021: 4, 5, 3, 12.
@@ -145,3 +145,47 @@ def test_sba_figures_by_hand(con):
 def test_a_loan_file_without_a_zip_column_is_refused_in_a_sentence(tmp_path):
     with pytest.raises(PipelineError, match=r"ppp_loans_0.csv has no ZIP code column"):
         _read(PPP, ["LoanAmount,City\n100,TINY\n"], tmp_path)
+
+
+# Loans of $150,000 and over with street addresses, for a build that geocodes them.
+WITH_ADDRESSES = """\
+,LoanRange,BusinessName,Address,City,State,Zip,NAICSCode,BusinessType,JobsRetained,Lender,CD
+0,"e $150,000-350,000",A LLC,1 West St,TINY,ZZ,99902,722511,Corporation,10,Bank C,ZZ - 01
+1,"e $150,000-350,000",B LLC,9 Far Rd,TINY,ZZ,99901,722511,Corporation,10,Bank C,ZZ - 01
+2,"e $150,000-350,000",C LLC,3 Lost Ln,TINY,ZZ,99901,722511,Corporation,10,Bank C,ZZ - 01
+3,"e $150,000-350,000",D LLC,,TINY,ZZ,99902,722511,Corporation,10,Bank C,ZZ - 01
+"""
+# What the geocoder answers: 1 West St is in N1 (x 0–0.01), although its ZIP 99902 lies in
+# N2 and N3; 9 Far Rd is outside the city; 3 Lost Ln has no match.
+ANSWERS = {"1 WEST ST": ("exact", 0.005, 0.005), "9 FAR RD": ("non-exact", 0.005, 0.5),
+           "3 LOST LN": ("no match", float("nan"), float("nan"))}
+
+
+def fake_geocoder(addresses: pd.DataFrame) -> pd.DataFrame:
+    rows = [ANSWERS[street.upper()] for street in addresses["street"]]
+    return pd.DataFrame({"id": range(len(rows)), "match": [r[0] for r in rows],
+                         "latitude": [r[1] for r in rows], "longitude": [r[2] for r in rows]},
+                        index=addresses.index)
+
+
+def test_a_loan_with_a_geocoded_address_is_placed_at_its_point(tmp_path):
+    build = Build(load_profile("chicago"), lambda message: None)
+    build.tables["zip_neighborhood_weights"] = pd.DataFrame(
+        ZIP_WEIGHTS, columns=["zip", "neighborhood_id", "weight"])
+    build.boundaries = type("Boundaries", (), {"shapes": tiny_city().neighborhoods})()
+    build.geocoder = fake_geocoder
+    (tmp_path / "big.csv").write_text(WITH_ADDRESSES)
+    PPP.read([tmp_path / "big.csv"], build)
+    loans = build.tables["loans"]
+    assert loans[["row_number", "placement", "neighborhood_id", "zip"]].values.tolist() == [
+        [1, "address", "N1", "99902"],        # at its point, not split over N2 and N3
+        [3, "zip", None, "99901"],            # no match: by its ZIP code
+        [4, "zip", None, "99902"]]            # no address: by its ZIP code
+    assert "street" not in loans and "BusinessName" not in loans        # no name, no address
+    assert build.rows[-1]["rows_raw"] == 3                               # row 2 is outside
+    data = tiny_city()
+    data.other_tables["loans"] = loans
+    path = load.write_database(data, tmp_path / "t.duckdb")
+    with duckdb.connect(str(path), read_only=True) as con:
+        # N1: 1 (by address) + 0.5 (3 Lost Ln, 99901); N2: 0.5 + 0.2; N3: 0.8.
+        close(figure(con, "ppp_loans", 2020), {"N1": 1.5, "N2": 0.7, "N3": 0.8, "city": 3.0})

@@ -11,11 +11,16 @@ Both are CSV files with one row per loan, read by column name (any case, any spa
 | business type | `BusinessType` | `BusinessType` | `BusinessType` |
 | program | PPP | PPP | `Program` (7A, 504) |
 
-A loan is placed in neighborhoods by its ZIP code, with the registry's ZIP weights (the
-share of the ZIP's registered businesses in each neighborhood, `zip_neighborhood_weights`).
-Scope rule, as for the Census inputs: a loan whose ZIP code has no registered business of
-the city is outside the city and not counted as its row; a loan inside the city that cannot
-be used (no date, an amount that is not a number) is rejected with its reason.
+A loan whose file gives the borrower's street address (`Address`, `BorrowerAddress`,
+`BorrStreet`) is placed at its geocoded point when the city's build geocodes addresses (the
+registry's geocoder: its cache, and the Census Geocoder when the build may fetch) and the
+geocoder matched it (`placement = 'address'`, one neighborhood). Any other loan is placed by
+its ZIP code, with the registry's ZIP weights (the share of the ZIP's registered businesses
+in each neighborhood, `zip_neighborhood_weights`; `placement = 'zip'`). Scope rule, as for
+the Census inputs: a loan placed outside every neighborhood, or whose ZIP code has no
+registered business of the city, is outside the city and not counted as its row; a loan
+inside the city that cannot be used (no date, an amount that is not a number) is rejected
+with its reason. The loans table keeps no borrower name and no address.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import pandas as pd
 
 from core.errors import PipelineError
 
+from .. import geo, transform
 from ..readers import read_csv_bytes
 from ..source import Build, Source
 from ..transform_census import Counted
@@ -45,8 +51,10 @@ CREATE TABLE IF NOT EXISTS loans (
     business_type   VARCHAR,            -- as published
     self_employed   BOOLEAN NOT NULL,   -- sole proprietor, self-employed individual or
                                         -- independent contractor (as the borrower reported)
-    zip             VARCHAR NOT NULL,   -- 5 digits
-    placement       VARCHAR NOT NULL    -- 'zip': apportioned by zip_neighborhood_weights
+    zip             VARCHAR,            -- 5 digits
+    placement       VARCHAR NOT NULL,   -- 'address': at its geocoded point; 'zip': split by
+                                        -- zip_neighborhood_weights
+    neighborhood_id VARCHAR             -- the neighborhood of a loan placed by address
 );
 """
 TABLES = ("loans",)
@@ -63,7 +71,11 @@ COLUMNS = {
     "naics": ("naicscode",),
     "business_type": ("businesstype",),
     "program": ("program",),
+    "street": ("address", "borroweraddress", "borrstreet"),
+    "city": ("city", "borrowercity", "borrcity"),
+    "state": ("state", "borrowerstate", "borrstate"),
 }
+ADDRESS = ["street", "city", "state", "zip"]
 PROGRAMS = {"7a": "7(a)", "7(a)": "7(a)", "504": "504", "ppp": "PPP"}
 
 
@@ -131,12 +143,15 @@ def _loans(raw: pd.DataFrame, source: Source, default_program: str,
     out["business_type"] = text("business_type").str.replace(r"\s+", " ", regex=True)
     out["self_employed"] = out["business_type"].str.lower().isin(SELF_EMPLOYED)
     out["zip"] = text("zip").str.extract(r"^(\d{5})", expand=False)
+    for part in ("street", "city", "state"):
+        out[part] = text(part)
     out["placement"] = "zip"
+    out["neighborhood_id"] = None
     reason = pd.Series(None, index=raw.index, dtype=object)
     reason[out["amount"].isna() & out["amount_band"].isna()] = "no loan amount"
     reason[amount_text.notna() & out["amount"].isna()] = "loan amount is not a number"
     reason[out["year"].isna()] = "no approval date" if has_date else "no approval year"
-    reason[out["zip"].isna()] = "no ZIP code"
+    reason[out["zip"].isna() & out["street"].isna()] = "no ZIP code or address"
     out["reason"] = reason
     return out
 
@@ -151,13 +166,15 @@ def read_into(files: list[Path], build: Build, source: Source, default_program: 
         return
     build.step(f"reading {source.label} ({', '.join(Path(f).name for f in files)})")
     loans, rejected = read_loans(files, source, default_program, release_year)
+    _place_by_address(loans, build)
     city_zips = set(weights["zip"])
-    inside = loans["zip"].isin(city_zips)
+    inside = np.where(loans["placement"] == "address", loans["neighborhood_id"].notna(),
+                      loans["zip"].isin(city_zips))
     rejected_inside = rejected[[_zip_of(raw) in city_zips for raw in rejected["raw"]]]
     outside = int((~inside).sum()) + len(rejected) - len(rejected_inside)
     if outside:
-        build.step(f"{outside:,} {source.label} without a ZIP code of the city left out")
-    kept = loans.loc[inside].reset_index(drop=True)
+        build.step(f"{outside:,} {source.label} outside the city (by address or ZIP code) left out")
+    kept = loans.loc[inside].drop(columns=["street", "city", "state"]).reset_index(drop=True)
     existing = build.tables.get("loans")
     build.tables["loans"] = kept if existing is None else pd.concat([existing, kept],
                                                                       ignore_index=True)
@@ -168,6 +185,23 @@ def read_into(files: list[Path], build: Build, source: Source, default_program: 
                else f"approved {years[0]}–{years[-1]}")
     build.add_row(source, vintage, files,
                   Counted(kept, len(kept) + len(rejected_inside), len(rejected_inside)))
+
+
+def _place_by_address(loans: pd.DataFrame, build: Build) -> None:
+    """Loans with a street address the geocoder matched: at their point, in the neighborhood
+    that holds it (None: outside the city). In place; the others stay placed by ZIP code."""
+    asked = loans.index[loans["street"].notna()]
+    if build.geocoder is None or not len(asked):
+        return
+    found = build.geocoder(loans.loc[asked, ADDRESS])
+    matched = found.index[found["match"].isin(transform.PLACED)]
+    if not len(matched):
+        return
+    loans.loc[matched, "placement"] = "address"
+    loans.loc[matched, "neighborhood_id"] = geo.assign_points(
+        found.loc[matched, "latitude"], found.loc[matched, "longitude"], build.shapes,
+        "neighborhood_id")
+    build.step(f"{len(matched):,} loans placed at their geocoded address")
 
 
 def _zip_of(raw: dict) -> str | None:

@@ -1,16 +1,21 @@
 -- Marts, step 3: capital — SBA-backed loans (7(a) and 504) and PPP loans, by neighborhood,
 -- the city and year of approval (ids: core/metrics.py, group "Capital").
--- A loan is placed by its ZIP code: each neighborhood counts the ZIP's share of registered
--- businesses it holds (zip_neighborhood_weights), so a neighborhood's loans are a weighted
--- count. Loans are public row by row and never withheld. Years: the data span.
+-- A loan is placed at its geocoded address (weight 1 in its neighborhood) or else by its
+-- ZIP code: each neighborhood counts the ZIP's share of registered businesses it holds
+-- (zip_neighborhood_weights), so a neighborhood's loans are a weighted count. Loans are public row by row and never withheld. Years: the data span.
 
 CREATE OR REPLACE TEMP TABLE _loan_pieces AS
-SELECT CASE WHEN l.program = 'PPP' THEN 'ppp' ELSE 'sba' END AS family, l.year, l.amount,
-       l.jobs, l.self_employed, w.neighborhood_id, w.weight
-FROM loans l
-JOIN zip_neighborhood_weights w USING (zip)
-WHERE l.year BETWEEN (SELECT first_year FROM _span) AND (SELECT last_year FROM _span)
-  AND w.weight > 0;
+WITH placed AS (
+    SELECT l.*, w.neighborhood_id AS hood, w.weight
+    FROM loans l JOIN zip_neighborhood_weights w USING (zip)
+    WHERE l.placement = 'zip' AND w.weight > 0
+    UNION ALL
+    SELECT l.*, l.neighborhood_id, 1.0 FROM loans l
+    WHERE l.placement = 'address' AND l.neighborhood_id IS NOT NULL)
+SELECT CASE WHEN program = 'PPP' THEN 'ppp' ELSE 'sba' END AS family, year, amount, jobs,
+       self_employed, hood AS neighborhood_id, weight
+FROM placed
+WHERE year BETWEEN (SELECT first_year FROM _span) AND (SELECT last_year FROM _span);
 
 CREATE OR REPLACE TEMP TABLE _loan_places AS
 SELECT 'neighborhood' AS geo_level, neighborhood_id AS geo_id, family, year, amount, jobs,
