@@ -99,7 +99,10 @@ def _loans(family: str, program: str, sources: tuple[str, ...], caveat: str) -> 
                "its end.", "per 1,000 active businesses",
                f"{program} approved in the year ({placed}) ÷ active businesses on 31 December "
                "× 1,000.", (*tables, "businesses"), True, (*sources, "businesses"), CAPITAL,
-               "{:,.1f}", "rate", f"{caveat} {REGISTRY_CAVEAT}", low_count_basis="numerator"),
+               "{:,.1f}", "rate", f"{caveat} {REGISTRY_CAVEAT} More loans than registered "
+               "businesses (over 1,000 per 1,000) means the registry misses businesses the "
+               "lenders found, or holds only a sample: such a figure is marked unreliable.",
+               low_count_basis="numerator"),
         Metric(f"{family}_loan_amount_total", f"{program}: total approved",
                f"Dollars approved in {program} during the year.", "dollars",
                f"Σ approved amount × the ZIP's weight in the area, over loans with an exact "

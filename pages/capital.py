@@ -18,9 +18,10 @@ unavailable = queries.not_available(db)
 present = set(queries.metric_ids(db))
 st.title("Capital & red tape")
 st.markdown("Loans that reached the businesses of a neighborhood, set beside the city's, and "
-            "how long a licence took to come through. Loans are counted where the borrower's "
-            "ZIP code is, split over the neighborhoods by where the ZIP's registered "
-            "businesses are.")
+            "how long a licence took to come through. A loan counts where its borrower's "
+            "address is when the city's addresses are geocoded; otherwise by the borrower's "
+            "ZIP code, split over the neighborhoods by where the ZIP's registered businesses "
+            "are.")
 
 top = st.columns([3, 4])
 hood, name = frame.neighborhood_picker(db, where=top[0])

@@ -189,3 +189,33 @@ def test_a_loan_with_a_geocoded_address_is_placed_at_its_point(tmp_path):
     with duckdb.connect(str(path), read_only=True) as con:
         # N1: 1 (by address) + 0.5 (3 Lost Ln, 99901); N2: 0.5 + 0.2; N3: 0.8.
         close(figure(con, "ppp_loans", 2020), {"N1": 1.5, "N2": 0.7, "N3": 0.8, "city": 3.0})
+
+
+CHICAGO = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+@pytest.mark.skipif(not (CHICAGO / "ppp_loans").is_dir(),
+                    reason="../shared/realdata (the real PPP and licence samples) is not here")
+def test_the_real_chicago_ppp_sample(tmp_path, monkeypatch):
+    from data_pipeline import city
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    db = city.import_files(
+        "chicago", CHICAGO / "chicago_business_licenses/business_licenses_sample10k_csv_2024.csv",
+        CHICAGO / "chicago_community_areas/community_areas_current.geojson",
+        ppp_loans=CHICAGO / "ppp_loans/ppp_under150k_2020-07_chicago_zip606.csv",
+        db=tmp_path / "chicago.duckdb")
+    with duckdb.connect(str(db), read_only=True) as con:
+        raw, loaded, rejected = con.execute("SELECT rows_raw, rows_loaded, rows_rejected FROM "
+                                            "sources WHERE source_id = 'ppp_loans'").fetchone()
+        city_figures = dict(con.execute(
+            "SELECT metric_id, value FROM metrics_long WHERE geo_level = 'city' AND year = 2020 "
+            "AND metric_id LIKE 'ppp%'").fetchall())
+        unreliable = con.execute("SELECT unreliable FROM metrics_long WHERE geo_level = 'city' "
+                                 "AND metric_id = 'ppp_loans_per_1k_businesses'").fetchone()[0]
+    # PROVENANCE.md: 34,015 rows, median amount $20,482; 12 rows carry a ZIP code where the
+    # sample registers no business (PO boxes, O'Hare, …): outside the city, not its rows.
+    assert raw == loaded == 34_003 and rejected == 0
+    assert city_figures["ppp_loans"] == pytest.approx(34_003)
+    assert city_figures["ppp_loan_amount_median"] == 20_482
+    # A 10,000-licence sample against every PPP loan: more loans than businesses.
+    assert city_figures["ppp_loans_per_1k_businesses"] > 1000 and unreliable

@@ -70,10 +70,13 @@ WHERE m.suffix = '_loans'
    OR (m.suffix = '_loan_amount_total' AND (f.with_amount > 0 OR f.loans = 0))
    OR (m.suffix = '_loan_amount_median' AND f.with_amount > 0);
 
--- Loans per 1,000 businesses active on 31 December of the year of approval.
+-- Loans per 1,000 businesses active on 31 December of the year of approval. More loans
+-- than registered businesses says the registry misses businesses the lenders found (or
+-- holds only a sample): the figure is then marked unreliable.
 INSERT INTO metrics_long
 SELECT f.geo_level, f.geo_id, f.year, f.family || '_loans_per_1k_businesses',
-       1000 * f.loans / nullif(a.shown, 0), f.loans, a.shown, a.hidden, false, NULL, NULL
+       1000 * f.loans / nullif(a.shown, 0), f.loans, a.shown, a.hidden,
+       coalesce(f.loans > a.shown, false), NULL, NULL
 FROM _loan_figures f
 JOIN _published a ON a.measure = 'active' AND a.geo_level = f.geo_level
                  AND a.geo_id = f.geo_id AND a.year = f.year;
