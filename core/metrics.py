@@ -52,6 +52,8 @@ PPP_CAVEAT = ("PPP business types and jobs are as the borrowers reported them; j
               "geocoded address is placed by the borrower's ZIP code, split over the "
               "neighborhoods by where the ZIP's registered businesses are.")
 LOW_COUNT = 20
+# Why a figure is marked unreliable, unless its registry entry says otherwise.
+UNRELIABLE_WORDS = "fewer than 100 residents or a wide margin of error"
 LOW_COUNT_RULE = (f"A rate, share, survival figure or diversity index computed from fewer than "
                   f"{LOW_COUNT} businesses or events is flagged \"low count\" (the US National "
                   "Center for Health Statistics' rule: below 20 events the relative standard "
@@ -80,6 +82,7 @@ class Metric:
     # (the events of a rate), 'denominator' (the cohort or base of a share), 'businesses'
     # (the active businesses an index is computed from); None for counts and estimates.
     low_count_basis: str | None = None
+    unreliable_words: str = UNRELIABLE_WORDS   # why a value of it is marked unreliable
 
 
 def _loans(family: str, program: str, sources: tuple[str, ...], caveat: str) -> list[Metric]:
@@ -102,7 +105,9 @@ def _loans(family: str, program: str, sources: tuple[str, ...], caveat: str) -> 
                "{:,.1f}", "rate", f"{caveat} {REGISTRY_CAVEAT} More loans than registered "
                "businesses (over 1,000 per 1,000) means the registry misses businesses the "
                "lenders found, or holds only a sample: such a figure is marked unreliable.",
-               low_count_basis="numerator"),
+               low_count_basis="numerator",
+               unreliable_words="more loans than registered businesses: the registry "
+                                "misses businesses or holds a sample"),
         Metric(f"{family}_loan_amount_total", f"{program}: total approved",
                f"Dollars approved in {program} during the year.", "dollars",
                f"Σ approved amount × the ZIP's weight in the area, over loans with an exact "

@@ -121,7 +121,7 @@ def long_table(rows: pd.DataFrame, metric: Metric, threshold: int) -> pd.DataFra
     table = pd.DataFrame({
         "Area": rows["name"].to_numpy(), "Year": rows["year"].to_numpy(),
         metric.label: text_values(rows, metric, threshold),
-        "Note": [wording.UNRELIABLE_TEXT if u else "" for u in rows["unreliable"]],
+        "Note": [wording.unreliable_text(metric) if u else "" for u in rows["unreliable"]],
     })
     return table.sort_values(["Area", "Year"], kind="stable")
 

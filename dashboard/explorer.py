@@ -103,7 +103,8 @@ def extremes_text(frame: pd.DataFrame, metric: Metric, geo_level: str) -> str:
             f"{ranked} of {len(frame)} {level} are ranked.")
 
 
-def disclosure_text(frame: pd.DataFrame, geo_level: str, threshold: int) -> str:
+def disclosure_text(frame: pd.DataFrame, geo_level: str, threshold: int,
+                    metric: Metric | None = None) -> str:
     """What is withheld and what is flagged among these areas, one sentence each."""
     level = wording.LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
     hidden = frame["suppressed"].astype(bool)
@@ -112,7 +113,8 @@ def disclosure_text(frame: pd.DataFrame, geo_level: str, threshold: int) -> str:
     unreliable = shown & frame["unreliable"].astype(bool) & ~low
     return " ".join(t for t in (
         withheld_sentence(int(hidden.sum()), len(frame), level, threshold),
-        flagged_sentence(int(low.sum()), int(unreliable.sum()), len(frame), level)) if t)
+        flagged_sentence(int(low.sum()), int(unreliable.sum()), len(frame), level,
+                         *([metric.unreliable_words] if metric else []))) if t)
 
 
 def clicked_area(event) -> str | None:

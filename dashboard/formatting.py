@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import re
 
-from core.metrics import LOW_COUNT
+from core.metrics import LOW_COUNT, UNRELIABLE_WORDS
 
 DEFAULT_FORMAT = "{:,.1f}"
 WITHHELD = "withheld"
@@ -57,15 +57,15 @@ def withheld_sentence(hidden: int, total: int, plural: str, threshold: int) -> s
             "public row by row.")
 
 
-def flagged_sentence(low_count: int, unreliable: int, total: int, plural: str) -> str:
+def flagged_sentence(low_count: int, unreliable: int, total: int, plural: str,
+                     unreliable_words: str = UNRELIABLE_WORDS) -> str:
     """Which values are shown but flagged, in one sentence; '' when none is."""
     parts = []
     if low_count:
         parts.append(f"{low_count:,} rest on fewer than {LOW_COUNT} businesses or events "
                      "(low count)")
     if unreliable:
-        parts.append(f"{unreliable:,} are unreliable (fewer than 100 residents or a wide "
-                     "margin of error)")
+        parts.append(f"{unreliable:,} are unreliable ({unreliable_words})")
     if not parts:
         return ""
     return (f"Of {total:,} {plural}, {' and '.join(parts)}: they are shown and marked, but "

@@ -112,7 +112,7 @@ def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
         if getattr(row, "low_count", False) and not suppressed:
             lines.append(f"<i>{wording.LOW_COUNT_TEXT}</i>")
         if row.unreliable:
-            lines.append(f"<i>{wording.UNRELIABLE_TEXT}</i>")
+            lines.append(f"<i>{wording.unreliable_text(metric)}</i>")
         if caveat:
             lines.append(f"<span style='font-size:12px'>{caveat}</span>")
         texts.append("<br>".join(lines))

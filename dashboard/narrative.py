@@ -52,7 +52,7 @@ def _sentence(name: str, metric, row: pd.Series, geo_level: str) -> str:
         text += (" Treat it with caution: it rests on fewer than 20 businesses or events "
                  "(low count), so it is not ranked.")
     elif bool(row["unreliable"]):
-        text += " Treat it with caution: it rests on fewer than 100 residents or a wide margin of error."
+        text += f" Treat it with caution: it rests on {metric.unreliable_words}."
     return text
 
 

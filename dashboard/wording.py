@@ -21,7 +21,9 @@ DENOMINATORS = {
     "share of the year's new businesses": "new businesses that year",
     "share of private jobs": "private-sector jobs",
 }
-UNRELIABLE_TEXT = "unreliable: fewer than 100 residents or a wide margin of error"
+def unreliable_text(metric) -> str:
+    """'unreliable: <why>', the why from the metric's registry entry."""
+    return f"unreliable: {metric.unreliable_words}"
 LOW_COUNT_TEXT = f"low count: fewer than {LOW_COUNT} businesses or events behind it"
 # Short notes for tables (whole words that fit a narrow column).
 UNRELIABLE_NOTE, LOW_COUNT_NOTE = "unreliable", f"low count (under {LOW_COUNT})"

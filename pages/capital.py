@@ -106,7 +106,7 @@ if choices:
             embed=frame.link_params(chart="map", metric=metric_id, year=year, n=hood))
     with right:
         st.markdown(explorer.extremes_text(data, metric, "neighborhood"))
-        disclosed = explorer.disclosure_text(data, "neighborhood", threshold)
+        disclosed = explorer.disclosure_text(data, "neighborhood", threshold, metric)
         if disclosed:
             st.caption(disclosed)
         st.dataframe(explorer.ranking(data, metric, threshold), hide_index=True, height=420,

@@ -49,7 +49,7 @@ with left:
             data=downloads.area_data(data, metric_id, year),
             geo=(metric_id, year, "neighborhood", None), extra_kinds=("neighborhoods",)),
         embed=frame.link_params(chart="map", metric=metric_id, year=year, n=hood))
-    disclosed = explorer.disclosure_text(data, "neighborhood", threshold)
+    disclosed = explorer.disclosure_text(data, "neighborhood", threshold, metric)
     if disclosed:
         st.caption(disclosed)
 with right:

@@ -97,7 +97,7 @@ with right:
         frame.page_link("profile", f"Open the profile of {hoods[hood]}",
                         frame.link_params(n=hood))
     st.markdown(explorer.extremes_text(data, metric, level))
-    disclosed = explorer.disclosure_text(data, level, threshold)
+    disclosed = explorer.disclosure_text(data, level, threshold, metric)
     if disclosed:
         st.caption(disclosed)
     found = explorer.extremes(data)

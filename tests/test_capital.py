@@ -219,3 +219,17 @@ def test_the_real_chicago_ppp_sample(tmp_path, monkeypatch):
     assert city_figures["ppp_loan_amount_median"] == 20_482
     # A 10,000-licence sample against every PPP loan: more loans than businesses.
     assert city_figures["ppp_loans_per_1k_businesses"] > 1000 and unreliable
+
+
+def test_an_unreliable_figure_says_why_in_its_own_words():
+    from core import metrics
+    from dashboard import explorer, wording
+    frame = pd.DataFrame({"value": [5000.0, 2.0], "suppressed": [False, False],
+                          "unreliable": [True, False], "low_count": [False, False]})
+    loans = metrics.get("ppp_loans_per_1k_businesses")
+    residents = metrics.get("businesses_per_1k_residents")
+    said = explorer.disclosure_text(frame, "neighborhood", 0, loans)
+    assert "1 are unreliable (more loans than registered businesses" in said
+    assert "fewer than 100 residents" in explorer.disclosure_text(frame, "neighborhood", 0,
+                                                                  residents)
+    assert wording.unreliable_text(loans).startswith("unreliable: more loans than registered")
