@@ -35,6 +35,7 @@ import json
 import math
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -68,6 +69,17 @@ NOTHING = "no-mutant-is-called-this"
 
 def mutmut(*args: str) -> int:
     return subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=ROOT).returncode
+
+
+def prepare() -> None:
+    """Make the mutants and mutmut's map of tests, running none (mutmut has no command for
+    that: it is asked to run a mutant that does not exist, and says so). Anything else it
+    says — a test that fails before any mutation, say — is shown, and stops the run."""
+    done = subprocess.run([sys.executable, "-m", "mutmut", "run", NOTHING], cwd=ROOT,
+                          capture_output=True, text=True)
+    if "nothing matches" not in done.stderr + done.stdout:
+        print(done.stdout + done.stderr)
+        raise SystemExit("mutmut could not prepare the mutants (above); nothing was run")
 
 
 def all_results() -> dict[str, int | None]:
@@ -141,7 +153,8 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
 
 
-def summary(found: dict[str, dict[str, str]], seconds: float | None, population: int) -> str:
+def summary(found: dict[str, dict[str, str]], seconds: float | None, population: int,
+            cpu: float | None = None) -> str:
     total: Counter = Counter()
     rows = ["| file | mutants run | " + " | ".join(COLUMNS) + " | kill rate |",
             "|---|---:|" + "---:|" * len(COLUMNS) + "---:|"]
@@ -153,6 +166,7 @@ def summary(found: dict[str, dict[str, str]], seconds: float | None, population:
     rows.append(f"| **all** | {sum(total.values())} | "
                 + " | ".join(str(total[c]) for c in COLUMNS) + f" | **{kill_rate(total):.1%}** |")
     took = f", {seconds / 60:.0f} minutes" if seconds else ""
+    took += f" ({cpu / 60:.0f} CPU-minutes)" if seconds and cpu else ""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     survivors = sorted(k for by_mutant in found.values() for k, v in by_mutant.items()
                        if v in ("survived", "no tests", "suspicious"))
@@ -163,6 +177,13 @@ def summary(found: dict[str, dict[str, str]], seconds: float | None, population:
     listing = ("\nSurviving mutants (`python -m mutmut show NAME` prints one):\n\n"
                + "".join(f"- `{k}`\n" for k in survivors) if survivors else "")
     return head + "\n".join(rows) + "\n" + listing
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by the processes this one started (mutmut, its forks, pytest):
+    on a shared machine the wall time says more about the others than about the run."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def mutmut_version() -> str:
@@ -187,24 +208,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="forget earlier results (mutants/)")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/testing.md")
     args = parser.parse_args(argv)
-    seconds = None
+    seconds = cpu = None
     if args.fresh:
         subprocess.run(["rm", "-rf", str(MUTANTS)], check=True)
     if not args.summary:
-        started = time.monotonic()
-        mutmut("run", NOTHING)          # makes the mutants and the test map, runs none
+        started, used = time.monotonic(), children_cpu()
+        prepare()
         todo = [name for name, code in all_results().items()
                 if (args.all or sampled(name)) and code is None]
         if todo:                         # mutmut keeps results of functions that did not change
             mutmut("run", "--max-children", "2", *todo)
         SECOND_PASS.unlink(missing_ok=True)
         print(f"killed by their module's test files in full: {second_pass(outcomes())}")
-        seconds = time.monotonic() - started
+        seconds, cpu = time.monotonic() - started, children_cpu() - used
     found = outcomes()
     if not any(found.values()):
         print("No mutmut results in mutants/: run `make mutants` first.")
         return 1
-    text = summary(found, seconds, len(all_mutants()))
+    text = summary(found, seconds, len(all_mutants()), cpu)
     print(text)
     if not args.no_docs:
         write_block(text)
