@@ -181,19 +181,22 @@ def url_multiselect(label: str, options: Sequence, key: str, default: list, wher
 
 def chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None = None,
           on_select: bool = False, height: int | None = None,
-          download: downloads.Download | None = None, embed: dict[str, str] | None = None):
+          download: downloads.Download | None = None, embed: dict[str, str] | None = None,
+          preview: str | None = None):
     """A chart with its data table one click away, and its downloads (PNG, SVG, CSV, and
     GeoJSON for a map) one more when `download` says what they hold. `embed`: the query of
-    the /embed page that shows this chart alone (its iframe snippet is offered).
+    the /embed page that shows this chart alone (its iframe snippet is offered). `preview`:
+    static HTML of the chart (a map's `maps.preview_html`) shown in its place until Plotly
+    has drawn it (`styles.SCREEN_CSS` swaps them).
 
     Returns the selection event when `on_select` (points only), else None."""
     with st.container(key=f"chart_{key}"):     # title, chart and notes: one block (print)
-        return _chart(figure, table, key, caption, on_select, height, download, embed)
+        return _chart(figure, table, key, caption, on_select, height, download, embed, preview)
 
 
 def _chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None,
            on_select: bool, height: int | None, download: downloads.Download | None,
-           embed: dict[str, str] | None):
+           embed: dict[str, str] | None, preview: str | None = None):
     title = take_title(figure)
     if title:
         st.markdown(f"**{plain(title)}**")
@@ -201,6 +204,8 @@ def _chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None
     tabs = st.tabs(names)
     with tabs[0]:
         kwargs = {"on_select": "rerun", "selection_mode": "points"} if on_select else {}
+        if preview:
+            st.html(preview)
         event = st.plotly_chart(figure, width="stretch", key=key, theme=None,
                                 config=PLOTLY_CONFIG, **kwargs)
     with tabs[1]:

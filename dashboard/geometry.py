@@ -14,6 +14,8 @@ from .db import Database
 SIMPLIFY_DEGREES = 0.0001
 DECIMALS = 5   # coordinates rounded to about 1 m: shorter JSON for the browser
 TILE_PX = 512  # MapLibre's tile size: the world is 512 px wide at zoom 0
+SVG_ZOOM_PX = 1000  # the shapes' SVG paths are kept at the zoom that fits them in this width
+SVG_TOLERANCE_PX = 0.6   # and simplified to about half a pixel there
 MARGIN_ZOOM = 0.1   # how far a fitted map zooms out from a tight fit (a zoom level)
 
 
@@ -29,6 +31,51 @@ class SharedGeoJSON(dict):
 
     def __copy__(self) -> SharedGeoJSON:
         return self
+
+
+def world_px(lon, lat, zoom: float):
+    """Web-Mercator pixel coordinates (x right, y down) of longitudes and latitudes at a
+    zoom: MapLibre's own projection, so an SVG drawn with them matches the map."""
+    size = TILE_PX * 2 ** zoom
+    lat = np.clip(np.asarray(lat, dtype=float), -85.05, 85.05)
+    x = (np.asarray(lon, dtype=float) + 180) / 360 * size
+    y = (1 - np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) / np.pi) / 2 * size
+    return x, y
+
+
+def svg_paths(geojson: dict) -> tuple[float, tuple[float, float], dict[str, str]]:
+    """(zoom, origin, area id → SVG path) of every area: `world_px` at that zoom (the zoom
+    that fits the city in `SVG_ZOOM_PX`) less the origin (the city's top-left corner there),
+    simplified to about half a pixel. Kept on a `SharedGeoJSON` (once per cached shapes),
+    so a map's static preview costs only its colours."""
+    kept = getattr(geojson, "_svg_paths", None)
+    if kept is not None:
+        return kept
+    _, zoom = center_and_zoom(geojson, SVG_ZOOM_PX, SVG_ZOOM_PX, margin=0)
+    west, _, _, north = bounds(geojson)
+    origin = tuple(float(v) for v in world_px(west, north, zoom))
+    found = (zoom, origin, {str(f["id"]): svg_path(f["geometry"], zoom, origin)
+                            for f in geojson.get("features", []) if f.get("geometry")})
+    if isinstance(geojson, SharedGeoJSON):
+        geojson._svg_paths = found
+    return found
+
+
+def svg_path(geometry: dict, zoom: float, origin: tuple[float, float] = (0.0, 0.0)) -> str:
+    """One GeoJSON (multi)polygon as an SVG path in `world_px` at `zoom` less `origin`
+    (the preview fills it even-odd, so holes stay holes)."""
+    geom = shapely.from_geojson(json.dumps(geometry))
+    geom = shapely.transform(geom, lambda xy: np.column_stack(
+        world_px(xy[:, 0], xy[:, 1], zoom)) - origin)
+    geom = shapely.simplify(geom, SVG_TOLERANCE_PX, preserve_topology=True)
+    parts = []
+    for polygon in getattr(geom, "geoms", [geom]):
+        if polygon.is_empty or polygon.geom_type != "Polygon":
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            xy = np.asarray(ring.coords)[:-1]
+            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in xy) + "Z")
+    return "".join(parts)
 
 
 def shapes_geojson(db: Database, level: str) -> SharedGeoJSON:

@@ -9,6 +9,8 @@ the page measures (`frame.map_width`): a phone sees the whole city, named as it 
 """
 from __future__ import annotations
 
+import base64
+import html
 import textwrap
 from dataclasses import dataclass
 
@@ -20,7 +22,7 @@ from core.metrics import Metric
 
 from . import classify, labels, theme, wording
 from .formatting import grey_words, withheld_explanation
-from .geometry import center_and_zoom, fitted_height
+from .geometry import center_and_zoom, fitted_height, svg_path, svg_paths, world_px
 
 OFFLINE_STYLE = "white-bg"       # draws polygons with no tiles: works with no internet
 TILED_STYLE = "carto-positron"   # a street base map, only when online
@@ -280,3 +282,90 @@ def locator_map(geojson: dict, geo_id: str, height: int = 600) -> go.Figure:
                            "layers": outline_layers(outline)})
     labels.add(fig, geojson, zoom, font_px=16, first=geo_id)
     return fig
+
+
+# ----------------------------------------------------------------------------- static preview
+
+PREVIEW_CLASS = "atlas-map-preview"   # styles.SCREEN_CSS swaps it for the drawn map
+
+
+def preview_html(fig: go.Figure, geojson: dict, width_px: int = WIDTH_PX) -> str | None:
+    """The classed map as a static SVG with its legend, drawn on the server from the same
+    shapes, colours, centre and zoom as `fig` (a `choropleth`), as tall as the figure: the
+    page shows it at once and swaps in the interactive map when Plotly has drawn it (a new
+    tab loads Plotly's 4.7 MB script first). None for a figure that is not one map trace."""
+    trace = fig.data[0] if len(fig.data) else None
+    layout = fig.layout
+    if not isinstance(trace, go.Choroplethmap) or trace.z is None or layout.map.zoom is None:
+        return None
+    total, margin = int(layout.height or MAP_PX), MARGIN_PX
+    plot_w, plot_h = width_px - 2 * margin, total - 2 * margin
+    x0, y0 = (layout.map.domain.x or (0, 1))[0], (layout.map.domain.y or (0, 1))[0]
+    map_w, map_h = round(plot_w * (1 - x0)), round(plot_h * (1 - y0))
+    svg = _preview_svg(trace, geojson, layout.map, map_w, map_h)
+    # An <img> of the SVG: st.html's sanitiser keeps an image but not inline SVG.
+    source = base64.b64encode(svg.encode()).decode()
+    name = html.escape(_plain(trace.colorbar.title.text or ""))
+    image = (f'<img src="data:image/svg+xml;base64,{source}" alt="A map of {name} (the '
+             f'interactive map is loading)" style="display:block;width:100%;height:{map_h}px;'
+             f'object-fit:none">')
+    legend = _preview_legend(trace) if not x0 else ""
+    return (f'<div class="{PREVIEW_CLASS}" style="height:{total}px;padding:{margin}px;'
+            f'box-sizing:border-box;overflow:hidden;font-family:{theme.FONT_FAMILY};'
+            f'color:#1a1a1a">{image}{legend}</div>')
+
+
+def _preview_svg(trace: go.Choroplethmap, geojson: dict, view, width: int, height: int) -> str:
+    """The areas in their class colours, fitted as MapLibre fits them, and the outline."""
+    zoom, (ox, oy), paths = svg_paths(geojson)
+    scale = 2 ** (view.zoom - zoom)
+    cx, cy = world_px(view.center.lon, view.center.lat, view.zoom)
+    move = (f"matrix({scale:.9g} 0 0 {scale:.9g} {width / 2 - cx + ox * scale:.2f} "
+            f"{height / 2 - cy + oy * scale:.2f})")
+    colours = _colour_of(trace)
+    shapes = "".join(f'<path fill="{colours(z)}" d="{paths[str(gid)]}"/>'
+                     for gid, z in zip(trace.locations, trace.z) if str(gid) in paths)
+    edges = ""
+    for layer in view.layers or ():
+        if layer.type == "line" and layer.source:
+            for feature in layer.source.get("features", []):
+                edges += (f'<path fill="none" stroke="{layer.color}" stroke-width='
+                          f'"{layer.line.width}" vector-effect="non-scaling-stroke" '
+                          f'd="{svg_path(feature["geometry"], view.zoom)}"/>')
+    outline = (f'<g transform="translate({width / 2 - cx:.2f} {height / 2 - cy:.2f})">'
+               f"{edges}</g>") if edges else ""
+    return (f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'xmlns="http://www.w3.org/2000/svg">'
+            f'<g transform="{move}" stroke="white" stroke-width="{0.7 / scale:.3g}" '
+            f'stroke-linejoin="round" fill-rule="evenodd">{shapes}</g>'
+            f"{outline}</svg>")
+
+
+def _colour_of(trace: go.Choroplethmap):
+    """z → the colour the trace's (stepped) colour scale gives it."""
+    scale = [(float(pos), colour) for pos, colour in trace.colorscale]
+    low, high = float(trace.zmin), float(trace.zmax)
+
+    def colour(z) -> str:
+        share = (float(z) - low) / max(high - low, 1e-12)
+        return next((c for pos, c in reversed(scale) if pos <= share), scale[0][1])
+    return colour
+
+
+def _preview_legend(trace: go.Choroplethmap) -> str:
+    """The colour bar's title and classes as rows of a swatch and its range (the highest
+    class on top, as the colour bar draws them)."""
+    colours = _colour_of(trace)
+    bar = trace.colorbar
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;gap:6px;height:{ROW_PX}px">'
+        f'<span style="width:16px;height:{ROW_PX}px;background:{colours(level)}"></span>'
+        f"{html.escape(text)}</div>"
+        for level, text in reversed(list(zip(bar.tickvals or (), bar.ticktext or ()))))
+    title = "<br>".join(html.escape(line) for line in (bar.title.text or "").split("<br>"))
+    return (f'<div style="margin-top:10px;font-size:13px"><div style="font-size:14px;'
+            f'line-height:{TITLE_LINE_PX}px;margin-bottom:6px">{title}</div>{rows}</div>')
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("<br>", " ").split())

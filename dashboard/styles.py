@@ -33,6 +33,12 @@ SCREEN_CSS = """
 [class*="st-key-"][class*="_png"] [data-testid="stDownloadButton"]:has([data-testid="stSpinnerIcon"])::after,
 [class*="st-key-"][class*="_svg"] [data-testid="stDownloadButton"]:has([data-testid="stSpinnerIcon"])::after {
   content: "Making the image… (the first one takes a few seconds)"; }
+/* A map's static preview (drawn on the server, `maps.preview_html`) stands in the map's
+   place until Plotly has drawn the map, which then takes its place (the same height). */
+[class*="st-key-chart_"]:has(.maplibregl-canvas) [data-testid="stElementContainer"]:has(.atlas-map-preview) {
+  display: none !important; }
+[class*="st-key-chart_"]:has(.atlas-map-preview):not(:has(.maplibregl-canvas)) [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) {
+  height: 0 !important; min-height: 0 !important; overflow: hidden !important; }
 /* Copy link: in the header strip, top right, beside Streamlit's menu. */
 #atlas-copy-link {position: fixed; top: .55rem; right: 3.6rem; z-index: 999992;
   display: flex; flex-direction: column; align-items: flex-end; gap: .25rem;

@@ -87,7 +87,8 @@ with left:
     figure, legend = maps.choropleth(data, frame.shapes(db, level), view, outline)
     event = frame.chart(figure, legend[["range", "areas"]].rename(
         columns={"range": "Colour class", "areas": "Areas"}), key="map", on_select=True,
-        download=map_download, embed=frame.link_params(chart="map", **view_params))
+        download=map_download, embed=frame.link_params(chart="map", **view_params),
+        preview=maps.preview_html(figure, frame.shapes(db, level), view.width_px))
     outlined = f"{hoods[hood]} is outlined in black. " if hood else ""
     st.markdown(metric.description)
     st.caption(f"{outlined}Click an area to open its profile. Classes: "

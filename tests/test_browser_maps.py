@@ -244,3 +244,46 @@ def test_find_my_neighborhood_on_the_profile_opens_it(streamlit_server, browser)
         assert_no_error(page)
     finally:
         context.close()
+
+
+PREVIEW = ".atlas-map-preview img"
+
+
+def box_of(page, selector: str) -> dict | None:
+    return page.evaluate("""(selector) => { const e = document.querySelector(selector);
+      if (!e) return null; const r = e.getBoundingClientRect();
+      return {x: r.x, y: r.y, width: r.width, height: r.height}; }""", selector)
+
+
+def test_a_static_preview_shows_the_map_until_plotly_draws_it(streamlit_server, browser):
+    """With Plotly's script held back the page still shows the map (the server's SVG) and
+    its legend, inside a phone's width; once Plotly draws, the map takes the preview's place
+    at the preview's height."""
+    context = browser.new_context(viewport=PHONE)
+    context.route(re.compile(r".*/PlotlyChart[^/]*\.js$"), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(f"{streamlit_server}/map?n=N07")
+        page.wait_for_function(f"""() => {{ const i = document.querySelector('{PREVIEW}');
+            return i && i.complete && i.naturalWidth > 0; }}""", timeout=45_000)
+        settled(page)
+        screenshot(page, "maps-preview-390")
+        image = box_of(page, PREVIEW)
+        assert image["height"] > 200 and 0 <= image["x"]
+        assert image["x"] + image["width"] <= PHONE["width"]
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        preview = page.locator(".atlas-map-preview").first
+        assert "withheld" in preview.inner_text() or "areas" in preview.inner_text()
+        assert not page.query_selector(".maplibregl-canvas")
+    finally:
+        context.close()
+    context, page = open_page(browser, f"{streamlit_server}/map?n=N07")
+    try:
+        drawn(page)
+        assert not page.locator(PREVIEW).first.is_visible()
+        chart = box_of(page, '[class*="st-key-chart_map"] [data-testid="stPlotlyChart"]')
+        height = page.evaluate("""() => parseFloat(document.querySelector('.atlas-map-preview')
+                                    .style.height)""")
+        assert abs(chart["height"] - height) <= 2, (chart, height)
+    finally:
+        context.close()
