@@ -486,6 +486,12 @@ BRIEF_JOBS = Selection(("jobs_total", "jobs_private", "jobs_small_firms",
 # The jobs trio drawn as lines: all jobs, jobs at small firms, jobs at young firms (the
 # jobs page, the profile, the jobs slide and the jobs embed).
 JOBS_TRIO = Selection(("jobs_total", "jobs_small_firms", "jobs_young_firms"))
+# Capital and red tape at a glance (the brief's block and the slide): loans per 1,000
+# businesses, PPP loans to the self-employed, the median PPP loan, and the days from
+# application to licence.
+CAPITAL_RED_TAPE = Selection(("ppp_loans_per_1k_businesses", "sba_loans_per_1k_businesses",
+                              "ppp_self_employed_per_1k_residents", "ppp_loan_amount_median",
+                              "processing_days_median", "processing_over_30_share"))
 
 
 def markdown() -> str:

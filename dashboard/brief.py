@@ -16,7 +16,7 @@ import shapely
 from core import metrics
 
 from . import brief_pdf, downturn, exports, mix, narrative, queries, wording
-from .brief_content import DEMO_NOTE, BriefContent, Row, is_missing
+from .brief_content import DEMO_NOTE, BriefContent, Row, gaps, is_missing
 from .brief_content import left_out_note as left_out_note   # part of the brief's interface
 from .db import Database
 from .formatting import format_value, ordinal, suppressed_text
@@ -26,6 +26,7 @@ TREND = ["formations", "closures"]
 TOP_CATEGORIES = 10
 MIN_CATEGORIES = 4      # the mix draws at least these many, however full the pages
 MAX_SENTENCES = 5
+MIN_SENTENCES = 2     # the fewest the first page keeps when it would overflow
 METHODS = (
     "Counts come from the city's business registry: a business is active in a year if it "
     "was open on 31 December. Rates per 1,000 residents use one ACS 5-year estimate of the "
@@ -43,16 +44,19 @@ WITHHELD_RULE = ("Counts below {t} are shown as \"{small}\", and so are a few la
 
 def make_brief(db: Database, neighborhood_id: str | None, made_on: date) -> bytes:
     """The PDF brief of one neighborhood, or of the city when `neighborhood_id` is None:
-    two pages, the mix drawing fewer kinds of business when the rest would not fit (the
-    ones left out are named under it)."""
+    two pages, with fewer sentences when the first page would overflow and the mix drawing
+    fewer kinds of business when the second would (the ones left out are named under it)."""
     content = gather(db, neighborhood_id, made_on)
-    data, pages = brief_pdf.render(content)
+    data, pages, first = brief_pdf.render(content)
+    while first > 1 and len(content.sentences) > MIN_SENTENCES:
+        content.sentences = content.sentences[:-1]
+        data, pages, first = brief_pdf.render(content)
     every = pd.concat([content.categories, content.left_out], ignore_index=True)
     for top in range(len(content.categories) - 1, MIN_CATEGORIES - 1, -1):
         if pages <= brief_pdf.PAGES:
             break
         content.categories, content.left_out = every.head(top), every.iloc[top:].reset_index(drop=True)
-        data, pages = brief_pdf.render(content)
+        data, pages, _ = brief_pdf.render(content)
     return data
 
 
@@ -68,7 +72,7 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
     place = exports.area_name(db, neighborhood_id)
     latest = _latest(db, neighborhood_id, list(dict.fromkeys(
         metrics.BRIEF_HEADLINE + metrics.BRIEF_JOBS + metrics.STORY
-        + tuple(downturn.key_figures()))))
+        + tuple(downturn.key_figures()) + metrics.CAPITAL_RED_TAPE)))
     year = _year_of(latest, "active_businesses")
     categories = _categories(db, neighborhood_id, year)
     trend = _trend(db, neighborhood_id)
@@ -89,7 +93,18 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
         shapes=_shapes(db), highlight=neighborhood_id,
         demo_note=db.info().get("demo_note") or DEMO_NOTE,
         downturn=_downturn_rows(latest, threshold, neighborhood_id is None,
-                                queries.not_available(db)))
+                                queries.not_available(db)),
+        capital=capital_rows(latest, threshold, neighborhood_id is None,
+                             queries.not_available(db)))
+
+
+def capital_rows(latest: pd.DataFrame, threshold: int, is_city: bool,
+                 missing: dict[str, str]) -> list[Row]:
+    """The capital and red-tape block (`metrics.CAPITAL_RED_TAPE`): a row per figure the
+    city has, and one 'not available' row per reason for those it has not ('PPP loans')."""
+    ids = metrics.CAPITAL_RED_TAPE
+    rows = _rows(latest, [m for m in ids if m not in missing], threshold, is_city)
+    return rows + [Row(what, "not available", missing=why) for what, why in gaps(ids, missing)]
 
 
 def _downturn_rows(latest: pd.DataFrame, threshold: int, is_city: bool,
@@ -106,9 +121,10 @@ def _latest(db: Database, neighborhood_id: str | None, ids: list[str]) -> pd.Dat
     """One row per metric: its latest year's value with the city's value and the rank."""
     if neighborhood_id is not None:
         return queries.area_profile(db, neighborhood_id, ids)
-    frame = queries.latest_city_values(db, ids)
-    return frame.assign(unreliable=False, rank=float("nan"), ranked=float("nan"),
-                        city_value=float("nan"), city_suppressed=False)
+    # the city's own row (with its low-count and unreliable flags); it is not ranked
+    frame = queries.area_profile(db, "city", ids, geo_level="city")
+    return frame.assign(rank=float("nan"), ranked=float("nan"), city_value=float("nan"),
+                        city_suppressed=False)
 
 
 def _year_of(latest: pd.DataFrame, metric_id: str) -> int | None:
@@ -128,16 +144,17 @@ def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,
             continue
         r, m = by_id[metric_id], metrics.get(metric_id)
         here = value_words(m, r["value"], bool(r["suppressed"]), threshold)
-        if r.get("low_count") and not bool(r["suppressed"]):
+        if r.get("low_count") and not bool(r["suppressed"]) and not is_missing(r["value"]):
             here += " (low count)"
-        elif r.get("unreliable"):
-            here += " (unreliable)"
+        why = ""
+        if r.get("unreliable") and not bool(r["suppressed"]):
+            here, why = here + " (unreliable)", wording.unreliable_text(m)
         # a downturn figure's label says its years (it is filed under 2019)
         label = _short(m.label) if m.group == metrics.RESILIENCE else f"{_short(m.label)}, {r['year']}"
         city = "" if is_city else value_words(m, r.get("city_value"),
                                               bool(r.get("city_suppressed")), threshold)
         rank = "" if is_city else rank_text(r.get("rank"), r.get("ranked"))
-        rows.append(Row(label, here, city, rank))
+        rows.append(Row(label, here, city, rank, unreliable=why, metric_id=metric_id))
     return rows
 
 

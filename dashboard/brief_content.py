@@ -12,6 +12,8 @@ from datetime import date
 
 import pandas as pd
 
+from core import metrics
+
 from .formatting import as_sentence, not_available_text
 
 DEMO_NOTE = "These are demo figures from a synthetic city, not real data."
@@ -26,6 +28,8 @@ class Row:
     city: str = ""
     rank: str = ""
     missing: str = ""    # why the figure is not available for this city ('' when it is)
+    unreliable: str = ""  # why the value is marked unreliable ('' when it is not)
+    metric_id: str = field(default="", compare=False)   # the figure's id ('' for a gap)
 
 
 @dataclass
@@ -51,6 +55,7 @@ class BriefContent:
     demo_note: str = DEMO_NOTE
     left_out: pd.DataFrame | None = None    # the categories past the top ones (not drawn)
     downturn: list[Row] = field(default_factory=list)   # the 2020 downturn (`downturn.KEY`)
+    capital: list[Row] = field(default_factory=list)    # `metrics.CAPITAL_RED_TAPE`
 
 
 def left_out_note(c: BriefContent) -> str:
@@ -74,11 +79,41 @@ def missing_note(city: str, rows: list[Row]) -> str:
     reasons: dict[str, list[str]] = {}
     for row in rows:
         if row.missing:
-            reasons.setdefault(row.missing, []).append(row.label.lower())
+            reasons.setdefault(row.missing, []).append(lower_first(row.label))
     if not reasons:
         return ""
     parts = [f"{', '.join(labels)}: {why}" for why, labels in reasons.items()]
     return as_sentence(not_available_text(city, "; ".join(parts)))
+
+
+def unreliable_note(rows: list[Row]) -> str:
+    """'Unreliable: PPP loans per 1,000 businesses, 2021 (more loans than registered
+    businesses: …).' for the rows marked unreliable, the why from the registry; '' when none."""
+    said = [f"{row.label} ({row.unreliable})" for row in rows if row.unreliable]
+    return as_sentence(f"Unreliable: {'; '.join(said)}") if said else ""
+
+
+def gaps(ids: list[str], unavailable: dict[str, str]) -> list[tuple[str, str]]:
+    """(what, why) for the figures of `ids` this city cannot give, one pair per reason: what
+    is the loan program when they are all of one ('PPP loans'), else their group."""
+    reasons: dict[str, list[str]] = {}
+    for metric_id in ids:
+        if metric_id in unavailable:
+            reasons.setdefault(unavailable[metric_id], []).append(metric_id)
+    return [(_what(found), why) for why, found in reasons.items()]
+
+
+def _what(ids: list[str]) -> str:
+    families = {i.split("_")[0] for i in ids}
+    count = f"{next(iter(families))}_loans"
+    if len(families) == 1 and count in metrics.REGISTRY:
+        return metrics.get(count).label.removesuffix(" approved")
+    return metrics.get(ids[0]).group
+
+
+def lower_first(label: str) -> str:
+    """'Micro-businesses' → 'micro-businesses'; 'PPP loans' stays as it is."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
 def is_missing(value) -> bool:

@@ -12,8 +12,11 @@ from pathlib import Path
 import shapely
 from fpdf import FPDF
 
+from core import metrics
+
 from . import theme
-from .brief_content import BriefContent, Row, is_missing, left_out_note, missing_note
+from .brief_content import (BriefContent, Row, is_missing, left_out_note, missing_note,
+                            unreliable_note)
 from .formatting import suppressed_text, withheld_explanation
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
@@ -98,8 +101,9 @@ def draw(content: BriefContent) -> bytes:
     return render(content)[0]
 
 
-def render(content: BriefContent) -> tuple[bytes, int]:
-    """The brief as PDF bytes, and how many pages it took."""
+def render(content: BriefContent) -> tuple[bytes, int, int]:
+    """The brief as PDF bytes, how many pages it took, and how many its first page's
+    content (the place, headline figures and trend) took."""
     pdf = BriefPDF(f"Made with {theme.PRODUCT_NAME} on {content.made_on.isoformat()} · "
                    f"{content.city}{': synthetic data' if content.is_demo else ''}")
     pdf.set_title(f"{content.place}: neighborhood brief")
@@ -116,6 +120,7 @@ def render(content: BriefContent) -> tuple[bytes, int]:
     _table(pdf, content.headline + content.downturn, content.is_city, content.city)
     _heading(pdf, "New and closed businesses by year")
     _trend(pdf, content, MARGIN, pdf.get_y(), WIDTH, 46)
+    first = pdf.page_no()
     pdf.add_page()
     _heading(pdf, f"The business mix{f', {content.year}' if content.year else ''}")
     _bars(pdf, content)
@@ -125,8 +130,11 @@ def render(content: BriefContent) -> tuple[bytes, int]:
         _table(pdf, content.jobs, content.is_city, content.city)
     else:
         _note(pdf, "No jobs data in this database.")
+    if content.capital:
+        _heading(pdf, "Capital and red tape")
+        _table(pdf, content.capital, content.is_city, content.city, row_h=4.8)
     _footnotes(pdf, content)
-    return bytes(pdf.output()), pdf.page_no()
+    return bytes(pdf.output()), pdf.page_no(), first
 
 
 DOWNTURN_NOTE = ("The 2020 downturn is read from counts on 31 December: the fall from 2019 "
@@ -136,6 +144,21 @@ DOWNTURN_NOTE = ("The 2020 downturn is read from counts on 31 December: the fall
                  "micro-businesses' fall minus all businesses' in percentage points (above 0: "
                  "the micro sector cushioned the area). A registry records a closure when a "
                  "licence lapses, often a year or more after the business stopped trading.")
+
+
+LOANS_NOTE = ("SBA figures cover only SBA-backed loans (7(a) and 504); PPP business types "
+              "are self-reported; a loan is placed by its geocoded address, else by ZIP code "
+              "split by where the ZIP's registered businesses are, so an area's loans are "
+              "estimates.")
+RED_TAPE_NOTE = "Days from application to licence are calendar days."
+
+
+def capital_note(rows: list[Row]) -> str:
+    """The caveats of the capital and red-tape figures the block shows ('' for none)."""
+    groups = {metrics.get(r.metric_id).group for r in rows if r.metric_id}
+    return " ".join(note for group, note in ((metrics.CAPITAL, LOANS_NOTE),
+                                             (metrics.RED_TAPE, RED_TAPE_NOTE))
+                    if group in groups)
 
 
 def _header(pdf: BriefPDF, c: BriefContent) -> None:
@@ -148,7 +171,7 @@ def _header(pdf: BriefPDF, c: BriefContent) -> None:
     pdf.font(10.5, colour=GREY)
     year = f" Figures for {c.year} unless a row says otherwise." if c.year else ""
     pdf.write_lines(WIDTH, 5.5, "Micro-businesses, new and closed businesses, the 2020 "
-                    f"downturn, jobs and the mix of businesses.{year}")
+                    f"downturn, jobs, the mix, loans and licence times.{year}")
     pdf.ln(3)
 
 
@@ -186,7 +209,8 @@ def _note_at(pdf: BriefPDF, width: float, text: str) -> None:
     pdf.multi_cell(width, 4.2, pdf.clean(text), new_x="LEFT", new_y="NEXT", align="L")
 
 
-def _table(pdf: BriefPDF, rows: list[Row], is_city: bool, city: str = "") -> None:
+def _table(pdf: BriefPDF, rows: list[Row], is_city: bool, city: str = "",
+           row_h: float = 5.6) -> None:
     widths = [112, 70] if is_city else [102, 30, 30, 20]
     heads = ["Figure", "City-wide"] if is_city else ["Figure", "Here", "City", "Rank"]
     pdf.font(8.5, True, GREY)
@@ -198,13 +222,13 @@ def _table(pdf: BriefPDF, rows: list[Row], is_city: bool, city: str = "") -> Non
         if i % 2 == 0:
             pdf.set_fill_color(245, 245, 245)
         for j, (w, text) in enumerate(zip(widths, cells)):
-            pdf.fit_cell(w, 5.6, text, 9.5, bold=j == 1, align="L" if j == 0 else "R",
+            pdf.fit_cell(w, row_h, text, 9 if row_h < 5.6 else 9.5, bold=j == 1, align="L" if j == 0 else "R",
                          fill=i % 2 == 0)
         pdf.ln()
-    note = missing_note(city, rows)
-    if note:
-        pdf.ln(0.5)
-        _note_at(pdf, sum(widths), note)
+    for note in (unreliable_note(rows), missing_note(city, rows)):
+        if note:
+            pdf.ln(0.5)
+            _note_at(pdf, sum(widths), note)
     pdf.ln(1)
 
 
@@ -359,12 +383,13 @@ def _bar_row(pdf: BriefPDF, row, top: float, threshold: int,
 
 def _footnotes(pdf: BriefPDF, c: BriefContent) -> None:
     _heading(pdf, "Sources and methods")
-    pdf.font(8)
-    for line in c.sources:
-        pdf.write_lines(WIDTH, 4, f"Source: {line}")
+    pdf.font(7)
+    if c.sources:   # one paragraph: a source's line rarely fills the width
+        pdf.write_lines(WIDTH, 3.3, f"Sources: {'; '.join(c.sources)}.")
     pdf.ln(1)
-    pdf.write_lines(WIDTH, 4, c.methods + (f" {DOWNTURN_NOTE}" if c.downturn else ""))
+    notes = [c.methods, DOWNTURN_NOTE if c.downturn else "", capital_note(c.capital)]
+    pdf.write_lines(WIDTH, 3.3, " ".join(n for n in notes if n))
     pdf.ln(1)
-    pdf.write_lines(WIDTH, 4, withheld_explanation(c.threshold))
+    pdf.write_lines(WIDTH, 3.3, withheld_explanation(c.threshold))
     pdf.ln(1)
-    pdf.write_lines(WIDTH, 4, f"Made with {theme.PRODUCT_NAME} on {c.made_on.isoformat()}.")
+    pdf.write_lines(WIDTH, 3.3, f"Made with {theme.PRODUCT_NAME} on {c.made_on.isoformat()}.")

@@ -13,10 +13,12 @@ import subprocess
 import sys
 from datetime import date
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT
+from core import metrics
 from dashboard import __main__ as cli
 from dashboard import brief, brief_pdf, exports, queries
 from dashboard.brief import Row
@@ -179,3 +181,68 @@ def test_a_figure_the_city_cannot_give_reads_not_available_with_why(partial_dir)
     assert "no Census population (ACS) was loaded" in text
     assert "no LODES jobs were loaded" in text or "No jobs data in this database." in text
     assert "withheld" not in text.lower().split("not available")[0][-200:]
+
+
+# --- Capital and red tape (metrics.CAPITAL_RED_TAPE) -----------------------------------
+
+def _shown(row) -> str:
+    """A block row's value without its low-count or unreliable mark."""
+    return row.here.replace(" (low count)", "").replace(" (unreliable)", "")
+
+
+@pytest.mark.parametrize("geo_id", [None, "N07"])
+def test_the_capital_block_prints_metrics_long_on_the_demo_city(demo_db, geo_id):
+    db = open_database(demo_db)
+    rows = brief.gather(db, geo_id, MADE).capital
+    assert len(rows) == len(metrics.CAPITAL_RED_TAPE)
+    for metric_id, row in zip(metrics.CAPITAL_RED_TAPE, rows):
+        m = metrics.get(metric_id)
+        expected = db.query(
+            "SELECT year, value, low_count, unreliable FROM metrics_long WHERE metric_id = ? "
+            "AND geo_id = ? AND value IS NOT NULL ORDER BY year DESC LIMIT 1",
+            [metric_id, geo_id or "city"]).iloc[0]
+        assert row.label.startswith(m.label) and row.label.endswith(f", {expected.year}")
+        assert _shown(row) == m.format.format(expected.value), metric_id
+        assert ("(low count)" in row.here) == bool(expected.low_count), metric_id
+        assert ("(unreliable)" in row.here) == bool(expected.unreliable), metric_id
+    _, text = pdf_text(brief.make_brief(db, geo_id, MADE))
+    text = flat(text)
+    assert "Capital and red tape" in text and "SBA-backed loans" in text
+    assert "calendar days" in text and "self-reported" in text
+    for row in rows:
+        assert f"{row.label} {row.here}" in text, row.label
+
+
+def test_a_city_without_loans_says_why_in_the_capital_block(tiny):
+    rows = brief.gather(tiny, "N1", MADE).capital
+    assert Row("PPP loans", "not available", missing="no PPP loans were loaded") in rows
+    assert Row("SBA 7(a) and 504 loans", "not available",
+               missing="no SBA 7(a) or 504 loans were loaded") in rows
+    _, text = pdf_text(brief.make_brief(tiny, "N1", MADE))
+    text = flat(text)
+    assert "PPP loans not available" in text
+    assert ("Not available for Tiny Town (test city): PPP loans: no PPP loans were loaded"
+            in text or "PPP loans: no PPP loans were loaded" in text)
+    assert "SBA-backed loans" not in text     # no caveat for figures that are not there
+
+
+def test_an_unreliable_loan_rate_says_why_from_the_registry():
+    from dashboard.brief_content import unreliable_note
+    latest = pd.DataFrame([{"metric_id": "ppp_loans_per_1k_businesses", "year": 2021,
+                            "value": 1250.0, "suppressed": False, "low_count": False,
+                            "unreliable": True, "city_value": 300.0, "city_suppressed": False,
+                            "rank": None, "ranked": None}])
+    rows = brief.capital_rows(latest, 0, False, {})
+    assert rows[0].here == "1,250.0 (unreliable)"
+    note = unreliable_note(rows)
+    assert metrics.get("ppp_loans_per_1k_businesses").unreliable_words in note
+    assert note.startswith("Unreliable: PPP loans per 1,000 businesses, 2021")
+
+
+def test_every_demo_brief_keeps_two_pages_with_the_capital_block(demo_db):
+    db = open_database(demo_db)
+    ids = list(db.query("SELECT neighborhood_id FROM neighborhoods ORDER BY 1")["neighborhood_id"])
+    for geo_id in [None, *ids[:3], "N02", "N17"]:
+        data = brief.make_brief(db, geo_id, MADE)
+        assert_two_pages(data)
+        assert "Capital and red tape" in page_texts(data)[1], geo_id
