@@ -1,4 +1,4 @@
-"""Presentation mode without Streamlit: a neighborhood told in five slides for a projector.
+"""Presentation mode without Streamlit: a neighborhood told in six slides for a projector.
 
 `/profile?n=N07&present=1&slide=2` (see docs/dashboard.md). Each slide is one entry of
 `SLIDES`; only the slide on screen is built. A slide has a title, a few lines or headline
@@ -14,7 +14,9 @@ import plotly.graph_objects as go
 from core import metrics
 
 from . import bars, cards, charts, exports, maps, mix, narrative, queries
+from .brief_content import gaps
 from .db import Database
+from .formatting import as_sentence, not_available_text
 
 SLIDE_FONT = 24
 SLIDE_HEIGHT = 540          # a slide's figure: with its title and footer it fits 1440 × 900
@@ -105,12 +107,32 @@ def jobs(place: Place) -> Slide:
                  exports.source_line(place.db, metrics.JOBS_TRIO), note=metrics.LODES_CAVEAT)
 
 
+def capital(place: Place) -> Slide:
+    """Loans and licence times (`metrics.CAPITAL_RED_TAPE`): a card per figure the city has,
+    a sentence per reason for those it has not."""
+    ids, unavailable = metrics.CAPITAL_RED_TAPE, queries.not_available(place.db)
+    profile = queries.area_profile(place.db, place.geo_id, ids)
+    present = [m for m in ids if m in set(profile["metric_id"])]
+    found = cards.cards(profile, present, place.threshold)
+    city = exports.city_info(place.db)["name"]
+    lines = [as_sentence(f"{what}: {not_available_text(city, why)}")
+             for what, why in gaps([m for m in ids if m not in present], unavailable)]
+    unsure = sorted({metrics.get(m).unreliable_words for m in profile.loc[
+        profile["unreliable"].astype(bool), "metric_id"]})
+    note = " ".join([*(as_sentence(f"Unreliable: {w}") for w in unsure),
+                     "SBA: SBA-backed loans only. PPP business types are self-reported. "
+                     "Loans placed by address or ZIP code. Licence times in calendar days."])
+    return Slide(f"Capital and red tape in {place.name}", lines, found,
+                 source=exports.source_line(place.db, present), note=note)
+
+
 SLIDES: list[tuple[str, Callable[[Place], Slide]]] = [
     ("Headline figures", headline),
     ("Map", where),
     ("Trend", trend),
     ("Mix of businesses", business_mix),
     ("Jobs", jobs),
+    ("Capital and red tape", capital),
 ]
 
 

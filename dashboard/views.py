@@ -72,7 +72,7 @@ def hide_chrome() -> None:
 # --- Presentation mode ---------------------------------------------------------------
 
 def present(db) -> None:
-    """The neighborhood of `n` as full-screen slides; `slide` (1–5) is the one shown."""
+    """The neighborhood of `n` as full-screen slides; `slide` (1 to the number of `slides.SLIDES`) is the one shown."""
     hide_chrome()
     st.html(SLIDE_CSS)
     place, number = _place(db), _slide_number()

@@ -159,6 +159,9 @@ SLIDE_BOXES = """() => {
 }"""
 
 
+CARD_SLIDES = {"Headline figures", "Capital and red tape"}   # cards, no figure
+
+
 @pytest.mark.parametrize("number", range(1, len(slides.SLIDES) + 1))
 def test_every_slide_fits_the_screen(streamlit_server, browser, demo_db, number):
     """Was: slides 2, 3 and 5 taller than 900 px (source line and buttons below the fold),
@@ -176,7 +179,7 @@ def test_every_slide_fits_the_screen(streamlit_server, browser, demo_db, number)
             button = page.get_by_role("button", name=label)
             assert button.is_visible() and button.bounding_box()["y"] >= boxes["footerBottom"]
         drawn = page.evaluate(DRAWN)
-        if number > 1:
+        if slides.SLIDES[number - 1][0] not in CARD_SLIDES:
             assert drawn and all(n > 0 for n in drawn), f"slide {number} draws nothing: {drawn}"
         if slides.SLIDES[number - 1][0] == "Mix of businesses":
             labels = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot "
