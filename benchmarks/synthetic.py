@@ -316,3 +316,52 @@ def _nulls_but(keep: np.ndarray, values: pa.Array) -> pa.Array:
     """`values` where `keep`, empty elsewhere."""
     return pc.if_else(pa.array(np.asarray(keep, dtype=bool)), values,
                       pa.scalar(None, values.type))
+
+
+# ----------------------------------------------------------------------------- real-shaped
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REAL_SAMPLE = REAL / "chicago_business_licenses" / "business_licenses_sample10k_csv_2024.csv"
+REAL_AREAS = REAL / "chicago_community_areas" / "community_areas_current.geojson"
+POINT_GROUPS = 10     # copies fall in this many groups of distinct points (addresses repeat)
+
+
+def write_real_shaped(rows: int, sample: Path = REAL_SAMPLE, folder: Path | None = None) -> Path:
+    """The real Chicago licence sample resampled to `rows` rows, every column kept (cached).
+
+    Copy k of the sample keeps every value but its identities: `ID`, `LICENSE ID` and
+    `ACCOUNT NUMBER` get the suffix `~k` (so copies are other businesses, not repeats),
+    and its points move north by (k mod 10) × 0.00001° (about a metre), so the registry
+    holds ten times the sample's distinct points, as a real one repeats its addresses.
+    The sample's own bad rows (no point, no date…) are repeated with it.
+    """
+    import duckdb
+    path = (folder or WORK) / f"real_licenses_{rows}_v1.csv"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".part")
+    with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("CREATE TABLE sample AS SELECT row_number() OVER () AS n, * "
+                    "FROM read_csv(?, all_varchar = true, header = true)", [str(sample)])
+        size = con.execute("SELECT count(*) FROM sample").fetchone()[0]
+        columns = [row[0] for row in con.execute("DESCRIBE sample").fetchall()][1:]
+        copies = -(-rows // size)
+        changed = {"ID": "ID", "LICENSE ID": "LICENSE ID", "ACCOUNT NUMBER": "ACCOUNT NUMBER"}
+        select = []
+        for name in columns:
+            quoted = '"' + name.replace('"', '""') + '"'
+            if name in changed:
+                select.append(f"CASE WHEN k = 0 THEN {quoted} ELSE {quoted} || '~' || k END")
+            elif name == "LATITUDE":
+                select.append(f"CASE WHEN k % {POINT_GROUPS} = 0 OR {quoted} IS NULL THEN {quoted} "
+                              f"ELSE printf('%.9f', {quoted}::DOUBLE + (k % {POINT_GROUPS}) * 1e-5) END")
+            else:
+                select.append(quoted)
+            select[-1] += f" AS {quoted}"
+        query = (f"SELECT {', '.join(select)} FROM range({copies}) r(k), sample "  # noqa: S608 (generated input)
+                 f"ORDER BY k, n LIMIT {int(rows)}")
+        con.execute(f"COPY ({query}) TO '{temp}' (HEADER, DELIMITER ',')")
+    temp.replace(path)
+    return path
