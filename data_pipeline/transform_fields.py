@@ -76,7 +76,16 @@ def business_key(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
 
 
 def parse_dates(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """Text to dates, trying each format on what is still unparsed; failures are NaT."""
+    """Text to dates, trying each format on what is still unparsed; failures are NaT.
+
+    Each distinct text is parsed once (a registry repeats its dates thousands of times)."""
+    codes, uniques = pd.factorize(values)
+    parsed = _parse_each(pd.Series(uniques, dtype=TEXT), formats).to_numpy()
+    spread = np.append(parsed, np.datetime64("NaT", "ns"))[codes]   # code -1 (NA) → NaT
+    return pd.Series(spread, index=values.index, dtype="datetime64[ns]")
+
+
+def _parse_each(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     for fmt in formats:
         todo = result.isna() & values.notna()
