@@ -241,17 +241,36 @@ def _shareable_columns(registry: Registry, profile: Profile) -> set[str]:
 
 
 def merge_terms(kept: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """One row per business key: the latest term's details, the earliest start, flags of any term."""
-    kept = kept.assign(key_code=pd.factorize(kept["key"])[0])
-    ordered = kept.sort_values(["key_code", "opened", "end"], kind="stable", na_position="last")
-    summary = ordered.groupby("key", sort=False).agg(
-        opened=("opened", "min"), terms_merged=("row_number", "size"),
-        home_based=("home_based", "any"), sole_proprietor=("sole_proprietor", "any"),
-        limited=("limited", "any"))
-    latest = ordered.drop_duplicates("key", keep="last").set_index("key")
-    locations = latest.drop(columns=list(summary.columns), errors="ignore").join(summary)
+    """One row per business key: the latest term's details, the earliest start, flags of any term.
+
+    The terms are ordered once (by key in order of first appearance, start, end; a term
+    without an end last) and each key's last term is taken: one copy of the kept rows,
+    not a sort, a de-duplication and a join of them."""
+    codes = pd.factorize(kept["key"])[0]
+    opened, end = (_nat_last(kept[column]) for column in ("opened", "end"))
+    order = np.lexsort((end, opened, codes))       # stable: ties keep their row order
+    sorted_codes = codes[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = sorted_codes[1:] != sorted_codes[:-1]
+    starts = np.flatnonzero(first)
+    ends = np.append(starts[1:], len(order))[:len(starts)]
+    summary = {"opened": kept["opened"].to_numpy()[order][starts],   # the earliest start
+               "terms_merged": (ends - starts).astype("int64")}
+    for flag in ("home_based", "sole_proprietor", "limited"):
+        flags = kept[flag].to_numpy(bool)[order]
+        summary[flag] = (np.logical_or.reduceat(flags, starts) if len(starts)
+                         else np.zeros(0, dtype=bool))
+    lasts = ends - 1
+    locations = kept.iloc[order[lasts]].drop(columns=list(summary), errors="ignore")
+    locations = locations.assign(**summary).reset_index(drop=True)
     locations["closed"] = closing_dates(locations, as_of)
-    return locations.reset_index().drop(columns="key_code")
+    return locations
+
+
+def _nat_last(dates: pd.Series) -> np.ndarray:
+    """Dates as sortable integers, a missing date after every other."""
+    values = dates.to_numpy("datetime64[ns]")
+    return np.where(np.isnat(values), np.iinfo("int64").max, values.view("int64"))
 
 
 def closing_dates(locations: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
