@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from . import canonical as c
@@ -126,10 +127,20 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
         "ORDER BY ordinal_position", [table]).fetchall()]
     present = [col for col in columns if col in frame.columns]
-    con.register("incoming", frame[present])
+    con.register("incoming", _as_arrow(frame[present]))
     quoted = ", ".join(f'"{col}"' for col in present)
     con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM incoming")  # noqa: S608 (reviewed: placeholders only)
     con.unregister("incoming")
+
+
+def _as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """The frame as an Arrow table (DuckDB scans it without touching Python objects: dates
+    as date32, text as Arrow strings); a column Arrow cannot type (mixed values) keeps the
+    frame as it is, for DuckDB's own pandas scan."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return frame
 
 
 def check_database(con: duckdb.DuckDBPyConnection) -> None:
