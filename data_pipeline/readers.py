@@ -12,6 +12,7 @@ Formats are recognised by content, not by file name:
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 from dataclasses import dataclass
@@ -43,11 +44,30 @@ class Registry:
     is_json: bool = False
 
 
+CHUNK = 16 << 20     # bytes read at a time to hash or check a file (not the whole file)
+
+
 def sha256_of(paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(Path(path).read_bytes())
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
     return digest.hexdigest()
+
+
+def is_utf8(data: bytes) -> bool:
+    """True when the bytes are valid UTF-8, checked a chunk at a time (decoding the whole
+    of a 350 MB export to check it would hold a second copy of it as text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), CHUNK):
+            decoder.decode(view[start:start + CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode(data: bytes) -> tuple[str, int]:
@@ -73,11 +93,8 @@ def is_json_array(path: Path) -> bool:
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-        recoded = 0
-    except UnicodeDecodeError:
+    data, recoded = path.read_bytes(), 0
+    if not is_utf8(data):
         text, recoded = decode(data)
         data = text.encode("utf-8")
     frame = read_csv_bytes(data.removeprefix(b"\xef\xbb\xbf"), path.name)
