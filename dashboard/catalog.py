@@ -99,25 +99,8 @@ def apportionment(db: Database) -> pd.DataFrame:
     frame = db.query("""
         SELECT step AS "Figure", method AS "How it is split", pairs AS "Pairs of areas",
                source_units AS "Source units" FROM apportionment""")
-    loans = loan_placement(db)
-    if not loans.empty:
-        frame = pd.concat([frame, loans], ignore_index=True)
     frame["How it is split"] = frame["How it is split"].map(method_words)
     return frame
-
-
-def loan_placement(db: Database) -> pd.DataFrame:
-    """How the loans reached the neighborhoods, by program and method: the pairs of ZIP code
-    and neighborhood their ZIP codes split into, and their ZIP codes."""
-    if not has_rows(db, "loans") or not db.has_table("zip_neighborhood_weights"):
-        return pd.DataFrame()
-    return db.query("""
-        SELECT 'loans (' || l.program || '): borrower to neighborhood' AS "Figure",
-               l.placement AS "How it is split",
-               count(DISTINCT (w.zip, w.neighborhood_id)) AS "Pairs of areas",
-               count(DISTINCT l.zip) AS "Source units"
-        FROM loans l LEFT JOIN zip_neighborhood_weights w USING (zip)
-        GROUP BY l.program, l.placement ORDER BY 1, 2""")
 
 
 def settings(db: Database) -> dict:

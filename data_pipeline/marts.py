@@ -62,6 +62,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, suppression_threshold: int | Non
     con.unregister("hidden_frame")
     _write_registry(con)
     _run_sql(con, PUBLISH)
+    _write_apportionment(con)
     _write_wide(con, "neighborhood_metrics", "neighborhood")
     _write_wide(con, "city_metrics", "city")
     for table in TEMP_TABLES:
@@ -173,6 +174,14 @@ def _write_source_kinds(con: duckdb.DuckDBPyConnection) -> None:
     con.register("kinds_frame", pd.DataFrame(list(rows.values())))
     con.execute("CREATE OR REPLACE TEMP TABLE _source_kinds AS SELECT * FROM kinds_frame")
     con.unregister("kinds_frame")
+
+
+def _write_apportionment(con: duckdb.DuckDBPyConnection) -> None:
+    """Add each source's own rows to `apportionment` (40_categories.sql writes those of the
+    residents, jobs and Census establishments), in the order of `SOURCES`."""
+    for source in SOURCES:
+        if source.apportionment:
+            con.execute(f"INSERT INTO apportionment {source.apportionment}")  # noqa: S608 (reviewed: code-owned SQL of the source units)
 
 
 def _write_wide(con: duckdb.DuckDBPyConnection, table: str, geo_level: str) -> None:

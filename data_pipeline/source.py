@@ -77,6 +77,9 @@ class Source:
     loaded_when: str = ""          # SQL: whether a built database has it (default: its first
                                    # table has rows)
     without: str = "building without them"   # what a build without this optional source does
+    apportionment: str = ""        # SQL: a SELECT of (step, method, pairs, source_units), how
+                                   # its figures reach the neighborhoods (the `apportionment`
+                                   # table, shown on Data & methods); no rows when not loaded
 
     @property
     def loaded(self) -> str:

@@ -142,6 +142,39 @@ def test_sba_figures_by_hand(con):
     assert flags is True
 
 
+def loan_apportionment(con) -> list[tuple]:
+    return con.execute("SELECT step, method, pairs, source_units FROM apportionment "
+                       "WHERE step LIKE 'loans%' ORDER BY step, method").fetchall()
+
+
+def test_the_loans_placement_is_in_the_pipeline_s_apportionment_table(con):
+    """Each loan source writes how its loans reached the neighborhoods. PPP: ZIP codes 99901
+    (N1, N2) and 99902 (N2, N3): 4 pairs from 2 ZIP codes; 7(a): 99901, 2 pairs; 504:
+    99902, 2 pairs. The residents' and jobs' rows stay beside them."""
+    assert loan_apportionment(con) == [
+        ("loans (504): borrower to neighborhood", "zip", 2, 1),
+        ("loans (7(a)): borrower to neighborhood", "zip", 2, 1),
+        ("loans (PPP): borrower to neighborhood", "zip", 4, 2)]
+    steps = {row[0] for row in con.execute("SELECT step FROM apportionment").fetchall()}
+    assert "residents: tract to neighborhood" in steps
+
+
+def test_data_and_methods_reads_the_loans_placement_from_the_database(con, tmp_path):
+    """The dashboard adds no rows of its own: what Data & methods lists is the table."""
+    from dashboard import catalog
+    from dashboard.db import open_database
+    path = Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
+                            "current_database()").fetchone()[0])
+    shown = catalog.apportionment(open_database(path))
+    loans = shown[shown["Figure"].str.startswith("loans")]
+    assert loans[["Figure", "Pairs of areas", "Source units"]].values.tolist() == [
+        ["loans (PPP): borrower to neighborhood", 4, 2],     # the sources' order: PPP, SBA
+        ["loans (504): borrower to neighborhood", 2, 1],
+        ["loans (7(a)): borrower to neighborhood", 2, 1]]
+    assert set(loans["How it is split"]) == {catalog.METHOD_WORDS["zip"]}
+    assert len(shown) == con.execute("SELECT count(*) FROM apportionment").fetchone()[0]
+
+
 def test_a_loan_file_without_a_zip_column_is_refused_in_a_sentence(tmp_path):
     with pytest.raises(PipelineError, match=r"ppp_loans_0.csv has no ZIP code column"):
         _read(PPP, ["LoanAmount,City\n100,TINY\n"], tmp_path)
@@ -189,6 +222,10 @@ def test_a_loan_with_a_geocoded_address_is_placed_at_its_point(tmp_path):
     with duckdb.connect(str(path), read_only=True) as con:
         # N1: 1 (by address) + 0.5 (3 Lost Ln, 99901); N2: 0.5 + 0.2; N3: 0.8.
         close(figure(con, "ppp_loans", 2020), {"N1": 1.5, "N2": 0.7, "N3": 0.8, "city": 3.0})
+        # One loan at its address (one pair); two by ZIP code: 99901 (N1, N2), 99902 (N2, N3).
+        assert loan_apportionment(con) == [
+            ("loans (PPP): borrower to neighborhood", "address", 1, 1),
+            ("loans (PPP): borrower to neighborhood", "zip", 4, 2)]
 
 
 CHICAGO = Path(__file__).resolve().parents[2] / "shared" / "realdata"

@@ -204,6 +204,24 @@ def _place_by_address(loans: pd.DataFrame, build: Build) -> None:
     build.step(f"{len(matched):,} loans placed at their geocoded address")
 
 
+# How one program's loans reached the neighborhoods, by program and placement: a loan placed
+# by ZIP code is split over the pairs of ZIP code and neighborhood its ZIP code's weights
+# give (source units: ZIP codes); one placed at its geocoded address lies in one
+# neighborhood (source units: the loans, one pair each).
+APPORTIONMENT = """
+SELECT 'loans (' || l.program || '): borrower to neighborhood' AS step, l.placement AS method,
+       CASE WHEN l.placement = 'zip'
+            THEN count(DISTINCT (w.zip, w.neighborhood_id)) FILTER (WHERE w.weight > 0)
+            ELSE count(DISTINCT l.row_number) END AS pairs,
+       CASE WHEN l.placement = 'zip' THEN count(DISTINCT l.zip)
+            ELSE count(DISTINCT l.row_number) END AS source_units
+FROM loans l
+LEFT JOIN zip_neighborhood_weights w ON l.placement = 'zip' AND w.zip = l.zip
+WHERE {programs}
+GROUP BY l.program, l.placement
+ORDER BY l.program, l.placement"""
+
+
 def _zip_of(raw: dict) -> str | None:
     """The 5-digit ZIP code of a raw row, whichever column holds it."""
     for key, value in raw.items():
@@ -220,8 +238,10 @@ def not_fetched(label: str, where: str) -> PipelineError:
 
 
 def loan_source(name: str, label: str, provenance: dict, help: str, default_program: str,
-                absent: str, loaded_when: str, release_year: int | None = None) -> Source:
-    """The unit of one loan program's files: read here, never fetched by a build."""
+                absent: str, programs: str, release_year: int | None = None) -> Source:
+    """The unit of one loan program's files: read here, never fetched by a build.
+    `programs`: SQL over `loans` that picks its loans, whoever loaded them (the demo city's
+    loans have source ids of their own), e.g. "program = 'PPP'"."""
     def fetch(profile, cache, client, build: Build) -> list[Path]:
         raise not_fetched(label, provenance["url"])
 
@@ -230,5 +250,6 @@ def loan_source(name: str, label: str, provenance: dict, help: str, default_prog
 
     unit = Source(help=help, many=True, name=name, kind=name, label=label, tables=TABLES,
                   provenance=provenance, fetch=fetch, read=read, absent=absent, schema=SCHEMA,
-                  loaded_when=loaded_when)
+                  loaded_when=f"EXISTS (SELECT 1 FROM loans WHERE {programs})",  # noqa: S608 (reviewed: code-owned SQL)
+                  apportionment=APPORTIONMENT.format(programs=programs))
     return unit

@@ -27,5 +27,5 @@ SOURCE = {
 PPP = loans.loan_source(
     "ppp_loans", "PPP loans", SOURCE,
     "SBA PPP loan-level CSV files (July 2020 release or data.sba.gov public_*.csv)", "PPP",
-    "no PPP loans were loaded", "EXISTS (SELECT 1 FROM loans WHERE program = 'PPP')",
+    "no PPP loans were loaded", "program = 'PPP'",
     release_year=FIRST_RELEASE_YEAR)
