@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 from core import metrics
 from core.metrics import Metric
 
-from . import charts, wording
-from .formatting import as_sentence, not_available_text
+from . import bars, charts, theme, wording
+from .formatting import as_sentence, not_available_text, suppressed_text
 
 RED_TAPE = getattr(metrics, "RED_TAPE", "Red tape")
 # A program's figures by the ending of their id, in the order the page shows them.
@@ -193,3 +193,114 @@ def red_tape_gap(city: str) -> str:
     """What the page says while the registry has no processing-time figures at all."""
     return as_sentence(f"{RED_TAPE_WORDS}: " + not_available_text(
         city, "this version of the atlas does not yet compute licence processing times"))
+
+
+# --- Red tape by kind of business (the `processing_by_category` mart) -----------------------
+
+# A figure of the mart → its column there; the days first, then the share over 30 days.
+BY_CATEGORY = {"processing_days_median": "median_days", "processing_days_p90": "p90_days",
+               "processing_over_30_share": "share_over_30"}
+DAYS, OVER_30 = ("processing_days_median", "processing_days_p90"), ("processing_over_30_share",)
+DAY_BARS = {"processing_days_median": ("Median", theme.GAIN),
+            "processing_days_p90": ("9 in 10 within (90th percentile)", theme.DIVERGING[5])}
+CATEGORY_LOW_MARK = (f"Hatched bars: low count (fewer than {metrics.LOW_COUNT} applications "
+                     "behind the figure); shown, but never named highest or lowest.")
+CATEGORY_BAR_PX = 10         # one bar; the days draw two a row, the share one
+
+
+def category_year(rows: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of one year, slowest kind of business first (by median, then 90th
+    percentile); withheld figures last."""
+    one = rows[rows["year"] == year]
+    return one.sort_values(["median_days", "p90_days", "category"],
+                           ascending=[False, False, True], na_position="last",
+                           kind="stable").reset_index(drop=True)
+
+
+def category_bars(rows: pd.DataFrame, figures: tuple[str, ...], threshold: int,
+                  title: str | None = None) -> tuple[go.Figure, pd.DataFrame]:
+    """Horizontal bars by kind of business (rows of one area and year, in their order): the
+    median and 90th-percentile days (`DAYS`), or the share over 30 days (`OVER_30`); each
+    bar's value at its end, low-count bars hatched, a withheld figure said by its name."""
+    order = list(rows["category"])
+    fig = go.Figure()
+    hidden = rows["suppressed"].astype(bool).to_numpy()
+    low = (rows["low_count"].fillna(False).astype(bool) & ~rows["suppressed"].astype(bool)).to_numpy()
+    for metric_id in figures:
+        metric, column = metrics.get(metric_id), BY_CATEGORY[metric_id]
+        name, colour = DAY_BARS.get(metric_id, (metric.label, theme.GAIN))
+        texts = [_category_text(metric, v, h, threshold) for v, h in zip(rows[column], hidden)]
+        fig.add_trace(go.Bar(
+            y=order, x=rows[column].where(~hidden), orientation="h", name=name,
+            text=[t if t != suppressed_text(threshold) else "" for t in texts],
+            textposition="outside", constraintext="none", cliponaxis=False,
+            textfont={"size": 13},
+            customdata=[t + (" (low count)" if f else "") for t, f in zip(texts, low)],
+            hovertemplate=f"%{{y}}<br>{name}: %{{customdata}}<extra></extra>",
+            marker={"color": colour, "pattern": {
+                "shape": ["/" if f else "" for f in low], "fillmode": "overlay",
+                "fgcolor": "white", "solidity": 0.45}}))
+    row = CATEGORY_BAR_PX * len(figures) + bars.NAME_PX + 8
+    share = figures == OVER_30
+    charts.style(fig, max(220, len(order) * row + 130), title=title, zero=False,
+                 x_title="share of applications" if share else "calendar days")
+    widest = pd.to_numeric(pd.concat([rows[BY_CATEGORY[m]] for m in figures]),
+                           errors="coerce").max()
+    reach = (float(widest) if pd.notna(widest) else 1.0) * 1.18 or 1.0
+    fig.update_layout(barmode="group", bargap=1 - CATEGORY_BAR_PX * len(figures) / row,
+                      hovermode="closest", showlegend=not share, margin={"b": 90},
+                      legend={"orientation": "h", "yref": "container", "y": 0,
+                              "yanchor": "bottom", "x": 0, "traceorder": "normal"})
+    fig.update_xaxes(range=[0, reach], rangemode="tozero",
+                     **({"tickformat": ".0%"} if share else {}))
+    fig.update_yaxes(autorange="reversed")
+    said = {c: suppressed_text(threshold) for c, h in zip(order, hidden) if h}
+    bars.label_rows(fig, order, CATEGORY_BAR_PX * len(figures), said)
+    return fig, category_table(rows, threshold)
+
+
+def _category_text(metric: Metric, value, hidden: bool, threshold: int) -> str:
+    if hidden:
+        return suppressed_text(threshold)
+    if pd.isna(value):
+        return "no data"
+    return metric.format.format(value)
+
+
+def category_table(rows: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Kind of business, applications, the three figures in words and each row's note."""
+    hidden = rows["suppressed"].astype(bool)
+    table = pd.DataFrame({"Kind of business": rows["category"].to_numpy(),
+                          "Applications": [f"{n:,.0f}" for n in rows["applications"]]})
+    for metric_id, column in BY_CATEGORY.items():
+        metric = metrics.get(metric_id)
+        table[metric.label] = [_category_text(metric, v, h, threshold)
+                               for v, h in zip(rows[column], hidden)]
+    table["Note"] = [wording.flags_note(row) for _, row in rows.iterrows()]
+    return table
+
+
+def category_data(rows: pd.DataFrame, figures: tuple[str, ...]) -> pd.DataFrame:
+    """The numbers behind a chart by kind of business, one row per figure (as a chart's
+    download over the years: metric_id, value, and the applications as its base)."""
+    parts = []
+    for metric_id in figures:
+        column = BY_CATEGORY[metric_id]
+        over = (rows["share_over_30"] * rows["applications"]).round() \
+            if metric_id in OVER_30 else pd.Series(float("nan"), index=rows.index)
+        parts.append(pd.DataFrame({
+            "geo_id": rows["geo_id"], "name": rows["name"], "year": rows["year"],
+            "category": rows["category"], "metric_id": metric_id,
+            "metric": metrics.get(metric_id).label, "value": rows[column].astype("float64"),
+            "numerator": over, "denominator": rows["applications"],
+            "suppressed": rows["suppressed"].astype(bool),
+            "low_count": rows["low_count"].fillna(False).astype(bool)}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def category_caption(rows: pd.DataFrame, year: int) -> str:
+    """Calendar days, the year, and the low-count mark when a bar is hatched."""
+    said = (f"Calendar days, weekends and holidays included, from the application to the "
+            f"licence, over the applications issued in {year}.")
+    low = rows["low_count"].fillna(False).astype(bool) & ~rows["suppressed"].astype(bool)
+    return f"{said} {CATEGORY_LOW_MARK}" if low.any() else said

@@ -178,6 +178,25 @@ def area_profile(db: Database, geo_id: str, metric_ids: list[str],
         WHERE r.geo_id = ?""", [geo_level, *metric_ids, geo_level, geo_id])  # noqa: S608 (reviewed: placeholders only)
 
 
+def processing_by_category(db: Database, geo_id: str = "city") -> pd.DataFrame:
+    """Days from a licence application to its issue by kind of business, for one
+    neighborhood or the city ('city'), every year (`processing_by_category`): geo_id, name,
+    year, category, applications, median_days, p90_days, share_over_30, suppressed,
+    low_count. Empty when the registry dates no applications."""
+    if not db.has_table("processing_by_category"):
+        return pd.DataFrame(columns=["geo_id", "name", "year", "category", "applications",
+                                     "median_days", "p90_days", "share_over_30",
+                                     "suppressed", "low_count"])
+    names = f"SELECT geo_id, name FROM ({area_sql('neighborhood')}) UNION ALL SELECT 'city', 'City'"  # noqa: S608 (reviewed: a fixed query)
+    return db.query(f"""
+        SELECT p.geo_id, a.name, p.year, p.category, p.applications, p.median_days,
+               p.p90_days, p.share_over_30, p.suppressed, p.low_count
+        FROM processing_by_category p JOIN ({names}) a USING (geo_id)
+        WHERE p.geo_id = ? AND p.geo_level = CASE WHEN ? = 'city' THEN 'city'
+                                                  ELSE 'neighborhood' END
+        ORDER BY p.year, p.category""", [geo_id, geo_id])  # noqa: S608 (reviewed: placeholders only)
+
+
 def tract_neighborhood(db: Database) -> dict[str, str]:
     """Tract GEOID → the neighborhood holding most of its residents (for clicks on tracts)."""
     frame = db.query("""

@@ -50,6 +50,42 @@ if sections:
     st.caption(f"{metrics.REGISTRY_CAVEAT} A gap in a line means there is no figure for that "
                "year.")
 
+def by_category(hood: str, name: str) -> bool:
+    """Median and 90th-percentile days, and the share over 30 days, by kind of business for
+    the city or the neighborhood in a year (`processing_by_category`); False when the
+    registry dates no applications."""
+    city_rows = queries.processing_by_category(db)
+    if city_rows.empty:
+        return False
+    st.subheader("By kind of business")
+    controls = st.columns([3, 4])
+    if st.session_state.get("red_tape_place") not in (None, "city", hood):
+        st.session_state["red_tape_place"] = hood     # another neighborhood picked above
+    place = controls[0].radio("Applications of", ["city", hood], horizontal=True,
+                              key="red_tape_place",
+                              format_func=lambda g: "the whole city" if g == "city" else name)
+    years = sorted(city_rows["year"].unique().tolist())
+    year = (controls[1].select_slider("Year of issue", years, value=years[-1],
+                                      key="red_tape_year") if len(years) > 1 else years[0])
+    rows = capital.category_year(city_rows if place == "city" else
+                                 queries.processing_by_category(db, hood), year)
+    where = city if place == "city" else name
+    caption = capital.category_caption(rows, year)
+    for column, (figures, words, key) in zip(st.columns(2), (
+            (capital.DAYS, "Days from application to licence", "days"),
+            (capital.OVER_30, "Licences that took more than 30 days", "over_30"))):
+        title = f"{words} by kind of business: {where}, {year}"
+        figure, table = capital.category_bars(rows, figures, threshold, title=title)
+        with column:
+            frame.chart(figure, table, key=f"category_{key}", caption=caption,
+                        download=downloads.Download(
+                            title, figures, year, what=f"{where} {words} by kind of business",
+                            subtitle="by kind of business",
+                            data=capital.category_data(rows, figures),
+                            filters=(("area", where), ("year", str(year)))))
+    return True
+
+
 st.header("Red tape: how long a licence takes")
 red = capital.red_tape_metrics()
 shown = capital.red_tape_charts(present)
@@ -66,7 +102,8 @@ if shown:
                         download=downloads.Download(
                             title, (metric.id,), what=f"{name} {metric.label}",
                             data=downloads.series_data(red_series, [metric.id], [hood, "city"])))
-    st.caption(" ".join(dict.fromkeys(capital.own_caveat(m) for m in shown)))   # said once
+if by_category(hood, name) or shown:
+    st.caption(capital.own_caveat(metrics.get("processing_days_median")))   # said once
 for sentence in capital.missing_sentences(red, present, unavailable, city,
                                           what=capital.RED_TAPE_WORDS):
     frame.missing(sentence)

@@ -317,12 +317,42 @@ def assert_low_count_marks(trace: dict, con, metric_id: str, geo_id: str) -> Non
     assert [t.endswith("(low count)") for t in values(trace["text"])] == flags
 
 
+def processing_rows(con, geo_id: str, year: int | None = None) -> list[tuple]:
+    """(category, median, p90, share over 30, hidden, low count) of an area in a year (the
+    latest by default), slowest kind of business first as the page orders them."""
+    level = "city" if geo_id == "city" else "neighborhood"
+    if year is None:
+        year = con.execute("SELECT max(year) FROM processing_by_category WHERE geo_level = "
+                           "'city'").fetchone()[0]
+    return con.execute(
+        "SELECT category, median_days, p90_days, share_over_30, suppressed, "
+        "low_count AND NOT suppressed FROM processing_by_category WHERE geo_level = ? AND "
+        "geo_id = ? AND year = ? ORDER BY median_days DESC NULLS LAST, p90_days DESC NULLS "
+        "LAST, category", [level, geo_id, year]).fetchall()
+
+
+def assert_by_category(days: list[dict], over_30: list[dict], con, geo_id: str,
+                       year: int | None = None) -> None:
+    """The red tape by kind of business: median and 90th-percentile bars, then the share
+    over 30 days, each the mart's number in the mart's order; low-count bars hatched."""
+    rows = processing_rows(con, geo_id, year)
+    assert rows, f"no applications by kind of business for {geo_id}"
+    for trace, column in zip([*days, *over_30], (1, 2, 3)):
+        assert values(trace["y"]) == [r[0] for r in rows], trace.get("name")
+        same(values(trace["x"]), [None if r[4] else r[column] for r in rows], trace.get("name"))
+        assert values(trace["marker"]["pattern"]["shape"]) == ["/" if r[5] else "" for r in rows]
+    assert len(days) == 2 and len(over_30) == 1
+
+
 def check_capital(seen: Seen) -> None:
     hood, con = seen.params["n"], seen.con
     present = {m for m, in con.execute("SELECT DISTINCT metric_id FROM metrics_long WHERE "
                                        "geo_level = 'neighborhood' AND value IS NOT NULL").fetchall()}
     trends = [(m, city) for m, city in CAPITAL_TRENDS if m in present]
-    assert len(seen.figures) == len(trends) + 1, f"{len(seen.figures)} charts"
+    by_category = 2 if processing_rows(con, "city") else 0
+    assert len(seen.figures) == len(trends) + by_category + 1, f"{len(seen.figures)} charts"
+    if by_category:     # the city's, in the latest year, until a visitor picks another
+        assert_by_category(seen.traces(len(trends)), seen.traces(len(trends) + 1), con, "city")
     for chart, (metric_id, with_city) in enumerate(trends):
         traces = seen.traces(chart)
         assert len(traces) == 1 + with_city, (metric_id, [t.get("name") for t in traces])
@@ -336,7 +366,7 @@ def check_capital(seen: Seen) -> None:
             assert words in text, words
     assert "placed by the borrower's ZIP code" in text
     metric_id, year = seen.params["metric"], int(seen.params["year"])
-    (trace,) = seen.areas(len(trends))
+    (trace,) = seen.areas(len(trends) + by_category)
     assert_map([trace], con, metric_id, year)
     assert_classes(trace, con, metric_id, year)
 

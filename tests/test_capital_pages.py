@@ -22,6 +22,7 @@ from dashboard.db import open_database
 from test_app_exports import buttons, check_against_database, read_download_csv
 from test_app_exports import made  # noqa: F401 (a fixture)
 from tests.apptest import assert_clean, param, run_page
+from tests.seen import assert_by_category, same, values
 
 PAGE = "pages/capital.py"
 MADE = date(2026, 11, 25)
@@ -107,7 +108,10 @@ def test_every_download_of_the_page_opens_and_holds_the_database_s_numbers(app_e
     for key in csvs:
         header, body = read_download_csv(found[key]["make"]())
         assert not body.empty and any("Source:" in line for line in header), key
-        check_against_database(body, app_env / "demo.duckdb", threshold=0)
+        if key.startswith("category_"):
+            check_against_categories(body, app_env / "demo.duckdb")
+        else:
+            check_against_database(body, app_env / "demo.duckdb", threshold=0)
         if key.startswith("trend_"):
             assert "low_count" in body.columns, key
     geo = json.loads(found["capital_map_geojson"]["make"]())
@@ -128,6 +132,123 @@ def test_each_figure_says_its_caveat_and_low_counts_are_marked(app_env):
 
 
 # --- Red tape, when the registry has it --------------------------------------------------
+
+COLUMN = {m: c for m, c in capital.BY_CATEGORY.items()}
+
+
+def check_against_categories(body: pd.DataFrame, db_path) -> int:
+    """Every row of a download by kind of business against `processing_by_category`: the
+    value (rounded as the app shows it), the applications behind it, a hidden one
+    'withheld'. Returns the rows checked."""
+    for row in body.itertuples(index=False):
+        level = "city" if row.geo_id == "city" else "neighborhood"
+        column = COLUMN[row.metric_id]
+        value, applications, hidden, low = query(
+            db_path, f"SELECT {column}, applications, suppressed, low_count FROM "  # noqa: S608 (reviewed: a column of capital.BY_CATEGORY)
+            "processing_by_category WHERE geo_level = ? AND geo_id = ? AND year = ? AND "
+            "category = ?", [level, row.geo_id, int(row.year), row.category])[0]
+        if hidden:
+            assert row.value == "withheld" and pd.isna(row.denominator), row
+            continue
+        digits = 4 if row.metric_id in capital.OVER_30 else 0
+        assert float(row.value) == pytest.approx(round(value, digits), abs=1e-9), row
+        assert int(row.denominator) == applications, row
+        assert (row.low_count == "True") == bool(low), row
+        if row.metric_id in capital.OVER_30:
+            assert int(row.numerator) == round(value * applications), row
+    return len(body)
+
+
+def test_red_tape_by_kind_of_business_is_the_city_s_latest_year_first(app_env):
+    at = run_page(PAGE)
+    assert_clean(at)
+    assert any(h.value == "By kind of business" for h in at.subheader)
+    charts = {c.proto.id.split("-", 2)[2]: json.loads(c.proto.spec)["data"]
+              for c in at.get("plotly_chart")}
+    with duckdb.connect(str(app_env / "demo.duckdb"), read_only=True) as con:
+        assert_by_category(charts["category_days"], charts["category_over_30"], con, "city")
+        year, city = con.execute("SELECT max(year), any_value(value) FROM processing_by_category, "
+                                 "build_info WHERE key = 'city_name'").fetchone()
+    titles = [m.value.replace("\\", "") for m in at.markdown]
+    assert any(f"by kind of business: {city}, {year}**" in t for t in titles), titles
+    table = next(d.value for d in at.dataframe if "Kind of business" in d.value.columns)
+    rows = query(app_env / "demo.duckdb", "SELECT category, applications, median_days FROM "
+                 "processing_by_category WHERE geo_level = 'city' AND year = ? "
+                 "ORDER BY median_days DESC, p90_days DESC, category", [year])
+    assert table[["Kind of business", "Applications"]].values.tolist() == [
+        [c, f"{n:,}"] for c, n, _ in rows]
+    assert table[metrics.get("processing_days_median").label].tolist() == [
+        f"{d:,}" for _, _, d in rows]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Calendar days, weekends and holidays included" in captions
+
+
+def test_red_tape_by_kind_of_business_follows_the_neighborhood_and_year(app_env):
+    at = run_page(PAGE, {"n": "N03"})
+    at.radio(key="red_tape_place").set_value("N03").run()
+    at.select_slider(key="red_tape_year").set_value(2019).run()
+    assert_clean(at)
+    charts = {c.proto.id.split("-", 2)[2]: json.loads(c.proto.spec)["data"]
+              for c in at.get("plotly_chart")}
+    with duckdb.connect(str(app_env / "demo.duckdb"), read_only=True) as con:
+        assert_by_category(charts["category_days"], charts["category_over_30"], con, "N03", 2019)
+    # A neighborhood's kinds of business are a few applications each: hatched and said.
+    assert capital.CATEGORY_LOW_MARK in " ".join(c.value for c in at.caption)
+    table = next(d.value for d in at.dataframe if "Kind of business" in d.value.columns)
+    assert (table["Note"] == wording.LOW_COUNT_NOTE).any()
+
+
+def test_red_tape_by_kind_of_business_downloads_hold_the_mart_s_numbers(app_env, made):  # noqa: F811
+    at = run_page(PAGE, {"n": "N03"})
+    at.radio(key="red_tape_place").set_value("N03").run()
+    found = buttons(at, made)
+    assert {"category_days_png", "category_days_svg", "category_days_csv",
+            "category_over_30_png", "category_over_30_svg", "category_over_30_csv"} <= set(found)
+    name = query(app_env / "demo.duckdb", "SELECT name FROM neighborhoods WHERE "
+                 "neighborhood_id = 'N03'")[0][0]
+    for key, figures in (("category_days_csv", capital.DAYS),
+                         ("category_over_30_csv", capital.OVER_30)):
+        header, body = read_download_csv(found[key]["make"]())
+        year = int(body["year"].iloc[0])
+        assert f"# Filters: area={name}, year={year}" in header
+        assert set(body["metric_id"]) == set(figures) and set(body["geo_id"]) == {"N03"}
+        kinds = query(app_env / "demo.duckdb", "SELECT count(*) FROM processing_by_category "
+                      "WHERE geo_id = 'N03' AND year = ?", [year])[0][0]
+        assert check_against_categories(body, app_env / "demo.duckdb") == kinds * len(figures)
+        assert found[key]["file_name"].endswith(f"_{year}.csv")
+
+
+def test_withheld_kinds_of_business_read_withheld(tiny_env, made):  # noqa: F811
+    """The tiny city (threshold 3): in 2021 its one kind of business with applications,
+    Professional services, has 2: withheld on the chart, in its table and its download."""
+    at = run_page(PAGE)
+    assert_clean(at)
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if c.proto.id.endswith("category_days"))
+    notes = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "Professional services — withheld" in notes
+    for trace in spec["data"]:          # no bar: a hidden figure is never drawn
+        same(values(trace["x"]), [None], trace["name"])
+    table = next(d.value for d in at.dataframe if "Kind of business" in d.value.columns)
+    assert table.loc[0, metrics.get("processing_days_median").label] == "withheld"
+    _, body = read_download_csv(buttons(at, made)["category_days_csv"]["make"]())
+    assert (body["value"] == "withheld").all()
+    assert check_against_categories(body, tiny_env / "tiny.duckdb") == 2
+
+
+def test_a_city_without_processing_dates_says_not_available(tmp_path, monkeypatch):
+    from data_pipeline.load import write_database
+    from tests.tiny_city import tiny_city
+    data = tiny_city()
+    data.other_tables.pop("license_processing")
+    write_database(data, tmp_path / "tiny.duckdb")
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    at = run_page(PAGE)
+    assert_clean(at)
+    assert f"{capital.RED_TAPE_WORDS}: not available for Tiny Town (test city)" in infos(at)
+    assert not [s for s in at.subheader if s.value == "By kind of business"]
+    assert not [c for c in at.get("plotly_chart") if "category_" in c.proto.id]
+
 
 def test_missing_red_tape_reads_as_one_sentence():
     red = capital.red_tape_metrics() or [metrics.get("sba_loans")]
