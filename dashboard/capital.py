@@ -79,12 +79,19 @@ def sections(present: set[str]) -> list[Section]:
         figures = tuple(m for p in programs() if (m := p.metric(ending)) and m.id in present)
         used |= {f"{p.family}{ending}" for p in programs()}
         if figures:
-            found.append(Section(title, figures, with_city=ending != TOTAL))
+            found.append(Section(title, figures, with_city=all(map(city_line, figures))))
     counts = {f"{p.family}_loans" for p in programs()}
     for m in capital_metrics():
         if m.id not in used | counts and m.id in present:
             found.append(Section(m.label, (m,)))
     return found
+
+
+def city_line(metric: Metric) -> bool:
+    """Whether the figure's trend has the city's line beside the area's: not for a program's
+    loans or dollars in total (the city's would dwarf an area's)."""
+    totals = {f"{p.family}{ending}" for p in programs() for ending in ("_loans", TOTAL)}
+    return metric.id not in totals and metric.kind != "count"
 
 
 def map_choices(present: set[str]) -> list[str]:

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from core import metrics
 
-from . import bars, charts, classify, exports, explorer, maps, mix, queries, urlstate
+from . import bars, capital, charts, classify, exports, explorer, maps, mix, queries, urlstate
 from .db import Database
 from .wording import LEVEL_NOUNS
 
@@ -90,13 +90,22 @@ def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict],
 
 
 def trend_chart(db: Database, read: Reader, shapes) -> Embedded:
+    """Any figure of `metrics_long` over the years. Loans and licence times as the Capital &
+    red tape page draws them: low-count values as open circles, dollars on a dollar axis,
+    no city line beside a count of loans or dollars in total."""
     present = set(queries.metric_ids(db))
     choices = [m for m in metrics.LONG_METRICS if m in present]
     metric = metrics.get(read.choice("metric", choices, explorer.default_metric(choices)))
     hood, name = _neighborhood(db, read)
     series = queries.area_series(db, [metric.id], [hood])
-    figure, _ = charts.area_trend(series, metric, queries.suppression_threshold(db))
-    return Embedded(f"{metric.label}: {name} and the city", figure,
+    threshold = queries.suppression_threshold(db)
+    if metric.group in (metrics.CAPITAL, capital.RED_TAPE):
+        with_city = capital.city_line(metric)
+        figure, _ = capital.trend(series, metric, threshold, hood, with_city)
+    else:
+        with_city = metric.kind != "count"      # a city's count would dwarf the area's
+        figure, _ = charts.area_trend(series, metric, threshold)
+    return Embedded(f"{metric.label}: {name}{' and the city' if with_city else ''}", figure,
                     exports.source_line(db, [metric.id]))
 
 

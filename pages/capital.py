@@ -45,7 +45,8 @@ for section in sections:
             frame.chart(figure, table, key=f"trend_{metric.id}", caption=" ".join(notes),
                         download=downloads.Download(
                             title, (metric.id,), what=f"{name} {metric.label}",
-                            data=downloads.series_data(series, [metric.id], places)))
+                            data=downloads.series_data(series, [metric.id], places)),
+                        embed=frame.link_params(chart="trend", metric=metric.id, n=hood))
 if sections:
     st.caption(f"{metrics.REGISTRY_CAVEAT} A gap in a line means there is no figure for that "
                "year.")
@@ -101,7 +102,8 @@ if shown:
             frame.chart(figure, table, key=f"trend_{metric.id}", caption=low,
                         download=downloads.Download(
                             title, (metric.id,), what=f"{name} {metric.label}",
-                            data=downloads.series_data(red_series, [metric.id], [hood, "city"])))
+                            data=downloads.series_data(red_series, [metric.id], [hood, "city"])),
+                        embed=frame.link_params(chart="trend", metric=metric.id, n=hood))
 if by_category(hood, name) or shown:
     st.caption(capital.own_caveat(metrics.get("processing_days_median")))   # said once
 for sentence in capital.missing_sentences(red, present, unavailable, city,

@@ -22,7 +22,8 @@ from dashboard.db import open_database
 from test_app_exports import buttons, check_against_database, read_download_csv
 from test_app_exports import made  # noqa: F401 (a fixture)
 from tests.apptest import assert_clean, param, run_page
-from tests.seen import assert_by_category, same, values
+from tests.seen import (assert_by_category, assert_line, assert_low_count_marks, same,
+                        values)
 
 PAGE = "pages/capital.py"
 MADE = date(2026, 11, 25)
@@ -409,3 +410,41 @@ def test_a_brief_without_2019_says_so_in_one_row(tiny_dir):
     pages = pdf_pages(brief.make_brief(db, "N1", MADE))
     assert len(pages) == 2
     assert "The 2020 downturn not available" in pages[0]
+
+
+# --- The trend embed of loans, licence times and the downturn ------------------------------
+
+@pytest.mark.parametrize("metric_id, with_city", [
+    ("sba_loans_per_1k_businesses", True), ("ppp_loan_amount_median", True),
+    ("sba_loan_amount_total", False), ("ppp_loans", False),
+    ("processing_days_median", True), ("processing_over_30_share", True),
+    ("downturn_drawdown", True)])
+def test_the_trend_embed_draws_loans_licence_times_and_the_downturn(app_env, metric_id,
+                                                                    with_city):
+    """/embed?chart=trend takes them as it takes any figure: no notice, the area's values
+    (and the city's, but for loans or dollars in total) over the years as in metrics_long,
+    low-count values as open circles as on the Capital & red tape page."""
+    at = run_page("pages/embed.py", {"chart": "trend", "metric": metric_id, "n": "N07"})
+    assert_clean(at)
+    assert not at.warning and param(at, "metric") == metric_id
+    name = query(app_env / "demo.duckdb", "SELECT name FROM neighborhoods WHERE "
+                 "neighborhood_id = 'N07'")[0][0]
+    where = f"{name} and the city" if with_city else name
+    assert at.markdown[0].value == f"### {metrics.get(metric_id).label}: {where}"
+    (chart,) = at.get("plotly_chart")
+    traces = json.loads(chart.proto.spec)["data"]
+    places = ["N07", "city"] if with_city else ["N07"]
+    assert [t["name"] for t in traces] == [name, "City"][:len(places)]
+    with duckdb.connect(str(app_env / "demo.duckdb"), read_only=True) as con:
+        for trace, geo_id in zip(traces, places):
+            assert_line(trace, con, metric_id, geo_id)
+            if metrics.get(metric_id).group != metrics.RESILIENCE:
+                assert_low_count_marks(trace, con, metric_id, geo_id)
+
+
+def test_the_capital_page_offers_each_trend_as_an_embed(app_env):
+    at = run_page(PAGE, {"n": "N07"})
+    snippets = [c.value for c in at.code if "<iframe" in c.value]
+    for metric_id in ("ppp_loans_per_1k_businesses", "processing_days_p90"):
+        assert any("chart=trend" in s and f"metric={metric_id}" in s and "n=N07" in s
+                   for s in snippets), metric_id
