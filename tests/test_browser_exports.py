@@ -102,6 +102,40 @@ def test_map_png_download_has_the_preset_size(streamlit_server, page, private):
     assert_no_error(page)
 
 
+def test_capital_trend_csv_download_holds_metrics_long(streamlit_server, page, demo_db,
+                                                       private):
+    """On the Capital & red tape page, a visitor opens the Download tab of the PPP loans
+    trend and clicks "CSV data": the file opens, and its rows are the neighborhood's and the
+    city's values of every year as metrics_long holds them, with their low-count flags."""
+    from dashboard import images
+    metric_id = "ppp_loans_per_1k_businesses"
+    page.goto(f"{streamlit_server}/capital?n=N07")
+    wait_for_app(page)
+    chart = page.locator(f".st-key-chart_trend_{metric_id}")
+    chart.get_by_role("tab", name="Download").click()
+    panel = chart.locator('[role="tabpanel"]:visible').filter(has=page.get_by_text("Image size"))
+    panel.wait_for(timeout=30_000)
+    name, data = download(page, panel, "CSV data")
+    con = duckdb.connect(str(demo_db), read_only=True)
+    hood = con.execute("SELECT name FROM neighborhoods WHERE neighborhood_id = 'N07'").fetchone()[0]
+    con.close()
+    assert name == images.file_name("demo", f"{hood} PPP loans per 1,000 businesses", None, "csv")
+    header = [line for line in data.decode("utf-8").splitlines() if line.startswith("# ")]
+    assert any(line.startswith("# Source: ") for line in header)
+    body = pd.read_csv(io.BytesIO(data), comment="#", dtype=str)
+    truth = metrics_long(demo_db, metric_id)
+    truth = truth[truth["geo_id"].isin(["N07", "city"])]
+    assert sorted(zip(body["geo_id"], body["year"].astype(int))) == sorted(
+        zip(truth["geo_id"], truth["year"]))
+    assert set(body["metric_id"]) == {metric_id} and len(body) > 2
+    assert check_against_database(body, demo_db) == 0       # every value equal, none withheld
+    flags = body.set_index(["geo_id", "year"])["low_count"].map({"True": True, "False": False})
+    expected = truth.assign(year=truth["year"].astype(str)).set_index(["geo_id", "year"])
+    assert flags.sort_index().tolist() == expected["low_count"].sort_index().tolist()
+    no_private_text(data.decode("utf-8"), private)
+    assert_no_error(page)
+
+
 def test_map_csv_download_publishes_the_counts_and_their_flags(streamlit_server, page, demo_db,
                                                                private):
     """The demo is a public registry: every count is in the CSV as the database has it, with
