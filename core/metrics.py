@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import i18n
+
+# The words of an entry shown to a reader: translated here, once, for every view (the
+# English text is the catalog's msgid; `Metric.english` reads it untranslated).
+WORDS = ("label", "description", "unit", "formula", "caveat", "unreliable_words")
+
 BUSINESSES, FORMATION, JOBS, DIVERSITY, RESIDENTS, CAPITAL = (
     "Businesses", "Formation & survival", "Jobs", "Diversity", "Residents", "Capital")
 RESILIENCE = "Resilience"
@@ -83,6 +89,14 @@ class Metric:
     # (the active businesses an index is computed from); None for counts and estimates.
     low_count_basis: str | None = None
     unreliable_words: str = UNRELIABLE_WORDS   # why a value of it is marked unreliable
+
+    def __getattribute__(self, name: str):
+        value = object.__getattribute__(self, name)
+        return i18n.gettext(value) if name in WORDS else value
+
+    def english(self, field: str) -> str:
+        """A word of the entry as written here, whatever the reader's language."""
+        return object.__getattribute__(self, field)
 
 
 def _loans(family: str, program: str, sources: tuple[str, ...], caveat: str) -> list[Metric]:
@@ -455,6 +469,15 @@ def get(metric_id: str) -> Metric:
         return REGISTRY[metric_id]
     except KeyError:
         raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(REGISTRY)}") from None
+
+
+def all_metrics() -> list[Metric]:
+    return list(_METRICS)
+
+
+def group_label(group: str) -> str:
+    """A group's name in the reader's language (`GROUPS` hold the English names)."""
+    return i18n.gettext(group)
 
 
 def by_group(group: str) -> list[Metric]:
