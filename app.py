@@ -8,15 +8,17 @@ import streamlit as st
 from dashboard import frame, views
 from dashboard.registry import EMBED, PAGES, page
 from core.errors import PipelineError
+from core.i18n import _
 
 log = logging.getLogger("atlas")
 
 st.set_page_config(page_title="Main Street Atlas", page_icon=":material/storefront:",
                    layout="wide")
+frame.start_language()    # before any word is written: ?lang=, the switch, the session's
 navigation = st.navigation([
-    *[st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+    *[st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
               default=(i == 0)) for i, spec in enumerate(PAGES)],
-    st.Page(EMBED.path, title=EMBED.title, icon=EMBED.icon, url_path=EMBED.url_path,
+    st.Page(EMBED.path, title=_(EMBED.title), icon=EMBED.icon, url_path=EMBED.url_path,
             visibility="hidden"),
 ])
 # Presentation mode and the embed page show their content alone: no sidebar, no banner
@@ -31,6 +33,7 @@ try:
     if not alone:
         frame.copy_link()
         st.sidebar.markdown("### Main Street Atlas")
+        frame.language_switch()
     database = frame.current_database()
     st.session_state["database"] = database
     if not alone:
@@ -40,5 +43,5 @@ except PipelineError as error:
     st.error(str(error), icon=":material/error:")
 except Exception:  # the error boundary: a sentence on the page, the details in the log
     log.exception("page %s failed", navigation.title)
-    st.error("Something went wrong while drawing this page. The details were written to "
-             "the server log; try another view, or reload the page.", icon=":material/error:")
+    st.error(_("Something went wrong while drawing this page. The details were written to "
+               "the server log; try another view, or reload the page."), icon=":material/error:")

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from core import paths
+from core import i18n, paths
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,14 @@ class Database:
                           "WHERE table_name = ? ORDER BY ordinal_position", [table])["column_name"].tolist()
 
     def info(self) -> dict[str, str]:
-        return dict(self.query("SELECT key, value FROM build_info").itertuples(index=False))
+        """build_info as key → value; the words pages show (the city's name, the demo's
+        note) in the reader's language when the catalog has them."""
+        found = dict(self.query("SELECT key, value FROM build_info").itertuples(index=False))
+        return {k: i18n.gettext(v) if k in SHOWN_INFO and isinstance(v, str) else v
+                for k, v in found.items()}
+
+
+SHOWN_INFO = ("city_name", "demo_note", "demo_guide", "registry_note")
 
 
 def open_database(path: Path | str) -> Database:

@@ -22,7 +22,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import paths
+from core import i18n, paths
+from core.i18n import N_, _
 
 from . import db as dbmod
 from . import downloads, exports, find, geometry, images, queries, registry, styles, urlstate
@@ -40,7 +41,7 @@ def _open(path: str, mtime: float) -> dbmod.Database:
 
 def _build_demo(path: Path) -> None:
     from data_pipeline.demo import build_demo
-    with st.spinner("Building the demo city for the first time (a minute or two)…"):
+    with st.spinner(_("Building the demo city for the first time (a minute or two)…")):
         build_demo(path)
 
 
@@ -51,7 +52,7 @@ def current_database() -> dbmod.Database:
         _build_demo(paths.database_path(paths.DEMO_SLUG))
         found = dbmod.available_databases()
     slugs = list(found)
-    choice = url_select("City", slugs, "city", slugs[0], where=st.sidebar,
+    choice = url_select(_("City"), slugs, "city", slugs[0], where=st.sidebar,
                         format_func=_city_label, hide_if_single=True)
     path = found[choice]
     return CachedDatabase(path, _open(str(path), path.stat().st_mtime).con)
@@ -59,7 +60,7 @@ def current_database() -> dbmod.Database:
 
 def _city_label(slug: str) -> str:
     if slug == paths.DEMO_SLUG:
-        return "Port Juniper (demo city)"
+        return _("Port Juniper (demo city)")
     return slug.replace("_", " ").title()
 
 
@@ -135,7 +136,7 @@ def url_select(label: str, options: Sequence, key: str, default: Any, where=st,
 
     A URL value among `known` (valid elsewhere, say a metric another filter excludes)
     falls back to the default without a notice."""
-    options = list(options)
+    options, format_func = list(options), i18n.bound(format_func)   # says it in this language
     if default not in options:
         default = options[0]
     raw = st.query_params.get(key)
@@ -162,7 +163,7 @@ def url_multiselect(label: str, options: Sequence, key: str, default: list, wher
                     format_func: Callable[[Any], str] = str, min_count: int = 0,
                     max_count: int | None = None, help: str | None = None) -> list:
     """A multiselect whose values live in the URL as `key=a,b,c`."""
-    options = list(options)
+    options, format_func = list(options), i18n.bound(format_func)
     default = [d for d in default if d in options]
 
     def valid(value) -> bool:
@@ -175,6 +176,38 @@ def url_multiselect(label: str, options: Sequence, key: str, default: list, wher
                                max_selections=max_count, help=help)
     _remember(key, ",".join(map(str, values)))
     return values
+
+
+# --- The language: ?lang=, the sidebar's switch, kept from page to page -------------------
+
+LANG_KEY = "lang"
+
+
+def _language_now() -> str:
+    """The language this run is in, by the precedence of every URL control (`_start_value`):
+    a `lang` the app did not write, else the switch's value, else the session's, else English."""
+    raw, memory = st.query_params.get(LANG_KEY), _memory()
+    if raw is not None and raw != memory.get(LANG_KEY) and raw in i18n.LANGUAGES:
+        return raw
+    chosen = st.session_state.get(f"w_{LANG_KEY}")
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    return memory.get(LANG_KEY) if memory.get(LANG_KEY) in i18n.LANGUAGES else i18n.DEFAULT
+
+
+def start_language() -> str:
+    """Set the language of this run before any word is written (app.py, first thing)."""
+    return i18n.set_language(_language_now())
+
+
+def language_switch() -> None:
+    """English / Español in the sidebar; its value lives in the URL (`?lang=es`) and follows
+    the visitor from page to page. The label is in both languages, so either reader finds it."""
+    lang = url_select("Language · Idioma", list(i18n.LANGUAGES), LANG_KEY, i18n.language(),
+                      where=st.sidebar, format_func=i18n.LANGUAGES.get, widget="radio")
+    if lang != i18n.language():
+        i18n.set_language(lang)
+        st.rerun()
 
 
 # --- Layout helpers ------------------------------------------------------------------------
@@ -200,7 +233,7 @@ def _chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None
     title = take_title(figure)
     if title:
         st.markdown(f"**{plain(title)}**")
-    names = ["Chart", "Data table"] + (["Download"] if download else [])
+    names = [_("Chart"), _("Data table")] + ([_("Download")] if download else [])
     tabs = st.tabs(names)
     with tabs[0]:
         kwargs = {"on_select": "rerun", "selection_mode": "points"} if on_select else {}
@@ -209,7 +242,7 @@ def _chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None
         event = st.plotly_chart(figure, width="stretch", key=key, theme=None,
                                 config=PLOTLY_CONFIG, **kwargs)
     with tabs[1]:
-        st.dataframe(table, hide_index=True, width="stretch", height=height or "auto")
+        st.dataframe(translated_columns(table), hide_index=True, width="stretch", height=height or "auto")
     if download:
         with tabs[2]:
             download_buttons(figure, table, key, download, embed)
@@ -217,8 +250,23 @@ def _chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None
         st.caption(caption)
     if download and (download.metric_ids or download.extra_kinds):
         source = exports.source_line(database(), list(download.metric_ids), download.extra_kinds)
-        st.caption(f"{source}. Definitions and method: Data & methods.")
+        st.caption(_("{source}. Definitions and method: Data & methods.").format(source=source))
     return event if on_select else None
+
+
+# The column names the builders give their tables (English: the catalog's msgids).
+COLUMNS = (N_("Area"), N_("Year"), N_("Note"), N_("Rank"), N_("Value"), N_("Category"),
+           N_("Location quotient"), N_("In words"), N_("Industry"), N_("Jobs"), N_("Figure"),
+           N_("City"), N_("Kind of business"), N_("Applications"), N_("Colour class"),
+           N_("Areas"))
+
+
+def translated_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """A table with its column names in the reader's language (the builders name them in
+    English, the catalog's msgids)."""
+    if i18n.language() == i18n.DEFAULT:
+        return table
+    return table.rename(columns={c: _(c) for c in table.columns if isinstance(c, str)})
 
 
 def take_title(figure: go.Figure) -> str:
@@ -237,9 +285,9 @@ def plain(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:])", r"\\\1", text)
 
 
-DOWNLOAD_LABELS = {"png": "PNG image", "svg": "SVG image", "csv": "CSV data",
-                   "geojson": "GeoJSON", "xlsx": "Excel workbook",
-                   "pdf": "Download brief (PDF)"}
+DOWNLOAD_LABELS = {"png": N_("PNG image"), "svg": N_("SVG image"), "csv": N_("CSV data"),
+                   "geojson": N_("GeoJSON"), "xlsx": N_("Excel workbook"),
+                   "pdf": N_("Download brief (PDF)")}
 
 
 @st.cache_resource(show_spinner=False, ttl=60)
@@ -253,19 +301,20 @@ def download_buttons(figure: go.Figure, table: pd.DataFrame, key: str,
     is clicked (a map image takes a couple of seconds), not on every rerun."""
     db, made_on = database(), date.today()
     ok, reason = _images_possible()
-    preset = st.radio("Image size", list(images.PRESETS), key=f"{key}_preset",
-                      horizontal=True, format_func=lambda p: images.PRESETS[p].label)
+    preset = st.radio(_("Image size"), list(images.PRESETS), key=f"{key}_preset",
+                      horizontal=True,
+                      format_func=i18n.bound(lambda p: _(images.PRESETS[p].label)))
     for column, fmt in zip(st.columns(len(spec.formats)), spec.formats):
         is_image = fmt in images.FORMATS
         column.download_button(
-            DOWNLOAD_LABELS[fmt], data=_maker(db, figure, table, spec, fmt, preset, made_on),
+            _(DOWNLOAD_LABELS[fmt]), data=_maker(db, figure, table, spec, fmt, preset, made_on),
             file_name=downloads.file_name(db, spec, fmt, preset), mime=downloads.MIME[fmt],
             key=f"{key}_{fmt}", on_click="ignore", icon=":material/download:",
             disabled=is_image and not ok)
     if not ok:
-        st.caption(reason)
+        st.caption(_(reason))
     if embed is not None:
-        st.caption("Embed this view in a web page:")
+        st.caption(_("Embed this view in a web page:"))
         st.code(downloads.snippet(base_url(), embed, spec.title), language="html")
 
 
@@ -273,17 +322,17 @@ def _maker(db: dbmod.Database, figure: go.Figure, table: pd.DataFrame,
            spec: downloads.Download, fmt: str, preset: str, made_on: date) -> Callable[[], bytes]:
     """The function the download button calls, on click, for its bytes."""
     if fmt in images.FORMATS:
-        return lambda: downloads.image_bytes(db, figure, spec, fmt, preset, made_on)
+        return i18n.bound(lambda: downloads.image_bytes(db, figure, spec, fmt, preset, made_on))
     if fmt == "geojson":
-        return lambda: downloads.geojson_bytes(db, spec, made_on)
-    return lambda: downloads.csv_bytes(db, spec, table, made_on)
+        return i18n.bound(lambda: downloads.geojson_bytes(db, spec, made_on))
+    return i18n.bound(lambda: downloads.csv_bytes(db, spec, table, made_on))
 
 
 def file_button(label: str, make: Callable[[], bytes], file_name: str, key: str,
                 where=st) -> None:
     """A download button whose bytes are made on click (a brief, a workbook)."""
     ext = file_name.rsplit(".", 1)[-1]
-    where.download_button(label, data=make, file_name=file_name, mime=downloads.MIME.get(ext),
+    where.download_button(label, data=i18n.bound(make), file_name=file_name, mime=downloads.MIME.get(ext),
                           key=key, on_click="ignore", icon=":material/download:")
 
 
@@ -331,8 +380,9 @@ def missing(sentence: str) -> None:
 def demo_banner(info: dict[str, str]) -> None:
     """Say plainly, on every page, when the numbers are synthetic."""
     if info.get("is_demo") == "true":
-        st.info(f"**Demo city.** {info.get('demo_note', 'Every number here is synthetic.')} "
-                "Build a real city with `python -m data_pipeline build --city chicago`.",
+        note = _(info.get("demo_note") or "Every number here is synthetic.")
+        st.info(_("**Demo city.** {note} Build a real city with "
+                  "`python -m data_pipeline build --city chicago`.").format(note=note),
                 icon=":material/science:")
 
 
@@ -370,26 +420,34 @@ def page_link(url_path: str, label: str, params: dict[str, str] | None = None, w
     """A link to the registered page at /<url_path> (`registry.page`: its file, and its
     icon unless `icon` says another), with the query `params` (`link_params`)."""
     spec = registry.page(url_path)
+    if i18n.language() != i18n.DEFAULT:
+        params = {LANG_KEY: i18n.language(), **(params or {})}
     where.page_link(spec.path, label=label, icon=icon or spec.icon, query_params=params)
 
 
 def switch_page(url_path: str, params: dict[str, str] | None = None) -> None:
     """Open the registered page at /<url_path> now, with the query `params`."""
+    if i18n.language() != i18n.DEFAULT:
+        params = {LANG_KEY: i18n.language(), **(params or {})}
     st.switch_page(registry.page(url_path).path, query_params=params)
 
 
 def link_params(**params) -> dict[str, str]:
     """Query parameters for a link to another page: the city, then the page's own keys."""
-    city = _memory().get("city")
-    return {**({"city": city} if city else {}), **{k: str(v) for k, v in params.items()}}
+    memory = _memory()
+    kept = {key: memory[key] for key in ("city", LANG_KEY) if memory.get(key)}
+    if kept.get(LANG_KEY) == i18n.DEFAULT:
+        del kept[LANG_KEY]
+    return {**kept, **{k: str(v) for k, v in params.items()}}
 
 
-def neighborhood_picker(db: dbmod.Database, label: str = "Neighborhood", where=st) -> tuple[str, str]:
+def neighborhood_picker(db: dbmod.Database, label: str = N_("Neighborhood"),
+                        where=st) -> tuple[str, str]:
     """The neighborhood of URL key `n` (shared by the profile, jobs and diversity pages):
     its id and name."""
     hoods = queries.areas(db, "neighborhood")
     names = dict(zip(hoods["geo_id"], hoods["name"]))
-    chosen = url_select(label, list(names), "n", next(iter(names)), where=where,
+    chosen = url_select(_(label), list(names), "n", next(iter(names)), where=where,
                         format_func=names.get)
     return chosen, names[chosen]
 
@@ -435,21 +493,22 @@ def map_width(widest: int, key: str = "map_width") -> int:
 NO_AREA = ""   # the map's neighborhood picker: none chosen (nothing outlined)
 
 
-def optional_neighborhood(db: dbmod.Database, label: str = "Outline a neighborhood",
+def optional_neighborhood(db: dbmod.Database, label: str = N_("Outline a neighborhood"),
                           where=st) -> str | None:
     """A neighborhood to outline, URL key `n` like the profile's (a link or the session's
     last one preselects it), or none: then `n` leaves the URL."""
     hoods = queries.areas(db, "neighborhood")
-    names = {NO_AREA: "None", **dict(zip(hoods["geo_id"], hoods["name"]))}
-    chosen = url_select(label, list(names), "n", NO_AREA, where=where, format_func=names.get)
+    names = {NO_AREA: _("None"), **dict(zip(hoods["geo_id"], hoods["name"]))}
+    chosen = url_select(_(label), list(names), "n", NO_AREA, where=where, format_func=names.get)
     if chosen == NO_AREA and "n" in st.query_params:
         del st.query_params["n"]
     return chosen or None
 
 
 @st.cache_data(show_spinner=False, max_entries=512, ttl=3600)
-def _search(path: str, mtime: float, text: str) -> find.Result:
-    return find.search(_open(path, mtime), text)
+def _search(path: str, mtime: float, text: str, lang: str) -> find.Result:
+    with i18n.using(lang):      # its sentences are in the language it was asked in
+        return find.search(_open(path, mtime), text)
 
 
 def find_box(db: dbmod.Database, where=st, key: str = "find") -> find.Result | None:
@@ -458,16 +517,18 @@ def find_box(db: dbmod.Database, where=st, key: str = "find") -> find.Result | N
     sentence says what was found or why nothing was."""
     def searched() -> None:
         text = st.session_state.get(f"w_{key}") or ""
-        result = _search(str(db.path), db.path.stat().st_mtime, text) if text.strip() else None
+        result = (_search(str(db.path), db.path.stat().st_mtime, text, i18n.language())
+                  if text.strip() else None)
         st.session_state[f"{key}_result"] = result
         if result is not None and result.found:
             st.session_state["w_n"] = result.geo_id
             _remember("n", result.geo_id)
 
-    where.text_input("Find my neighborhood", key=f"w_{key}", on_change=searched,
-                     placeholder="A street address or a neighborhood's name",
-                     help="An address of the city's business registry or any street address "
-                          "(online, the US Census Geocoder places it), or a neighborhood's name.")
+    where.text_input(_("Find my neighborhood"), key=f"w_{key}", on_change=searched,
+                     placeholder=_("A street address or a neighborhood's name"),
+                     help=_("An address of the city's business registry or any street address "
+                            "(online, the US Census Geocoder places it), or a neighborhood's "
+                            "name."))
     result = st.session_state.get(f"{key}_result")
     if result is not None:
         text = _markdown_text(result.sentence())

@@ -4,33 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.i18n import N_
+
 
 @dataclass(frozen=True)
 class PageSpec:
     path: str        # file under pages/
-    title: str       # plain words in the sidebar
+    title: str       # plain words in the sidebar (English; `_()` where shown)
     icon: str        # Material icon (no emoji font needed)
     url_path: str    # the page's address: /<url_path>
     keys: tuple[str, ...] = ()   # the URL keys the page reads (documented in docs/dashboard.md)
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
-    PageSpec("pages/map.py", "Map explorer", ":material/map:", "map",
+    PageSpec("pages/overview.py", N_("Overview"), ":material/dashboard:", "overview"),
+    PageSpec("pages/map.py", N_("Map explorer"), ":material/map:", "map",
              ("metric", "category", "level", "year", "classes", "k", "base", "n")),
-    PageSpec("pages/profile.py", "Neighborhood profile", ":material/location_city:", "profile",
+    PageSpec("pages/profile.py", N_("Neighborhood profile"), ":material/location_city:", "profile",
              ("n",)),
-    PageSpec("pages/compare.py", "Compare neighborhoods", ":material/compare_arrows:",
+    PageSpec("pages/compare.py", N_("Compare neighborhoods"), ":material/compare_arrows:",
              "compare", ("compare", "metric")),
-    PageSpec("pages/jobs.py", "Job creation", ":material/work:", "jobs", ("n", "year")),
-    PageSpec("pages/diversity.py", "Diversity of offerings", ":material/category:",
+    PageSpec("pages/jobs.py", N_("Job creation"), ":material/work:", "jobs", ("n", "year")),
+    PageSpec("pages/diversity.py", N_("Diversity of offerings"), ":material/category:",
              "diversity", ("metric", "n", "year", "x")),
-    PageSpec("pages/capital.py", "Capital & red tape", ":material/account_balance:",
+    PageSpec("pages/capital.py", N_("Capital & red tape"), ":material/account_balance:",
              "capital", ("n", "metric", "year")),
-    PageSpec("pages/methods.py", "Data & methods", ":material/menu_book:", "methods"),
+    PageSpec("pages/methods.py", N_("Data & methods"), ":material/menu_book:", "methods"),
 ]
 # Reached by its address only (no sidebar entry): one chart alone, for an iframe (`embeds`).
-EMBED = PageSpec("pages/embed.py", "Embedded chart", ":material/code:", "embed",
+EMBED = PageSpec("pages/embed.py", N_("Embedded chart"), ":material/code:", "embed",
                  ("chart", "metric", "year", "level", "category", "classes", "k", "n", "height"))
 
 

@@ -12,9 +12,14 @@
 """
 from __future__ import annotations
 
+import html
+import json
+
+from core.i18n import N_, _
+
 PRINT_WIDTH_PX = 680      # the printed column: A4 or Letter, portrait, default margins
 COPY_LINK_ID = "atlas-copy-link"
-COPY_LINK_LABEL = "Copy link"
+COPY_LINK_LABEL = N_("Copy link")
 
 SCREEN_CSS = """
 /* Headline cards and page links: whole labels, wrapped, never cut with an ellipsis. */
@@ -97,14 +102,14 @@ COPY_LINK_JS = """
     field.hidden = false; field.value = href; field.focus(); field.select();
     let copied = false;
     try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
-    said.textContent = copied ? 'Link copied' : 'Copy the link above';
+    said.textContent = copied ? %(copied)s : %(by_hand)s;
   };
   button.addEventListener('click', () => {
     const href = window.location.href;
     said.textContent = '';
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(href).then(() => {
-        field.hidden = true; said.textContent = 'Link copied';
+        field.hidden = true; said.textContent = %(copied)s;
         setTimeout(() => { said.textContent = ''; }, 2500);
       }, () => byHand(href));
     } else {
@@ -112,7 +117,7 @@ COPY_LINK_JS = """
     }
   });
 })();
-""" % {"id": COPY_LINK_ID}
+"""
 
 
 def page_css() -> str:
@@ -122,8 +127,12 @@ def page_css() -> str:
 
 def copy_link_html() -> str:
     """The button, the fallback field (hidden until needed) and a status line."""
+    script = COPY_LINK_JS % {"id": COPY_LINK_ID, "copied": json.dumps(_("Link copied")),
+                             "by_hand": json.dumps(_("Copy the link above"))}
+    title, address = html.escape(_("Copy the address of this view")), \
+        html.escape(_("The address of this view"))
     return (f'<div id="{COPY_LINK_ID}">'
-            f'<button type="button" title="Copy the address of this view">{COPY_LINK_LABEL}</button>'
-            '<input type="text" readonly hidden aria-label="The address of this view">'
+            f'<button type="button" title="{title}">{html.escape(_(COPY_LINK_LABEL))}</button>'
+            f'<input type="text" readonly hidden aria-label="{address}">'
             '<span role="status" aria-live="polite"></span></div>'
-            f"<script>{COPY_LINK_JS}</script>")
+            f"<script>{script}</script>")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from core.i18n import _
+
 MAX_PARAM_LENGTH = 200
 
 
@@ -19,8 +21,8 @@ class Parsed:
 
 def _notice(key: str, raw: str, default: Any) -> str:
     shown = raw if len(raw) <= 40 else raw[:40] + "…"
-    return (f"The link's value {shown!r} for '{key}' is not available here; "
-            f"showing {default} instead.")
+    return _("The link's value {shown} for '{key}' is not available here; showing {default} "
+             "instead.").format(shown=repr(shown), key=key, default=default)
 
 
 def parse_choice(raw: str | None, key: str, allowed: Sequence, default: Any) -> Parsed:
@@ -43,7 +45,8 @@ def parse_multi(raw: str | None, key: str, allowed: Sequence, default: list,
     good = [by_text[p] for p in parts if p in by_text]
     good = list(dict.fromkeys(good))[:max_count] if max_count else list(dict.fromkeys(good))
     if len(good) < min_count:
-        return Parsed(list(default), _notice(key, raw, ", ".join(map(str, default)) or "none"))
+        return Parsed(list(default), _notice(key, raw, ", ".join(map(str, default)) or _("none")))
     if len(good) != len(parts):
-        return Parsed(good, f"Some values in the link's '{key}' are not available here and were left out.")
+        return Parsed(good, _("Some values in the link's '{key}' are not available here and "
+                              "were left out.").format(key=key))
     return Parsed(good)

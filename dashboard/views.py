@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import _
+
 from . import embeds, exports, frame, queries, slides, theme, urlstate
 
 PRESENT_KEY, SLIDE_KEY = "present", "slide"
@@ -131,14 +133,15 @@ def _slide_controls(number: int, place: slides.Place) -> None:
     total = len(slides.SLIDES)
     with st.container(key="slide_nav"):
         left, middle, leave, right = st.columns([1.1, 5, 2, 1.1])
-        left.button("← Previous", key="slide_prev", disabled=number <= 1, on_click=_go_to,
+        left.button(_("← Previous"), key="slide_prev", disabled=number <= 1, on_click=_go_to,
                     args=(number - 1,), width="stretch")
-        right.button("Next →", key="slide_next", disabled=number >= total, on_click=_go_to,
+        right.button(_("Next →"), key="slide_next", disabled=number >= total, on_click=_go_to,
                      args=(number + 1,), width="stretch")
-        names = " · ".join(f"**{t}**" if i + 1 == number else t
-                           for i, (t, _) in enumerate(slides.SLIDES))
-        middle.markdown(f"Slide {number} of {total}: {names}")
-        frame.page_link("profile", "Leave the presentation",
+        names = " · ".join(f"**{_(t)}**" if i + 1 == number else _(t)
+                           for i, (t, _build) in enumerate(slides.SLIDES))
+        middle.markdown(_("Slide {number} of {total}: {names}").format(number=number, total=total,
+                                                                       names=names))
+        frame.page_link("profile", _("Leave the presentation"),
                         frame.link_params(n=place.geo_id), where=leave,
                         icon=":material/close_fullscreen:")
 
@@ -162,7 +165,7 @@ def embed(db) -> None:
         st.query_params[key] = value
     st.markdown(f"### {result.title}")
     if result.figure is None:
-        frame.missing("Nothing to draw here: this database has no such figures.")
+        frame.missing(_("Nothing to draw here: this database has no such figures."))
     else:
         result.figure.update_layout(height=embeds.height(raw))
         st.plotly_chart(result.figure, width="stretch", theme=None, key="embedded",
@@ -173,6 +176,6 @@ def embed(db) -> None:
 def _credit(db, source: str) -> str:
     """The source line, that the demo city is synthetic, and the product's name."""
     demo = exports.city_info(db)["is_demo"] == "true"
-    parts = [source, "Demo city: every number is synthetic" if demo else "",
-             f"Made with {theme.PRODUCT_NAME}"]
+    parts = [source, _("Demo city: every number is synthetic") if demo else "",
+             _("Made with {product}").format(product=theme.PRODUCT_NAME)]
     return ". ".join(p.rstrip(".") for p in parts if p) + "."
