@@ -12,6 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core import i18n
+from core.i18n import _
 from core.metrics import Metric
 
 from . import theme, wording
@@ -85,7 +87,7 @@ def category_mix(mix: pd.DataFrame, names: dict[str, str], threshold: int,
             text=_mix_text(rows, threshold), hovertemplate="%{y}: %{text}"))
         for category in _hidden(rows):
             notes.setdefault(category, []).append(names["city"])
-    style(fig, len(order) * row + 150, x_title="share of businesses", title=title)
+    style(fig, len(order) * row + 150, x_title=_("share of businesses"), title=title)
     fig.update_layout(barmode="group", bargap=1 - bars_px / row, hovermode="y unified",
                       margin={"b": 110},
                       legend={"orientation": "h", "yref": "container", "y": 0,
@@ -95,7 +97,8 @@ def category_mix(mix: pd.DataFrame, names: dict[str, str], threshold: int,
     fig.update_xaxes(tickformat=".0%", rangemode="tozero")
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=order, ticktext=order)
     shown = len(areas) + ("city" in names)
-    said = {c: "withheld" if len(who) == shown else f"withheld: {', '.join(who)}"
+    said = {c: _("withheld") if len(who) == shown else
+            _("withheld: {areas}").format(areas=", ".join(who))
             for c, who in notes.items()}
     if names_above:
         label_rows(fig, order, bars_px, said)
@@ -146,9 +149,10 @@ def _mix_text(rows: pd.DataFrame, threshold: int) -> list[str]:
         if hidden is True or (pd.notna(hidden) and bool(hidden)):
             texts.append(suppressed_text(threshold))
         elif pd.isna(count):
-            texts.append("none")
+            texts.append(_("none"))
         else:
-            texts.append(f"{share:.0%} ({count:,.0f} businesses)")
+            texts.append(_("{share} ({count} businesses)").format(
+                share=i18n.percent(share), count=i18n.integer(count)))
     return texts
 
 
@@ -175,22 +179,23 @@ def quotients(lq: pd.DataFrame, name: str, threshold: int,
         marker_color=[theme.GAIN if v >= 1 else theme.LOSS for v in shown["lq"]],
         textposition="none", customdata=[_lq_words(v) for v in shown["lq"]],
         hovertemplate="%{y}: %{customdata}<extra></extra>"))
-    style(fig, max(320, ROW_PX * len(shown) + 90), x_title="against the city", title=title,
+    style(fig, max(320, ROW_PX * len(shown) + 90), x_title=_("against the city"), title=title,
           zero=False)
     label_rows(fig, list(shown["category"]))
     # Each value right of its bar's end, or right of the centre line for a bar that goes
     # left: never on the category names at the left.
     for category, log, value in zip(shown["category"], logs, shown["lq"]):
         fig.add_annotation(x=max(float(log), 0.0), y=category, xref="x", yref="y",
-                           xanchor="left", xshift=4, text=f"{value:.2f}×", showarrow=False,
+                           xanchor="left", xshift=4, text=i18n.number(value, "{:.2f}") + "×", showarrow=False,
                            font={"size": 13})
     ticks = [t for t in LQ_TICKS if abs(np.log10(t)) <= reach]
     fig.update_layout(hovermode="closest")
-    fig.update_xaxes(tickvals=np.log10(ticks), ticktext=[f"{t:g}×" for t in ticks],
+    fig.update_xaxes(tickvals=np.log10(ticks), ticktext=[f"{t:g}×".replace(".", "," if i18n.language() == "es" else ".")
+                                                       for t in ticks],
                      range=[-reach, reach], zeroline=True, zerolinewidth=2, zerolinecolor="#333333")
     table = pd.DataFrame({
         "Category": lq["category"],
-        "Location quotient": [f"{v:.2f}" if not s and pd.notna(v) else
+        "Location quotient": [i18n.number(v, "{:.2f}") if not s and pd.notna(v) else
                               suppressed_text(threshold)
                               for v, s in zip(lq["lq"], lq["suppressed"])],
         "In words": [_lq_words(v) if not s and pd.notna(v) else "" for v, s in
@@ -200,10 +205,10 @@ def quotients(lq: pd.DataFrame, name: str, threshold: int,
 
 def _lq_words(lq: float) -> str:
     if lq >= 1.1:
-        return f"{lq:.1f}× as common as in the city"
+        return _("{times}× as common as in the city").format(times=i18n.number(lq, "{:.1f}"))
     if lq <= 0.9:
-        return f"{lq:.1f}× as common (less than the city)"
-    return "about as common as in the city"
+        return _("{times}× as common (less than the city)").format(times=i18n.number(lq, "{:.1f}"))
+    return _("about as common as in the city")
 
 
 def scatter(x: pd.DataFrame, y: pd.DataFrame, x_metric: Metric, y_metric: Metric,
@@ -219,8 +224,8 @@ def scatter(x: pd.DataFrame, y: pd.DataFrame, x_metric: Metric, y_metric: Metric
     chosen = both["geo_id"] == highlight
     labelled = readable_labels(both, highlight)
     fig = go.Figure()
-    for rows, colour, size, label in ((both[~chosen], theme.CATEGORICAL[0], 11, "Neighborhoods"),
-                                      (both[chosen], theme.HIGHLIGHT, 17, "Chosen")):
+    for rows, colour, size, label in ((both[~chosen], theme.CATEGORICAL[0], 11, _("Neighborhoods")),
+                                      (both[chosen], theme.HIGHLIGHT, 17, _("Chosen"))):
         fig.add_trace(go.Scatter(
             x=rows["value_x"], y=rows["value_y"], mode="markers+text", name=label,
             marker={"color": colour, "size": size, "line": {"color": "white", "width": 1}},
@@ -228,8 +233,8 @@ def scatter(x: pd.DataFrame, y: pd.DataFrame, x_metric: Metric, y_metric: Metric
             text=[labelled.get(i, ("", ""))[0] for i in rows.index],
             textposition=[labelled.get(i, ("", "top center"))[1] for i in rows.index],
             textfont={"size": 12, "color": "#333333"},
-            hovertext=[f"<b>{n}</b><br>{x_metric.label}: {x_metric.format.format(a)}<br>"
-                       f"{y_metric.label}: {y_metric.format.format(b)}"
+            hovertext=[f"<b>{n}</b><br>{x_metric.label}: {i18n.number(a, x_metric.format)}<br>"
+                       f"{y_metric.label}: {i18n.number(b, y_metric.format)}"
                        for n, a, b in zip(rows["name"], rows["value_x"], rows["value_y"])],
             hovertemplate="%{hovertext}<extra></extra>"))
     style(fig, 480, y_title="", x_title=x_metric.label, title=title, zero=False)
@@ -239,8 +244,8 @@ def scatter(x: pd.DataFrame, y: pd.DataFrame, x_metric: Metric, y_metric: Metric
     fig.update_layout(hovermode="closest", showlegend=bool(chosen.any()))
     fig.update_xaxes(dtick=None)
     table = pd.DataFrame({"Area": both["name"],
-                          x_metric.label: [x_metric.format.format(v) for v in both["value_x"]],
-                          y_metric.label: [y_metric.format.format(v) for v in both["value_y"]]})
+                          x_metric.label: [i18n.number(v, x_metric.format) for v in both["value_x"]],
+                          y_metric.label: [i18n.number(v, y_metric.format) for v in both["value_y"]]})
     return fig, table
 
 
@@ -345,13 +350,14 @@ def panel_title(profile: pd.DataFrame, metric: Metric) -> str:
     years = profile.loc[profile["metric_id"] == metric.id, "year"].dropna()
     text = metric.label + (f" ({wording.year_phrase(metric, int(years.max()))})" if len(years) else "")
     if metric.kind != "count":
-        text += f" — city {_city_text(profile, metric)}"
+        text += " — " + _("city {value}").format(value=_city_text(profile, metric))
     return "<br>".join(textwrap.wrap(text, PANEL_TITLE_WIDTH))
 
 
 def _city_text(profile: pd.DataFrame, metric: Metric) -> str:
     city = profile.loc[profile["metric_id"] == metric.id, "city_value"].dropna()
-    return f"{metric.format.format(city.iat[0])} (dashed)" if len(city) else "not available"
+    return _("{value} (dashed)").format(value=i18n.number(city.iat[0], metric.format)) \
+        if len(city) else _("not available")
 
 
 def compare_table(profile: pd.DataFrame, metrics: list[Metric], names: dict[str, str],
@@ -365,9 +371,9 @@ def compare_table(profile: pd.DataFrame, metrics: list[Metric], names: dict[str,
         for geo_id, name in names.items():
             line[name] = (wording.value_text(metric, one.at[geo_id, "value"],
                                              bool(one.at[geo_id, "suppressed"]), threshold)
-                          if geo_id in one.index else "no data")
+                          if geo_id in one.index else _("no data"))
         city = one["city_value"].dropna()
-        line["City"] = metric.format.format(city.iat[0]) if len(city) else "no data"
+        line["City"] = i18n.number(city.iat[0], metric.format) if len(city) else _("no data")
         rows.append(line)
     return pd.DataFrame(rows)
 
@@ -380,14 +386,15 @@ def sectors(jobs: pd.DataFrame, threshold: int, title: str | None = None) -> tup
     total = jobs["jobs"].sum()
     fig = go.Figure(go.Bar(
         y=shown["category"], x=shown["jobs"], orientation="h", marker_color=theme.CATEGORICAL[0],
-        text=[f"{v:,.0f} ({v / total:.0%})" if total else f"{v:,.0f}" for v in shown["jobs"]],
+        text=[f"{i18n.integer(v)} ({i18n.percent(v / total)})" if total else i18n.integer(v)
+              for v in shown["jobs"]],
         textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>"))
-    style(fig, max(300, ROW_PX * len(shown) + 80), x_title="jobs", title=title)
+    style(fig, max(300, ROW_PX * len(shown) + 80), x_title=_("jobs"), title=title)
     fig.update_layout(hovermode="closest", margin={"l": 10, "r": 90, "t": 50 if title else 10})
     fig.update_xaxes(tickformat=",d", dtick=None)
     label_rows(fig, list(shown["category"]))
     table = pd.DataFrame({
         "Industry": jobs["category"],
-        "Jobs": [suppressed_text(threshold) if s else f"{v:,.0f}" for v, s
+        "Jobs": [suppressed_text(threshold) if s else i18n.integer(v) for v, s
                  in zip(jobs["jobs"], jobs["suppressed"])]})
     return fig, table

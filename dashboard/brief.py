@@ -14,6 +14,8 @@ import pandas as pd
 import shapely
 
 from core import metrics
+from core import i18n
+from core.i18n import N_, _
 
 from . import brief_pdf, downturn, exports, mix, narrative, queries, wording
 from .brief_content import DEMO_NOTE, BriefContent, Row, gaps, is_missing
@@ -27,7 +29,7 @@ TOP_CATEGORIES = 10
 MIN_CATEGORIES = 4      # the mix draws at least these many, however full the pages
 MAX_SENTENCES = 5
 MIN_SENTENCES = 2     # the fewest the first page keeps when it would overflow
-METHODS = (
+METHODS = N_(
     "Counts come from the city's business registry: a business is active in a year if it "
     "was open on 31 December. Rates per 1,000 residents use one ACS 5-year estimate of the "
     "population, split from census tracts to neighborhoods. Jobs are LEHD LODES workplace "
@@ -36,8 +38,8 @@ METHODS = (
     "share or index computed from fewer than 20 businesses or events is marked \"low "
     "count\". Ranks run from 1 (highest value) and count only areas whose figure is shown "
     "and not marked low count or unreliable.")
-PUBLISHED = ("The registry is public record, so its counts are published as they are.")
-WITHHELD_RULE = ("Counts below {t} are shown as \"{small}\", and so are a few larger counts "
+PUBLISHED = N_("The registry is public record, so its counts are published as they are.")
+WITHHELD_RULE = N_("Counts below {t} are shown as \"{small}\", and so are a few larger counts "
                  "hidden so that a smaller count cannot be worked out from the totals, and any "
                  "figure computed from a withheld count.")
 
@@ -56,13 +58,13 @@ def make_brief(db: Database, neighborhood_id: str | None, made_on: date) -> byte
         if pages <= brief_pdf.PAGES:
             break
         content.categories, content.left_out = every.head(top), every.iloc[top:].reset_index(drop=True)
-        data, pages, _ = brief_pdf.render(content)
+        data, pages, _rest = brief_pdf.render(content)
     return data
 
 
 def brief_file_name(db: Database, neighborhood_id: str | None) -> str:
     info = exports.city_info(db)
-    what = "city" if neighborhood_id is None else exports.area_name(db, neighborhood_id)
+    what = _("city") if neighborhood_id is None else exports.area_name(db, neighborhood_id)
     return file_name(info["slug"], what, None, "pdf", "brief")
 
 
@@ -88,10 +90,10 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
         jobs=_rows(latest, metrics.BRIEF_JOBS, threshold, neighborhood_id is None,
                    queries.not_available(db)),
         jobs_year=_year_of(latest, "jobs_total"),
-        sources=_sources(db), methods=METHODS.format(disclosure=WITHHELD_RULE.format(
-            t=threshold, small=suppressed_text(threshold)) if threshold > 0 else PUBLISHED),
+        sources=_sources(db), methods=_(METHODS).format(disclosure=_(WITHHELD_RULE).format(
+            t=threshold, small=suppressed_text(threshold)) if threshold > 0 else _(PUBLISHED)),
         shapes=_shapes(db), highlight=neighborhood_id,
-        demo_note=db.info().get("demo_note") or DEMO_NOTE,
+        demo_note=_(db.info().get("demo_note") or DEMO_NOTE),
         downturn=_downturn_rows(latest, threshold, neighborhood_id is None,
                                 queries.not_available(db)),
         capital=capital_rows(latest, threshold, neighborhood_id is None,
@@ -104,7 +106,8 @@ def capital_rows(latest: pd.DataFrame, threshold: int, is_city: bool,
     city has, and one 'not available' row per reason for those it has not ('PPP loans')."""
     ids = metrics.CAPITAL_RED_TAPE
     rows = _rows(latest, [m for m in ids if m not in missing], threshold, is_city)
-    return rows + [Row(what, "not available", missing=why) for what, why in gaps(ids, missing)]
+    return rows + [Row(_(what), _("not available"), missing=_(why))
+                   for what, why in gaps(ids, missing)]
 
 
 def _downturn_rows(latest: pd.DataFrame, threshold: int, is_city: bool,
@@ -113,7 +116,7 @@ def _downturn_rows(latest: pd.DataFrame, threshold: int, is_city: bool,
     cannot give any of them (a registry that does not reach back to 2019)."""
     rows = _rows(latest, downturn.key_figures(), threshold, is_city, missing)
     if rows and all(r.missing for r in rows):
-        return [Row("The 2020 downturn", "not available", missing=rows[0].missing)]
+        return [Row(_("The 2020 downturn"), _("not available"), missing=rows[0].missing)]
     return rows
 
 
@@ -139,16 +142,16 @@ def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,
     for metric_id in ids:
         if metric_id not in by_id:
             if metric_id in (missing or {}):
-                rows.append(Row(_short(metrics.get(metric_id).label), "not available",
-                                missing=missing[metric_id]))
+                rows.append(Row(_short(metrics.get(metric_id).label), _("not available"),
+                                missing=_(missing[metric_id])))
             continue
         r, m = by_id[metric_id], metrics.get(metric_id)
         here = value_words(m, r["value"], bool(r["suppressed"]), threshold)
         if r.get("low_count") and not bool(r["suppressed"]) and not is_missing(r["value"]):
-            here += " (low count)"
+            here += _(" (low count)")
         why = ""
         if r.get("unreliable") and not bool(r["suppressed"]):
-            here, why = here + " (unreliable)", wording.unreliable_text(m)
+            here, why = here + _(" (unreliable)"), wording.unreliable_text(m)
         # a downturn figure's label says its years (it is filed under 2019)
         label = _short(m.label) if m.group == metrics.RESILIENCE else f"{_short(m.label)}, {r['year']}"
         city = "" if is_city else value_words(m, r.get("city_value"),
@@ -164,7 +167,7 @@ def value_words(metric: metrics.Metric, value, suppressed: bool, threshold: int)
     if suppressed:
         return suppressed_text(threshold)
     if is_missing(value) and wording.not_yet_back(metric):
-        return wording.NOT_YET_BACK_TEXT
+        return _(wording.NOT_YET_BACK_TEXT)
     return format_value(value, metric.format)
 
 
@@ -172,11 +175,13 @@ def rank_text(rank, ranked) -> str:
     """'3rd of 36'; '' without a rank."""
     if is_missing(rank) or is_missing(ranked) or int(ranked) < 2:   # '1st of 1' ranks nothing
         return ""
-    return f"{ordinal(int(rank))} of {int(ranked)}"
+    return _("{rank} of {ranked}").format(rank=ordinal(int(rank)), ranked=int(ranked))
 
 
 def _short(label: str) -> str:
-    return label.replace(" (city registry)", "").replace(" (ACS estimate)", "")
+    for said in (" (city registry)", " (ACS estimate)"):
+        label = label.replace(said, "").replace(_(said), "")
+    return label
 
 
 def _trend(db: Database, neighborhood_id: str | None) -> pd.DataFrame:
@@ -215,8 +220,9 @@ def _sentences(db: Database, place: str, neighborhood_id: str | None, latest: pd
         said.insert(1, _extremes(db, "micro_per_1k_residents", year))
     said = [s for s in said if s][:MAX_SENTENCES]
     if hidden[latest["metric_id"].isin(metrics.STORY)].any() and len(said) < MAX_SENTENCES:
-        said.append(f"Some figures for {place} are withheld (fewer than {threshold}, or "
-                    "hidden to protect a smaller count).")
+        said.append(_("Some figures for {place} are withheld (fewer than {threshold}, or "
+                      "hidden to protect a smaller count).").format(place=place,
+                                                                    threshold=threshold))
     return said
 
 
@@ -227,9 +233,11 @@ def _extremes(db: Database, metric_id: str, year: int) -> str:
     if len(shown) < 2:
         return ""
     metric, low, high = metrics.get(metric_id), shown.iloc[0], shown.iloc[-1]
-    return (f"Among the {len(shown)} neighborhoods with a published figure, "
-            f"{metric.label.lower()} ranged from {metric.format.format(low['value'])} in "
-            f"{low['name']} to {metric.format.format(high['value'])} in {high['name']}.")
+    return _("Among the {count} neighborhoods with a published figure, {figure} ranged from "
+             "{low} in {low_name} to {high} in {high_name}.").format(
+        count=len(shown), figure=metric.label.lower(), low=i18n.number(low["value"], metric.format),
+        low_name=low["name"], high=i18n.number(high["value"], metric.format),
+        high_name=high["name"])
 
 
 def _sources(db: Database) -> list[str]:

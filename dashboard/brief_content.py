@@ -12,11 +12,12 @@ from datetime import date
 
 import pandas as pd
 
-from core import metrics
+from core import i18n, metrics
+from core.i18n import N_, _
 
 from .formatting import as_sentence, not_available_text
 
-DEMO_NOTE = "These are demo figures from a synthetic city, not real data."
+DEMO_NOTE = N_("These are demo figures from a synthetic city, not real data.")
 
 
 @dataclass
@@ -66,11 +67,14 @@ def left_out_note(c: BriefContent) -> str:
         return ""
     shown = len(c.categories)
     share = rest.loc[~rest["suppressed"].astype(bool), "share"].fillna(0).sum()
-    kinds = "kind" if len(rest) == 1 else "kinds"
-    where = "the city" if c.is_city else c.place
-    return (f"The {shown} largest of {shown + len(rest)} kinds of business in {where}; the "
-            f"other {len(rest)} {kinds} ({share:.0%} of its businesses) are not drawn: "
-            f"{', '.join(rest['category'])}.")
+    where = _("the city") if c.is_city else c.place
+    return i18n.ngettext(
+        "The {shown} largest of {total} kinds of business in {where}; the other {rest} kind "
+        "({share} of its businesses) is not drawn: {names}.",
+        "The {shown} largest of {total} kinds of business in {where}; the other {rest} kinds "
+        "({share} of its businesses) are not drawn: {names}.", len(rest)).format(
+        shown=shown, total=shown + len(rest), where=where, rest=len(rest),
+        share=i18n.percent(share), names=", ".join(rest["category"]))
 
 
 def missing_note(city: str, rows: list[Row]) -> str:
@@ -90,7 +94,7 @@ def unreliable_note(rows: list[Row]) -> str:
     """'Unreliable: PPP loans per 1,000 businesses, 2021 (more loans than registered
     businesses: …).' for the rows marked unreliable, the why from the registry; '' when none."""
     said = [f"{row.label} ({row.unreliable})" for row in rows if row.unreliable]
-    return as_sentence(f"Unreliable: {'; '.join(said)}") if said else ""
+    return as_sentence(_("Unreliable: {why}").format(why="; ".join(said))) if said else ""
 
 
 def gaps(ids: list[str], unavailable: dict[str, str]) -> list[tuple[str, str]]:
@@ -107,7 +111,7 @@ def _what(ids: list[str]) -> str:
     families = {i.split("_")[0] for i in ids}
     count = f"{next(iter(families))}_loans"
     if len(families) == 1 and count in metrics.REGISTRY:
-        return metrics.get(count).label.removesuffix(" approved")
+        return metrics.get(count).english("label").removesuffix(" approved")
     return metrics.get(ids[0]).group
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import shapely
 from fpdf import FPDF
 
-from core import metrics
+from core import i18n, metrics
+from core.i18n import N_, _
 
 from . import theme
 from .brief_content import (BriefContent, Row, is_missing, left_out_note, missing_note,
@@ -90,7 +91,8 @@ class BriefPDF(FPDF):
         self.set_y(-12)
         self.font(7.5, colour=GREY)
         self.write_cell(WIDTH * 0.8, 5, self.footer_text)
-        self.write_cell(WIDTH * 0.2, 5, f"page {self.page_no()} of {{nb}}", align="R")
+        self.write_cell(WIDTH * 0.2, 5, _("page {page} of {total}").format(
+            page=self.page_no(), total="{nb}"), align="R")
 
 
 PAGES = 2   # a brief is two A4 pages (`brief.make_brief` makes its content fit)
@@ -104,9 +106,9 @@ def draw(content: BriefContent) -> bytes:
 def render(content: BriefContent) -> tuple[bytes, int, int]:
     """The brief as PDF bytes, how many pages it took, and how many its first page's
     content (the place, headline figures and trend) took."""
-    pdf = BriefPDF(f"Made with {theme.PRODUCT_NAME} on {content.made_on.isoformat()} · "
-                   f"{content.city}{': synthetic data' if content.is_demo else ''}")
-    pdf.set_title(f"{content.place}: neighborhood brief")
+    pdf = BriefPDF(_made(content) + f" · {content.city}"
+                   + (_(": synthetic data") if content.is_demo else ""))
+    pdf.set_title(_("{place}: neighborhood brief").format(place=content.place))
     pdf.set_author(theme.PRODUCT_NAME)
     pdf.alias_nb_pages()
     pdf.add_page()
@@ -116,28 +118,28 @@ def render(content: BriefContent) -> tuple[bytes, int, int]:
     pdf.set_xy(MARGIN + 72, top)
     _sentences(pdf, content, WIDTH - 72)
     pdf.set_y(max(pdf.get_y(), top + 68) + 2)
-    _heading(pdf, "Headline figures")
+    _heading(pdf, _("Headline figures"))
     _table(pdf, content.headline + content.downturn, content.is_city, content.city)
-    _heading(pdf, "New and closed businesses by year")
+    _heading(pdf, _("New and closed businesses by year"))
     _trend(pdf, content, MARGIN, pdf.get_y(), WIDTH, 46)
     first = pdf.page_no()
     pdf.add_page()
-    _heading(pdf, f"The business mix{f', {content.year}' if content.year else ''}")
+    _heading(pdf, _("The business mix") + (f", {content.year}" if content.year else ""))
     _bars(pdf, content)
-    jobs_title = "Jobs at small and young firms"
+    jobs_title = _("Jobs at small and young firms")
     _heading(pdf, f"{jobs_title}{f', {content.jobs_year}' if content.jobs_year else ''}")
     if content.jobs:
         _table(pdf, content.jobs, content.is_city, content.city)
     else:
-        _note(pdf, "No jobs data in this database.")
+        _note(pdf, _("No jobs data in this database."))
     if content.capital:
-        _heading(pdf, "Capital and red tape")
+        _heading(pdf, _("Capital and red tape"))
         _table(pdf, content.capital, content.is_city, content.city, row_h=4.8)
     _footnotes(pdf, content)
     return bytes(pdf.output()), pdf.page_no(), first
 
 
-DOWNTURN_NOTE = ("The 2020 downturn is read from counts on 31 December: the fall from 2019 "
+DOWNTURN_NOTE = N_("The 2020 downturn is read from counts on 31 December: the fall from 2019 "
                  "to the lowest year-end of 2020–2022, the years until the 2019 number was "
                  "back (\"not yet back\" when it was not by the last year), net new "
                  "businesses in 2020–2021 per 100 active against the city's, and "
@@ -146,32 +148,33 @@ DOWNTURN_NOTE = ("The 2020 downturn is read from counts on 31 December: the fall
                  "licence lapses, often a year or more after the business stopped trading.")
 
 
-LOANS_NOTE = ("SBA figures cover only SBA-backed loans (7(a) and 504); PPP business types "
+LOANS_NOTE = N_("SBA figures cover only SBA-backed loans (7(a) and 504); PPP business types "
               "are self-reported; a loan is placed by its geocoded address, else by ZIP code "
               "split by where the ZIP's registered businesses are, so an area's loans are "
               "estimates.")
-RED_TAPE_NOTE = "Days from application to licence are calendar days."
+RED_TAPE_NOTE = N_("Days from application to licence are calendar days.")
 
 
 def capital_note(rows: list[Row]) -> str:
     """The caveats of the capital and red-tape figures the block shows ('' for none)."""
     groups = {metrics.get(r.metric_id).group for r in rows if r.metric_id}
-    return " ".join(note for group, note in ((metrics.CAPITAL, LOANS_NOTE),
+    return " ".join(_(note) for group, note in ((metrics.CAPITAL, LOANS_NOTE),
                                              (metrics.RED_TAPE, RED_TAPE_NOTE))
                     if group in groups)
 
 
 def _header(pdf: BriefPDF, c: BriefContent) -> None:
-    kind = "City brief" if c.is_city else "Neighborhood brief"
-    demo = " · demo city: every figure is synthetic" if c.is_demo else ""
+    kind = _("City brief") if c.is_city else _("Neighborhood brief")
+    demo = _(" · demo city: every figure is synthetic") if c.is_demo else ""
     pdf.font(8.5, True, GREY)
     pdf.write_lines(WIDTH, 4.5, f"{kind.upper()} · {c.city}{demo}")
     pdf.font(22, True)
     pdf.write_lines(WIDTH, 10, c.place if c.is_city else f"{c.place}, {c.city}")
     pdf.font(10.5, colour=GREY)
-    year = f" Figures for {c.year} unless a row says otherwise." if c.year else ""
-    pdf.write_lines(WIDTH, 5.5, "Micro-businesses, new and closed businesses, the 2020 "
-                    f"downturn, jobs, the mix, loans and licence times.{year}")
+    year = (" " + _("Figures for {year} unless a row says otherwise.").format(year=c.year)
+            if c.year else "")
+    pdf.write_lines(WIDTH, 5.5, _("Micro-businesses, new and closed businesses, the 2020 "
+                                  "downturn, jobs, the mix, loans and licence times.") + year)
     pdf.ln(3)
 
 
@@ -192,7 +195,7 @@ def _note(pdf: BriefPDF, text: str, size: float = 8.5) -> None:
 def _sentences(pdf: BriefPDF, c: BriefContent, width: float) -> None:
     x = pdf.get_x()
     pdf.font(11, True)
-    pdf.write_cell(width, 6, "In brief", new_x="LEFT", new_y="NEXT")
+    pdf.write_cell(width, 6, _("In brief"), new_x="LEFT", new_y="NEXT")
     for sentence in c.sentences:
         pdf.set_x(x)
         pdf.font(10.5)
@@ -212,10 +215,11 @@ def _note_at(pdf: BriefPDF, width: float, text: str) -> None:
 def _table(pdf: BriefPDF, rows: list[Row], is_city: bool, city: str = "",
            row_h: float = 5.6) -> None:
     widths = [112, 70] if is_city else [102, 30, 30, 20]
-    heads = ["Figure", "City-wide"] if is_city else ["Figure", "Here", "City", "Rank"]
+    heads = [_("Figure"), _("City-wide")] if is_city else [_("Figure"), _("Here"), _("City"),
+                                                           _("Rank")]
     pdf.font(8.5, True, GREY)
     for w, head in zip(widths, heads):
-        pdf.write_cell(w, 5.5, head, align="L" if head == "Figure" else "R")
+        pdf.write_cell(w, 5.5, head, align="L" if head == heads[0] else "R")
     pdf.ln()
     for i, row in enumerate(rows):
         cells = [row.label, row.here] if is_city else [row.label, row.here, row.city, row.rank]
@@ -252,7 +256,8 @@ def _locator(pdf: BriefPDF, c: BriefContent, x: float, y: float, w: float, h: fl
             pdf.set_fill_color(*(HIGHLIGHT if chosen else LIGHT))
     pdf.font(7.5, colour=GREY)
     pdf.set_xy(x, y + h - 1)
-    caption = "The city's neighborhoods" if c.is_city else f"{c.place} (orange) in {c.city}"
+    caption = _("The city's neighborhoods") if c.is_city else \
+        _("{place} (orange) in {city}").format(place=c.place, city=c.city)
     pdf.write_cell(w, 4, caption, align="C")
 
 
@@ -283,7 +288,7 @@ def _trend(pdf: BriefPDF, c: BriefContent, x: float, y: float, w: float, h: floa
     values = t[["formations", "closures"]].to_numpy(dtype=float)
     shown = values[~(values != values)]    # drop NaN
     if len(years) < 2 or shown.size == 0:
-        _note(pdf, "Not enough published years to draw a trend.")
+        _note(pdf, _("Not enough published years to draw a trend."))
         return
     step = _nice_step(float(shown.max()))
     top = step * math.ceil(float(shown.max()) / step) or step
@@ -296,7 +301,7 @@ def _trend(pdf: BriefPDF, c: BriefContent, x: float, y: float, w: float, h: floa
     for k in range(int(round(top / step)) + 1):
         pdf.line(left, py(k * step), left + plot_w, py(k * step))
         pdf.set_xy(x, py(k * step) - 2)
-        pdf.write_cell(12, 4, f"{k * step:,.0f}", align="R")
+        pdf.write_cell(12, 4, i18n.integer(k * step), align="R")
     for i, year in enumerate(years):
         if len(years) <= 12 or i % 2 == 0 or i == len(years) - 1:
             pdf.set_xy(px(i) - 6, bottom + 1)
@@ -324,7 +329,7 @@ def _line(pdf: BriefPDF, points: list, colour: tuple[int, int, int]) -> None:
 
 def _legend(pdf: BriefPDF, x: float, y: float, threshold: int, gaps: bool) -> None:
     pdf.font(8)
-    for label, colour in (("New businesses", NEW), ("Closed businesses", CLOSED)):
+    for label, colour in ((_("New businesses"), NEW), (_("Closed businesses"), CLOSED)):
         pdf.set_fill_color(*colour)
         pdf.rect(x, y + 1.2, 4, 1.6, style="F")
         pdf.set_xy(x + 5, y)
@@ -333,7 +338,7 @@ def _legend(pdf: BriefPDF, x: float, y: float, threshold: int, gaps: bool) -> No
     if gaps:
         pdf.font(7.5, colour=GREY)
         pdf.set_xy(x, y)
-        pdf.write_cell(80, 4, f"A gap: {suppressed_text(threshold)}")
+        pdf.write_cell(80, 4, _("A gap: {withheld}").format(withheld=suppressed_text(threshold)))
 
 
 def _bars(pdf: BriefPDF, c: BriefContent) -> None:
@@ -341,14 +346,15 @@ def _bars(pdf: BriefPDF, c: BriefContent) -> None:
     as a tick; hidden counts said in words, without a bar."""
     frame = c.categories
     if frame.empty:
-        _note(pdf, "No category counts in this database.")
+        _note(pdf, _("No category counts in this database."))
         return
     label_w, bar_w, text_w = 62, 74, WIDTH - 136
     top = max(float(frame["share"].fillna(0).max()), float(frame["city_share"].fillna(0).max()),
               0.01)
     pdf.font(8.5, True, GREY)
-    pdf.write_cell(label_w + bar_w, 5, "Share of active businesses (bar: here; grey tick: city)")
-    pdf.write_cell(text_w, 5, "Businesses here", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.write_cell(label_w + bar_w, 5, _("Share of active businesses (bar: here; grey tick: "
+                                         "city)"))
+    pdf.write_cell(text_w, 5, _("Businesses here"), align="R", new_x="LMARGIN", new_y="NEXT")
     for row in frame.itertuples(index=False):
         _bar_row(pdf, row, top, c.threshold, (label_w, bar_w, text_w))
     note = left_out_note(c)
@@ -356,10 +362,12 @@ def _bars(pdf: BriefPDF, c: BriefContent) -> None:
         pdf.ln(0.5)
         _note(pdf, note)
     if c.hidden_categories:
-        said = (f"{c.hidden_categories} categories have their counts" if c.hidden_categories > 1
-                else "1 category has its count")
-        _note(pdf, f"{said} withheld (fewer than {c.threshold}, or hidden to protect a "
-                   "smaller count).")
+        _note(pdf, i18n.ngettext(
+            "{n} category has its count withheld (fewer than {threshold}, or hidden to protect "
+            "a smaller count).",
+            "{n} categories have their counts withheld (fewer than {threshold}, or hidden to "
+            "protect a smaller count).", c.hidden_categories).format(
+                n=c.hidden_categories, threshold=c.threshold))
 
 
 def _bar_row(pdf: BriefPDF, row, top: float, threshold: int,
@@ -376,20 +384,26 @@ def _bar_row(pdf: BriefPDF, row, top: float, threshold: int,
         pdf.set_line_width(0.7)
         pdf.line(cx, y + 0.4, cx, y + 5.6)
     pdf.set_x(MARGIN + label_w + bar_w)
-    here = (suppressed_text(threshold) if row.suppressed else f"{row.count:,.0f}"
-            + ("" if is_missing(row.share) else f" ({row.share:.0%})"))
+    here = (suppressed_text(threshold) if row.suppressed else i18n.integer(row.count)
+            + ("" if is_missing(row.share) else f" ({i18n.percent(row.share)})"))
     pdf.write_cell(text_w, 6, here, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
 def _footnotes(pdf: BriefPDF, c: BriefContent) -> None:
-    _heading(pdf, "Sources and methods")
+    _heading(pdf, _("Sources and methods"))
     pdf.font(7)
     if c.sources:   # one paragraph: a source's line rarely fills the width
-        pdf.write_lines(WIDTH, 3.3, f"Sources: {'; '.join(c.sources)}.")
+        pdf.write_lines(WIDTH, 3.3, _("Sources: {sources}.").format(sources="; ".join(c.sources)))
     pdf.ln(1)
-    notes = [c.methods, DOWNTURN_NOTE if c.downturn else "", capital_note(c.capital)]
+    notes = [c.methods, _(DOWNTURN_NOTE) if c.downturn else "", capital_note(c.capital)]
     pdf.write_lines(WIDTH, 3.3, " ".join(n for n in notes if n))
     pdf.ln(1)
     pdf.write_lines(WIDTH, 3.3, withheld_explanation(c.threshold))
     pdf.ln(1)
-    pdf.write_lines(WIDTH, 3.3, f"Made with {theme.PRODUCT_NAME} on {c.made_on.isoformat()}.")
+    pdf.write_lines(WIDTH, 3.3, _made(c) + ".")
+
+
+def _made(c: BriefContent) -> str:
+    """'Made with Main Street Atlas on 2026-12-04' (es: '… el 4 de diciembre de 2026')."""
+    day = c.made_on.isoformat() if i18n.language() == i18n.DEFAULT else i18n.day(c.made_on)
+    return _("Made with {product} on {day}").format(product=theme.PRODUCT_NAME, day=day)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from core import metrics
+from core import i18n, metrics
+from core.i18n import N_, _
 from core.metrics import Metric
 
 from . import bars, charts, theme, wording
@@ -25,15 +26,15 @@ RED_TAPE = getattr(metrics, "RED_TAPE", "Red tape")
 PER_1K, MEDIAN, TOTAL, SMALL = ("_loans_per_1k_businesses", "_loan_amount_median",
                                 "_loan_amount_total", "_loans_small_share")
 SECTIONS = [
-    (PER_1K, "Loans per 1,000 businesses"),
-    (MEDIAN, "The median loan"),
-    (TOTAL, "Dollars approved"),
-    (SMALL, "Loans to borrowers with fewer than 5 jobs"),
+    (PER_1K, N_("Loans per 1,000 businesses")),
+    (MEDIAN, N_("The median loan")),
+    (TOTAL, N_("Dollars approved")),
+    (SMALL, N_("Loans to borrowers with fewer than 5 jobs")),
 ]
 # Said once on the page, so each chart's note keeps only what is its own.
 SHARED_CAVEATS = (metrics.REGISTRY_CAVEAT, metrics.ACS_CAVEAT)
-LOW_COUNT_MARK = (f"Open circles: low count (fewer than {metrics.LOW_COUNT} loans or cases behind "
-                  "the figure); shown, but never ranked or named highest or lowest.")
+LOW_COUNT_MARK = N_("Open circles: low count (fewer than 20 loans or cases behind the figure); "
+                    "shown, but never ranked or named highest or lowest.")
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def red_tape_metrics() -> list[Metric]:
 
 def programs() -> list[Program]:
     """The loan programs of the registry, in its order."""
-    return [Program(m.id.removesuffix("_loans"), m.label.removesuffix(" approved"))
+    return [Program(m.id.removesuffix("_loans"), m.english("label").removesuffix(" approved"))
             for m in capital_metrics() if m.id.endswith("_loans")]
 
 
@@ -79,7 +80,7 @@ def sections(present: set[str]) -> list[Section]:
         figures = tuple(m for p in programs() if (m := p.metric(ending)) and m.id in present)
         used |= {f"{p.family}{ending}" for p in programs()}
         if figures:
-            found.append(Section(title, figures, with_city=all(map(city_line, figures))))
+            found.append(Section(_(title), figures, with_city=all(map(city_line, figures))))
     counts = {f"{p.family}_loans" for p in programs()}
     for m in capital_metrics():
         if m.id not in used | counts and m.id in present:
@@ -125,6 +126,7 @@ def missing_sentences(figures: list[Metric], present: set[str], unavailable: dic
         if m.id not in present:
             why = unavailable.get(m.id, "the loaded data do not give it")
             reasons.setdefault(why, []).append(m.label)
+    what = _(what)
     return [as_sentence(f"{what or _join(labels)}: " + not_available_text(city, why))
             for why, labels in reasons.items()]
 
@@ -136,19 +138,20 @@ def program_gaps(present: set[str], unavailable: dict[str, str], city: str) -> l
         figures = [m for ending, _ in SECTIONS if (m := p.metric(ending))]
         if figures and not any(m.id in present for m in figures):
             why = unavailable.get(figures[0].id, "the loaded data do not give it")
-            said.append(as_sentence(f"{p.name}: {not_available_text(city, why)}"))
+            said.append(as_sentence(f"{_(p.name)}: {not_available_text(city, why)}"))
     return said
 
 
 def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return words[0] if len(words) == 1 else _("{some} and {last}").format(
+        some=", ".join(words[:-1]), last=words[-1])
 
 
 def own_caveat(metric: Metric) -> str:
     """The figure's caveat without the registry's and the ACS's (said once on the page)."""
     text = metric.caveat
     for shared in SHARED_CAVEATS:
-        text = text.replace(shared, "")
+        text = text.replace(_(shared), "")
     return " ".join(text.split())
 
 
@@ -158,7 +161,7 @@ def trend(series: pd.DataFrame, metric: Metric, threshold: int, geo_id: str,
     with low-count values drawn as open circles, said in the hover and the table's Note."""
     rows = series[(series["metric_id"] == metric.id)
                   & series["geo_id"].isin([geo_id, "city"] if with_city else [geo_id])]
-    fig, _ = charts.area_trend(rows, metric, threshold, city=with_city, title=title,
+    fig, _table = charts.area_trend(rows, metric, threshold, city=with_city, title=title,
                                order=[geo_id])
     places = [g for g in ([geo_id, "city"] if with_city and metric.kind != "count" else [geo_id])
               if (rows["geo_id"] == g).any()]
@@ -167,7 +170,7 @@ def trend(series: pd.DataFrame, metric: Metric, threshold: int, geo_id: str,
         low = low_flags(one)
         trace.marker = {"symbol": ["circle-open" if f else "circle" for f in low], "size": 9,
                         "line": {"width": 2}}
-        trace.text = [t + (" (low count)" if f else "") for t, f in zip(trace.text, low)]
+        trace.text = [t + (_(" (low count)") if f else "") for t, f in zip(trace.text, low)]
     if metric.format.startswith("$"):     # $2M, $150k: a dollar axis a phone shows whole
         fig.update_yaxes(tickprefix="$", tickformat="~s")
     return fig, flagged_table(rows, metric, threshold)
@@ -193,12 +196,12 @@ def has_low_count(rows: pd.DataFrame, metric: Metric) -> bool:
     return any(low_flags(rows[rows["metric_id"] == metric.id]))
 
 
-RED_TAPE_WORDS = "Days from application to licence"
+RED_TAPE_WORDS = N_("Days from application to licence")
 
 
 def red_tape_gap(city: str) -> str:
     """What the page says while the registry has no processing-time figures at all."""
-    return as_sentence(f"{RED_TAPE_WORDS}: " + not_available_text(
+    return as_sentence(f"{_(RED_TAPE_WORDS)}: " + not_available_text(
         city, "this version of the atlas does not yet compute licence processing times"))
 
 
@@ -208,10 +211,10 @@ def red_tape_gap(city: str) -> str:
 BY_CATEGORY = {"processing_days_median": "median_days", "processing_days_p90": "p90_days",
                "processing_over_30_share": "share_over_30"}
 DAYS, OVER_30 = ("processing_days_median", "processing_days_p90"), ("processing_over_30_share",)
-DAY_BARS = {"processing_days_median": ("Median", theme.GAIN),
-            "processing_days_p90": ("9 in 10 within (90th percentile)", theme.DIVERGING[5])}
-CATEGORY_LOW_MARK = (f"Hatched bars: low count (fewer than {metrics.LOW_COUNT} applications "
-                     "behind the figure); shown, but never named highest or lowest.")
+DAY_BARS = {"processing_days_median": (N_("Median"), theme.GAIN),
+            "processing_days_p90": (N_("9 in 10 within (90th percentile)"), theme.DIVERGING[5])}
+CATEGORY_LOW_MARK = N_("Hatched bars: low count (fewer than 20 applications behind the "
+                       "figure); shown, but never named highest or lowest.")
 CATEGORY_BAR_PX = 10         # one bar; the days draw two a row, the share one
 
 
@@ -236,13 +239,14 @@ def category_bars(rows: pd.DataFrame, figures: tuple[str, ...], threshold: int,
     for metric_id in figures:
         metric, column = metrics.get(metric_id), BY_CATEGORY[metric_id]
         name, colour = DAY_BARS.get(metric_id, (metric.label, theme.GAIN))
+        name = _(name)
         texts = [_category_text(metric, v, h, threshold) for v, h in zip(rows[column], hidden)]
         fig.add_trace(go.Bar(
             y=order, x=rows[column].where(~hidden), orientation="h", name=name,
             text=[t if t != suppressed_text(threshold) else "" for t in texts],
             textposition="outside", constraintext="none", cliponaxis=False,
             textfont={"size": 13},
-            customdata=[t + (" (low count)" if f else "") for t, f in zip(texts, low)],
+            customdata=[t + (_(" (low count)") if f else "") for t, f in zip(texts, low)],
             hovertemplate=f"%{{y}}<br>{name}: %{{customdata}}<extra></extra>",
             marker={"color": colour, "pattern": {
                 "shape": ["/" if f else "" for f in low], "fillmode": "overlay",
@@ -250,7 +254,7 @@ def category_bars(rows: pd.DataFrame, figures: tuple[str, ...], threshold: int,
     row = CATEGORY_BAR_PX * len(figures) + bars.NAME_PX + 8
     share = figures == OVER_30
     charts.style(fig, max(220, len(order) * row + 130), title=title, zero=False,
-                 x_title="share of applications" if share else "calendar days")
+                 x_title=_("share of applications") if share else _("calendar days"))
     widest = pd.to_numeric(pd.concat([rows[BY_CATEGORY[m]] for m in figures]),
                            errors="coerce").max()
     reach = (float(widest) if pd.notna(widest) else 1.0) * 1.18 or 1.0
@@ -270,15 +274,15 @@ def _category_text(metric: Metric, value, hidden: bool, threshold: int) -> str:
     if hidden:
         return suppressed_text(threshold)
     if pd.isna(value):
-        return "no data"
-    return metric.format.format(value)
+        return _("no data")
+    return i18n.number(value, metric.format)
 
 
 def category_table(rows: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Kind of business, applications, the three figures in words and each row's note."""
     hidden = rows["suppressed"].astype(bool)
     table = pd.DataFrame({"Kind of business": rows["category"].to_numpy(),
-                          "Applications": [f"{n:,.0f}" for n in rows["applications"]]})
+                          "Applications": [i18n.integer(n) for n in rows["applications"]]})
     for metric_id, column in BY_CATEGORY.items():
         metric = metrics.get(metric_id)
         table[metric.label] = [_category_text(metric, v, h, threshold)
@@ -307,7 +311,7 @@ def category_data(rows: pd.DataFrame, figures: tuple[str, ...]) -> pd.DataFrame:
 
 def category_caption(rows: pd.DataFrame, year: int) -> str:
     """Calendar days, the year, and the low-count mark when a bar is hatched."""
-    said = (f"Calendar days, weekends and holidays included, from the application to the "
-            f"licence, over the applications issued in {year}.")
+    said = _("Calendar days, weekends and holidays included, from the application to the "
+             "licence, over the applications issued in {year}.").format(year=year)
     low = rows["low_count"].fillna(False).astype(bool) & ~rows["suppressed"].astype(bool)
-    return f"{said} {CATEGORY_LOW_MARK}" if low.any() else said
+    return f"{said} {_(CATEGORY_LOW_MARK)}" if low.any() else said

@@ -6,7 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from core import metrics
+from core import i18n, metrics
+from core.i18n import N_, _
 
 from . import theme
 from .db import Database
@@ -36,15 +37,25 @@ def provenance(db: Database) -> pd.DataFrame:
         FROM sources ORDER BY kind, name""")
 
 
+# The column names of the tables above (SQL aliases): the pages say them translated.
+COLUMNS = (N_("Address"), N_("Adds up"), N_("Fetched"), N_("Figure"), N_("How it is split"),
+           N_("Licence"), N_("Loaded"), N_("Merged"), N_("Pairs of areas"), N_("Publisher"),
+           N_("Reason"), N_("Registry category"), N_("Rejected"), N_("Rows in"), N_("Rows"),
+           N_("Source units"), N_("Source"), N_("Vintage"), N_("Areas"), N_("Values"),
+           N_("Withheld"), N_("Low count"), N_("Unreliable"), N_("Not available because"),
+           N_("yes"), N_("NO"))
+
+
 def citation(db: Database, page_url: str, on: date) -> str:
     """How to cite a page: the product, the city, the sources with their vintages, the
     page's address and the date it was read."""
     info = db.info()
     city = city_label(info.get("city_name") or db.path.stem, info.get("is_demo") == "true")
     rows = db.query("SELECT name, vintage FROM sources ORDER BY kind, name")
-    used = "; ".join(f"{n}, {v}" if v else n for n, v in rows.itertuples(index=False))
-    return (f"{theme.PRODUCT_NAME}, {city}. Sources: {used or 'not recorded'}. "
-            f"{page_url} (accessed {on.isoformat()}).")
+    used = "; ".join(f"{_(n)}, {_(v)}" if v else _(n) for n, v in rows.itertuples(index=False))
+    return _("{product}, {city}. Sources: {used}. {url} (accessed {day}).").format(
+        product=theme.PRODUCT_NAME, city=city, used=used or _("not recorded"), url=page_url,
+        day=on.isoformat() if i18n.language() == i18n.DEFAULT else i18n.day(on))
 
 
 def rejected_by_reason(db: Database) -> pd.DataFrame:
@@ -64,7 +75,23 @@ def registry(db: Database) -> pd.DataFrame:
     """The metric registry as this database was built (with the sources' vintages);
     the code's registry when the table is missing."""
     if db.has_table("metric_registry"):
-        return db.query("SELECT * FROM metric_registry")
+        frame = db.query("SELECT * FROM metric_registry")
+        if i18n.language() == i18n.DEFAULT:
+            return frame
+        for column in ("label", "description", "unit", "formula", "caveat"):
+            if column in frame:
+                frame[column] = frame[column].map(lambda w: _(w) if isinstance(w, str) else w)
+        if "source_vintages" in frame:     # 'name, vintage; …' with each source's own words
+            said = db.query("SELECT name, vintage FROM sources")
+            words = [w for pair in said.itertuples(index=False) for w in pair if w]
+
+            def translated(text):
+                for word in sorted(set(words), key=len, reverse=True):
+                    text = text.replace(word, _(word))
+                return text
+            frame["source_vintages"] = frame["source_vintages"].map(
+                lambda t: translated(t) if isinstance(t, str) else t)
+        return frame
     rows = [{"metric_id": m.id, "label": m.label, "description": m.description,
              "unit": m.unit, "formula": m.formula, "metric_group": m.group,
              "caveat": m.caveat, "source_vintages": None, "available": None}
@@ -74,23 +101,23 @@ def registry(db: Database) -> pd.DataFrame:
 
 # How a figure reached the neighborhoods, in words (the `method` of the weights tables).
 METHOD_WORDS = {
-    "nested": "whole: each tract lies inside one neighborhood",
-    "area": "by the share of the tract's area in each neighborhood",
-    "block_population": "by the residents of the census blocks in each part",
-    "business_share": "by the share of the ZIP code's registered businesses in each neighborhood",
-    "tract weights": "by the tract's weights (its share in each neighborhood)",
-    "location of the block": "where the workplace is: its census block lies in the neighborhood",
-    "location of the tract": "where the workplace is: its census tract lies in the neighborhood",
+    "nested": N_("whole: each tract lies inside one neighborhood"),
+    "area": N_("by the share of the tract's area in each neighborhood"),
+    "block_population": N_("by the residents of the census blocks in each part"),
+    "business_share": N_("by the share of the ZIP code's registered businesses in each neighborhood"),
+    "tract weights": N_("by the tract's weights (its share in each neighborhood)"),
+    "location of the block": N_("where the workplace is: its census block lies in the neighborhood"),
+    "location of the tract": N_("where the workplace is: its census tract lies in the neighborhood"),
     # loans (`loans.placement`): by the borrower's ZIP code, or a geocoded address
-    "zip": "by the borrower's ZIP code, split by the share of the ZIP code's registered "
-           "businesses in each neighborhood",
-    "address": "where the borrower's address lies (geocoded)",
+    "zip": N_("by the borrower's ZIP code, split by the share of the ZIP code's registered "
+           "businesses in each neighborhood"),
+    "address": N_("where the borrower's address lies (geocoded)"),
 }
 
 
 def method_words(method: str) -> str:
     """A splitting method in plain words; an unknown one as written, underscores as spaces."""
-    return METHOD_WORDS.get(method, str(method).replace("_", " "))
+    return _(METHOD_WORDS[method]) if method in METHOD_WORDS else str(method).replace("_", " ")
 
 
 def apportionment(db: Database) -> pd.DataFrame:
@@ -111,12 +138,12 @@ def settings(db: Database) -> dict:
 
 # What each kind of source brings, said when it is missing.
 MISSING_SOURCE = {
-    "acs": "No census population (ACS) was loaded, so figures per 1,000 residents are "
-           "not available.",
-    "jobs": "No LODES jobs were loaded, so the jobs figures are not available.",
-    "tracts": "No census tracts were loaded, so maps show neighborhoods only.",
-    "business_patterns": "No Census Business Patterns were loaded, so the Census count of "
-                         "establishments with 1–4 employees is not available.",
+    "acs": N_("No census population (ACS) was loaded, so figures per 1,000 residents are "
+           "not available."),
+    "jobs": N_("No LODES jobs were loaded, so the jobs figures are not available."),
+    "tracts": N_("No census tracts were loaded, so maps show neighborhoods only."),
+    "business_patterns": N_("No Census Business Patterns were loaded, so the Census count of "
+                         "establishments with 1–4 employees is not available."),
 }
 
 
@@ -129,7 +156,7 @@ def gaps(db: Database) -> list[str]:
         "tracts": has_rows(db, "tracts"),
         "business_patterns": has_rows(db, "business_patterns"),
     }
-    return [MISSING_SOURCE[kind] for kind, found in present.items() if not found]
+    return [_(MISSING_SOURCE[kind]) for kind, found in present.items() if not found]
 
 
 def disclosure(db: Database) -> pd.DataFrame:
@@ -143,8 +170,9 @@ def disclosure(db: Database) -> pd.DataFrame:
         FROM disclosure d JOIN metric_registry r USING (metric_id)""")
     rows = []
     for row in frame.itertuples(index=False):
-        share = (lambda n: f"{n / row.figures:.0%}") if row.figures else (lambda n: "")
-        rows.append({"Figure": row.label, "Areas": row.geo_level or "",
+        share = (lambda n: i18n.percent(n / row.figures)) if row.figures else (lambda n: "")
+        level = row.geo_level or ""
+        rows.append({"Figure": _(row.label), "Areas": _(level),
                      "Values": int(row.figures),
                      "Withheld": share(row.withheld) if row.figures else "",
                      "Low count": share(row.low_count) if row.figures else "",

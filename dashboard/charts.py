@@ -10,13 +10,14 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.i18n import N_, _
 from core.metrics import Metric
 
 from . import theme, wording
 
 TITLE_WIDTH = 48    # characters per title line: a half-width chart still shows it whole
 LEGEND_WIDTH = 30   # characters per legend line: an entry stays whole on a phone
-EMPTY_TEXT = "Nothing to draw: every figure here is withheld or missing."
+EMPTY_TEXT = N_("Nothing to draw: every figure here is withheld or missing.")
 
 
 def shown_values(frame: pd.DataFrame) -> pd.Series:
@@ -38,8 +39,8 @@ def style(fig: go.Figure, height: int = 420, y_title: str = "", x_title: str = "
                       legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
     if title:
         fig.update_layout(margin={"t": 30 + 26 * (title.count("<br>") + 1)})
-    by_year = x_title in ("Year", "Year opened")   # years speak for themselves; the legend sits there
-    fig.update_xaxes(title=None if by_year else x_title, gridcolor=theme.GRID, automargin=True)
+    by_year = x_title in ("Year", "Year opened", _("Year"), _("Year opened"))   # years speak for themselves; the legend sits there
+    fig.update_xaxes(title=None if by_year else _(x_title), gridcolor=theme.GRID, automargin=True)
     if by_year:
         fig.update_xaxes(dtick=_year_step(fig), tickformat="d")
     wrap_legend(fig)
@@ -47,7 +48,7 @@ def style(fig: go.Figure, height: int = 420, y_title: str = "", x_title: str = "
                      automargin=True, rangemode="tozero" if zero else None,
                      zerolinecolor="#999999")
     if not any(_has_points(trace) for trace in fig.data):
-        fig.add_annotation(text=EMPTY_TEXT, showarrow=False, xref="paper", yref="paper",
+        fig.add_annotation(text=_(EMPTY_TEXT), showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5, font={"size": 16, "color": "#555555"})
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
@@ -159,7 +160,7 @@ def flows(series: pd.DataFrame, threshold: int, geo_id: str, openings: Metric,
                              hovertemplate="%{text}", textposition="none"))
         pieces.append(long_table(rows, metric, threshold).set_index(["Area", "Year"])
                       .drop(columns="Note"))
-    style(fig, 380, y_title="businesses", title=title, zero=False)
+    style(fig, 380, y_title=_("businesses"), title=title, zero=False)
     fig.update_layout(barmode="relative")
     fig.update_yaxes(tickformat=",d")
     return fig, pd.concat(pieces, axis=1).fillna("").reset_index()
@@ -176,14 +177,14 @@ def survival(series: pd.DataFrame, metrics: list[Metric], threshold: int, geo_id
             is_city = place == "city"
             fig.add_trace(go.Scatter(
                 x=rows["year"], y=shown_values(rows), mode="lines+markers",
-                name=f"{metric.label.replace('Still open after', 'After')} — "
-                     f"{'city' if is_city else rows['name'].iat[0]}",
+                name=f"{metric.label.replace(_('Still open after'), _('After'))} — "
+                     f"{_('city') if is_city else rows['name'].iat[0]}",
                 text=text_values(rows, metric, threshold), hovertemplate="%{text}",
                 line={"color": theme.colour(i), "width": 2 if is_city else 3,
                       "dash": "dash" if is_city else "solid"}))
         tables.append(long_table(both, metric, threshold).drop(columns="Note")
                       .set_index(["Area", "Year"]))
-    style(fig, 400, y_title="share still open", x_title="Year opened", title=title)
+    style(fig, 400, y_title=_("share still open"), x_title="Year opened", title=title)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     table = pd.concat(tables, axis=1).fillna("").reset_index() if tables else pd.DataFrame()
     return fig, table

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core import i18n
+from core.i18n import N_, _
+
 with warnings.catch_warnings():  # "Numba not installed": we do not use its slow paths
     warnings.simplefilter("ignore")
     import mapclassify
 
 SCHEMES = {
-    "quantiles": "Quantiles (same number of areas in each class)",
-    "breaks": "Natural breaks (groups of similar values)",
-    "equal": "Equal intervals (same width of values per class)",
+    "quantiles": N_("Quantiles (same number of areas in each class)"),
+    "breaks": N_("Natural breaks (groups of similar values)"),
+    "equal": N_("Equal intervals (same width of values per class)"),
 }
 DEFAULT_SCHEME = "quantiles"
 CLASS_COUNTS = (3, 4, 5, 6, 7)
@@ -142,17 +145,21 @@ def _bins_from_cuts(uppers: np.ndarray, cut: np.ndarray, k: int) -> np.ndarray:
 def legend_lines(classes: Classes, fmt: str, noun: str = "") -> list[str]:
     """One plain line per class: '14.0 to 18.5 businesses per 1,000 residents (9 areas)'."""
     lines, last = [], classes.k - 1
+
+    def say(value) -> str:
+        return i18n.number(value, fmt)
+
     for i, (low, high, count, upper) in enumerate(
             zip(classes.lows, classes.highs, classes.counts, classes.bins)):
         if count == 0:
-            text = f"none up to {fmt.format(upper)}"
+            text = _("none up to {value}").format(value=say(upper))
         elif classes.open_high and i == last and not np.isnan(low):
-            text = f"{fmt.format(low)} or more"
+            text = _("{value} or more").format(value=say(low))
         elif classes.open_low and i == 0 and not np.isnan(high):
-            text = f"up to {fmt.format(high)}"
-        elif np.isnan(low) or fmt.format(low) == fmt.format(high):
-            text = fmt.format(upper if np.isnan(low) else low)
+            text = _("up to {value}").format(value=say(high))
+        elif np.isnan(low) or say(low) == say(high):
+            text = say(upper if np.isnan(low) else low)
         else:
-            text = f"{fmt.format(low)} to {fmt.format(high)}"
+            text = _("{low} to {high}").format(low=say(low), high=say(high))
         lines.append(f"{text}{' ' + noun if noun and count else ''}")
     return lines

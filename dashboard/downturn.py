@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core import metrics
+from core import i18n, metrics
+from core.i18n import _
 # The figures a brief's downturn table and the compare page's panels show, in order.
 KEY = ("downturn_drawdown", "downturn_recovery_years", "downturn_net_vs_city",
        "micro_downturn_drawdown", "micro_downturn_cushion")
@@ -56,27 +57,34 @@ def sentences(name: str, profile: pd.DataFrame) -> list[str]:
     fall, low_year = _value(rows, "downturn_drawdown"), _value(rows, "downturn_low_year")
     if fall is not None:
         city = _city(rows, "downturn_drawdown")
-        versus = "" if city is None else f" (the city's: {_change(city)})"
+        versus = "" if city is None else _(" (the city's: {change})").format(change=_change(city))
         if fall < 0:
-            text = (f"{name}'s active businesses fell {-fall:.0%} from the end of 2019 to "
-                    f"their low" + (f" at the end of {low_year:.0f}" if low_year else "") + versus)
+            text = (_("{name}'s active businesses fell {fall} from the end of 2019 to their "
+                      "low").format(name=name, fall=i18n.percent(-fall))
+                    + (_(" at the end of {year}").format(year=f"{low_year:.0f}") if low_year
+                       else "") + versus)
         else:
-            text = (f"{name}'s active businesses never fell below their end-of-2019 number "
-                    f"in 2020–2022{versus}")
+            text = _("{name}'s active businesses never fell below their end-of-2019 number in "
+                     "2020–2022").format(name=name) + versus
         said.append(text + _recovery(rows) + ".")
     cushion, micro = _value(rows, "micro_downturn_cushion"), _value(rows, "micro_downturn_drawdown")
     if cushion is not None and micro is not None:
-        points = f"{abs(cushion):.0f} percentage point" + ("" if round(abs(cushion)) == 1 else "s")
-        how = ("as well as" if round(cushion) == 0 else
-               f"{points} {'better' if cushion > 0 else 'worse'} than")
-        said.append(f"Its micro-businesses changed by {micro:+.0%} over the same years, {how} "
-                    "all its businesses" + (": the micro sector cushioned the neighborhood."
-                                            if cushion >= 0.5 else "."))
+        points = i18n.ngettext("{n} percentage point", "{n} percentage points",
+                               round(abs(cushion))).format(n=f"{abs(cushion):.0f}")
+        how = (_("as well as") if round(cushion) == 0 else
+               (_("{points} better than") if cushion > 0 else _("{points} worse than")).format(
+                   points=points))
+        said.append(_("Its micro-businesses changed by {change} over the same years, {how} all "
+                      "its businesses").format(change=i18n.number(micro, "{:+.0%}"), how=how)
+                    + (_(": the micro sector cushioned the neighborhood.")
+                       if cushion >= 0.5 else "."))
     return said
 
 
 def _change(value: float) -> str:
-    return f"fell {-value:.0%}" if value < 0 else f"rose {value:.0%}" if value > 0 else "no change"
+    if value < 0:
+        return _("fell {share}").format(share=i18n.percent(-value))
+    return _("rose {share}").format(share=i18n.percent(value)) if value > 0 else _("no change")
 
 
 def _recovery(rows: pd.DataFrame) -> str:
@@ -86,9 +94,10 @@ def _recovery(rows: pd.DataFrame) -> str:
     if bool(row["suppressed"]):
         return ""
     if pd.isna(row["value"]):
-        return ", and were not yet back at that number in the latest year"
+        return _(", and were not yet back at that number in the latest year")
     years = int(row["value"])
-    return "" if years == 0 else f", and were back at it by the end of {2019 + years}"
+    return "" if years == 0 else _(", and were back at it by the end of {year}").format(
+        year=2019 + years)
 
 
 def year_words(metric: metrics.Metric, year: int) -> str:

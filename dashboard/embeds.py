@@ -13,10 +13,11 @@ from typing import Callable, Mapping
 import plotly.graph_objects as go
 
 from core import metrics
+from core.i18n import _
 
 from . import bars, capital, charts, classify, exports, explorer, maps, mix, queries, urlstate
 from .db import Database
-from .wording import LEVEL_NOUNS
+from .wording import level_nouns
 
 DEFAULT_CHART = "map"
 DEFAULT_HEIGHT = 480
@@ -67,11 +68,12 @@ def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict],
                            start.category)
     choices = explorer.metric_choices(db, level, category)
     if not choices:
-        return Embedded("Nothing to map", None, "", read.notices)
+        return Embedded(_("Nothing to map"), None, "", read.notices)
     metric = metrics.get(read.choice("metric", choices, explorer.default_metric(choices)))
     years = explorer.years(db, metric.id, level, category)
     if not years:
-        return Embedded(f"{metric.label}: no published values", None, "", read.notices)
+        return Embedded(_("{figure}: no published values").format(figure=metric.label), None, "",
+                        read.notices)
     year = read.choice("year", years, years[-1])
     scheme = read.choice("classes", list(classify.SCHEMES), start.classes)
     k = read.choice("k", list(classify.CLASS_COUNTS), start.k)
@@ -83,9 +85,10 @@ def map_chart(db: Database, read: Reader, shapes: Callable[[str], dict],
     if read.raw.get("n"):        # a neighborhood to outline, only when the link names one
         hood = read.choice("n", list(queries.areas(db)["geo_id"]), "")
         outline = maps.feature(shapes("neighborhood"), hood)
-    figure, _ = maps.choropleth(data, shapes(level), view, outline)
+    figure, _table = maps.choropleth(data, shapes(level), view, outline)
     kind = "neighborhoods" if level == "neighborhood" else "tracts"
-    return Embedded(f"{title}, {year}, by {LEVEL_NOUNS[level][0]}", figure,
+    return Embedded(_("{title}, {year}, by {level}").format(title=title, year=year,
+                                                            level=level_nouns(level)[0]), figure,
                     exports.source_line(db, [metric.id], (kind,)))
 
 
@@ -101,11 +104,12 @@ def trend_chart(db: Database, read: Reader, shapes) -> Embedded:
     threshold = queries.suppression_threshold(db)
     if metric.group in (metrics.CAPITAL, capital.RED_TAPE):
         with_city = capital.city_line(metric)
-        figure, _ = capital.trend(series, metric, threshold, hood, with_city)
+        figure, _table = capital.trend(series, metric, threshold, hood, with_city)
     else:
         with_city = metric.kind != "count"      # a city's count would dwarf the area's
-        figure, _ = charts.area_trend(series, metric, threshold)
-    return Embedded(f"{metric.label}: {name}{' and the city' if with_city else ''}", figure,
+        figure, _table = charts.area_trend(series, metric, threshold)
+    where = _("{name} and the city").format(name=name) if with_city else name
+    return Embedded(f"{metric.label}: {where}", figure,
                     exports.source_line(db, [metric.id]))
 
 
@@ -113,12 +117,14 @@ def mix_chart(db: Database, read: Reader, shapes) -> Embedded:
     years = mix.category_years(db) if queries.has_rows(db, "category_counts") else []
     hood, name = _neighborhood(db, read)
     if not years:
-        return Embedded("Mix of businesses: no categories in this database", None, "")
+        return Embedded(_("Mix of businesses: no categories in this database"), None, "")
     year = read.choice("year", years, years[-1])
     shares = mix.category_mix(db, [hood], year)
-    figure, _ = bars.category_mix(shares, {hood: name, "city": "City"},
+    figure, _table = bars.category_mix(shares, {hood: name, "city": _("City")},
                                   queries.suppression_threshold(db))
-    return Embedded(f"Kinds of business in {name} and the city, {year}", figure,
+    return Embedded(_("Kinds of business in {name} and the city, {year}").format(name=name,
+                                                                                 year=year),
+                    figure,
                     exports.source_line(db, ["category_count"]))
 
 
@@ -128,10 +134,11 @@ def jobs_chart(db: Database, read: Reader, shapes) -> Embedded:
     series = queries.area_series(db, ids, [hood], with_city=False)
     shown = [metrics.get(m) for m in ids if (series["metric_id"] == m).any()]
     if not shown:
-        return Embedded(f"Jobs in {name}: no jobs figures in this database", None, "")
-    figure, _ = charts.several_lines(series, shown, queries.suppression_threshold(db), hood,
-                                     y_title="jobs")
-    return Embedded(f"Jobs located in {name}", figure, exports.source_line(db, ids))
+        return Embedded(_("Jobs in {name}: no jobs figures in this database").format(name=name),
+                        None, "")
+    figure, _table = charts.several_lines(series, shown, queries.suppression_threshold(db), hood,
+                                     y_title=_("jobs"))
+    return Embedded(_("Jobs located in {name}").format(name=name), figure, exports.source_line(db, ids))
 
 
 EMBEDS: dict[str, tuple[str, tuple[str, ...], Callable]] = {

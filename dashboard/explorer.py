@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core import metrics
+from core import i18n, metrics
+from core.i18n import _
 from core.metrics import Metric
 
 from . import classify, mix, queries, wording
@@ -64,19 +65,19 @@ def title(metric: Metric, category: str) -> str:
     if category == mix.ALL:
         return metric.label
     if metric.id == "category_count":
-        return f"{category}: active businesses"
-    return f"{category}: concentration compared with the city"
+        return _("{category}: active businesses").format(category=_(category))
+    return _("{category}: concentration compared with the city").format(category=_(category))
 
 
 def ranking(frame: pd.DataFrame, metric: Metric, threshold: int) -> pd.DataFrame:
     """Rank, area, value in words, and a note (low count, unreliable), best first; flagged
     values have no rank and follow the ranked ones."""
     table = pd.DataFrame({
-        "Rank": ["" if pd.isna(r) else str(int(r)) for r in frame["rank"]],
-        "Area": frame["name"],
-        "Value": [wording.value_text(metric, v, bool(s), threshold)
+        _("Rank"): ["" if pd.isna(r) else str(int(r)) for r in frame["rank"]],
+        _("Area"): frame["name"],
+        _("Value"): [wording.value_text(metric, v, bool(s), threshold)
                   for v, s in zip(frame["value"], frame["suppressed"])],
-        "Note": [wording.flags_note(row) for _, row in frame.iterrows()],
+        _("Note"): [wording.flags_note(row) for _row, row in frame.iterrows()],
     })
     order = frame["rank"].astype("float64").fillna(float("inf")).to_numpy().argsort(kind="stable")
     return table.iloc[order].reset_index(drop=True)
@@ -94,19 +95,21 @@ def extremes_text(frame: pd.DataFrame, metric: Metric, geo_level: str) -> str:
     """'Highest: A (14.2). Lowest: B (3.1). 36 of 36 neighborhoods have a published value.'"""
     found = extremes(frame)
     if found is None:
-        return "No area has a published value for this figure and year."
+        return _("No area has a published value for this figure and year.")
     top, low = found
-    level = wording.LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
+    level = wording.level_nouns(geo_level)[1]
     ranked = int(frame["rank"].notna().sum())
-    return (f"Highest: **{top['name']}** ({metric.format.format(top['value'])}). "
-            f"Lowest: **{low['name']}** ({metric.format.format(low['value'])}). "
-            f"{ranked} of {len(frame)} {level} are ranked.")
+    return _("Highest: **{top}** ({top_value}). Lowest: **{low}** ({low_value}). {ranked} of "
+             "{total} {level} are ranked.").format(
+        top=top["name"], top_value=i18n.number(top["value"], metric.format), low=low["name"],
+        low_value=i18n.number(low["value"], metric.format), ranked=ranked, total=len(frame),
+        level=level)
 
 
 def disclosure_text(frame: pd.DataFrame, geo_level: str, threshold: int,
                     metric: Metric | None = None) -> str:
     """What is withheld and what is flagged among these areas, one sentence each."""
-    level = wording.LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
+    level = wording.level_nouns(geo_level)[1]
     hidden = frame["suppressed"].astype(bool)
     shown = frame["value"].notna() & ~hidden
     low = shown & frame.get("low_count", pd.Series(False, index=frame.index)).astype(bool)

@@ -18,7 +18,8 @@ from datetime import date
 import pandas as pd
 import shapely
 
-from core import metrics
+from core import i18n, metrics
+from core.i18n import _
 
 from . import mix, queries, theme
 from .db import Database
@@ -54,26 +55,39 @@ class ExportMeta:
     not_available: tuple[str, ...] = ()          # 'Label: not available for <city>: <why>'
 
     def lines(self) -> list[tuple[str, str]]:
-        rows = [("Title", self.title), ("City", self.city), ("Source", _no_prefix(self.source)),
-                ("Filters", ", ".join(f"{k}={v}" for k, v in self.filters.items()) or "none")]
-        rows += [("Definition", d) for d in self.definitions]
-        rows += [("Not available", n) for n in self.not_available]
-        rows += [("Suppressed", suppressed_words(self.threshold)),
-                 ("Flags", f"low_count: {metrics.LOW_COUNT_RULE} unreliable: a rate over "
-                           "fewer than 100 residents or with a margin of error above 40%."),
-                 ("Made", f"with {theme.PRODUCT_NAME} on {self.made_on.isoformat()}")]
+        rows = [(_("Title"), self.title), (_("City"), self.city),
+                (_("Source"), _no_prefix(self.source)),
+                (_("Filters"), ", ".join(f"{k}={v}" for k, v in self.filters.items())
+                 or _("none"))]
+        rows += [(_("Definition"), d) for d in self.definitions]
+        rows += [(_("Not available"), n) for n in self.not_available]
+        rows += [(_("Suppressed"), suppressed_words(self.threshold)),
+                 (_("Flags"), _("low_count: {rule} unreliable: a rate over fewer than 100 "
+                                "residents or with a margin of error above 40%.").format(
+                     rule=_(metrics.LOW_COUNT_RULE))),
+                 (_("Made"), made_words(self.made_on))]
         return [(k, v) for k, v in rows if v]
 
 
+def made_words(made_on: date) -> str:
+    """'with Main Street Atlas on 2026-12-04' (es: 'con Main Street Atlas el 4 de …')."""
+    day = made_on.isoformat() if i18n.language() == i18n.DEFAULT else i18n.day(made_on)
+    return _("with {product} on {day}").format(product=theme.PRODUCT_NAME, day=day)
+
+
 def suppressed_words(threshold: int = 3) -> str:
+    empty = _("An empty cell means no data.")
     if threshold <= 0:
-        return f"none. {withheld_explanation(threshold)} An empty cell means no data."
-    return (f'"{suppressed_text(threshold)}" marks a hidden figure. '
-            f"{withheld_explanation(threshold)} An empty cell means no data.")
+        return f"{_('none')}. {withheld_explanation(threshold)} {empty}"
+    return (_('"{word}" marks a hidden figure.').format(word=suppressed_text(threshold))
+            + f" {withheld_explanation(threshold)} {empty}")
 
 
 def _no_prefix(source: str) -> str:
-    return source.split(":", 1)[1].strip() if source.lower().startswith("source:") else source
+    for prefix in ("source:", _("Source:").lower()):
+        if source.lower().startswith(prefix):
+            return source.split(":", 1)[1].strip()
+    return source
 
 
 # --- Provenance ------------------------------------------------------------------------
@@ -91,7 +105,8 @@ def source_line(db: Database, metric_ids: list[str], extra_kinds: tuple[str, ...
     2019–2023' for the sources the metrics depend on (plus `extra_kinds`, e.g. the
     neighborhood boundaries of a map)."""
     kinds = sorted({k for m in metric_ids for k in metrics.get(m).sources} | set(extra_kinds))
-    return "Source: " + ("; ".join(source_list(db, kinds)) or "not recorded in this database")
+    return _("Source:") + " " + ("; ".join(source_list(db, kinds))
+                                or _("not recorded in this database"))
 
 
 def source_list(db: Database, kinds: list[str] | None = None,
@@ -113,9 +128,10 @@ def source_list(db: Database, kinds: list[str] | None = None,
 def _source_words(name: str, publisher: str | None, vintage: str | None,
                   with_publisher: bool) -> str:
     if with_publisher:
-        return (f"{name}{f' ({publisher})' if publisher else ''}, "
-                f"vintage {_dash(vintage) if vintage else 'unknown'}")
-    return f"{name}, {_dash(vintage)}" if vintage else name
+        return (f"{_(name)}{f' ({_(publisher)})' if publisher else ''}, "
+                + _("vintage {vintage}").format(vintage=_(_dash(vintage)) if vintage
+                                                else _("unknown")))
+    return f"{_(name)}, {_(_dash(vintage))}" if vintage else _(name)
 
 
 def _dash(vintage: str) -> str:
@@ -128,7 +144,8 @@ def _dash(vintage: str) -> str:
 
 def definition(metric_id: str) -> str:
     m = metrics.get(metric_id)
-    return f"{m.label} ({m.unit}): {m.description} Computed as {m.formula}"
+    return _("{label} ({unit}): {description} Computed as {formula}").format(
+        label=m.label, unit=m.unit, description=m.description, formula=m.formula)
 
 
 def metric_meta(db: Database, metric_ids: list[str], title: str, made_on: date,
@@ -254,11 +271,11 @@ def map_geojson(db: Database, metric_id: str, year: int, level: str = "neighborh
                 for row in values.itertuples(index=False) if row.geo_id in geoms]
     extra = ("neighborhoods",) if level == "neighborhood" else ("tracts",)
     collection = {"type": "FeatureCollection",
-                  "title": f"{metric.label}{f' — {category}' if category else ''}, {year}",
+                  "title": f"{metric.label}{f' — {_(category)}' if category else ''}, {year}",
                   "source": source_line(db, [metric_id], extra),
                   "definition": definition(metric_id),
                   "suppressed": suppressed_words(threshold),
-                  "made": f"with {theme.PRODUCT_NAME} on {(made_on or date.today()).isoformat()}",
+                  "made": made_words(made_on or date.today()),
                   "features": features}
     return json.dumps(collection, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
@@ -268,7 +285,7 @@ def _feature(row, geom, metric: metrics.Metric, year: int, category: str | None,
     hidden = bool(row.suppressed)
     value = None if hidden or _missing(row.value) else float(row.value)
     text = (suppressed_text(threshold) if hidden else
-            "no data" if value is None else metric.format.format(value))
+            _("no data") if value is None else i18n.number(value, metric.format))
     props = {"geo_id": row.geo_id, "name": row.name, "metric_id": metric.id,
              "metric": metric.label, "unit": metric.unit, "year": int(year),
              "category": category, "value": value, "value_text": text, "suppressed": hidden,

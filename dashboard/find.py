@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import shapely
 
+from core.i18n import _
+
 from . import queries
 from .db import Database
 from .formatting import place_name
@@ -76,9 +78,11 @@ class Result:
 
     def sentence(self) -> str:
         if self.found and self.how == BY_NAME:
-            return f"“{self.query}” is the neighborhood {self.name}."
+            return _("“{query}” is the neighborhood {name}.").format(query=self.query,
+                                                                     name=self.name)
         if self.found:
-            return f"“{self.query}” is in {self.name} ({self.how})."
+            return _("“{query}” is in {name} ({how}).").format(query=self.query, name=self.name,
+                                                               how=self.how)
         return self.message
 
 
@@ -119,7 +123,7 @@ def search(db: Database, text: str, online: bool | None = None, client=None) -> 
     `client`: an HttpClient to ask it with (tests)."""
     query = " ".join(str(text or "").split())[:MAX_QUERY]
     if not query:
-        return Result(query, message="Type a street address or a neighborhood's name.")
+        return Result(query, message=_("Type a street address or a neighborhood's name."))
     hoods = dict(queries.areas(db).itertuples(index=False))
     named = by_name(query, hoods)
     if named is not None:
@@ -139,11 +143,13 @@ def search(db: Database, text: str, online: bool | None = None, client=None) -> 
     if exact is not None and exact.message:
         return exact
     if exact is not None:
-        return Result(query, message=f"The city registry lists no business address within "
-                                     f"{NEAR} house numbers of “{query}”: check the number, "
-                                     "or type a neighborhood's name.")
-    return Result(query, message=f"No neighborhood of {city_name(db)} matches “{query}”: try "
-                                 "a street address with its house number, or a neighborhood's name.")
+        return Result(query, message=_(
+            "The city registry lists no business address within {near} house numbers of "
+            "“{query}”: check the number, or type a neighborhood's name.").format(near=NEAR,
+                                                                                 query=query))
+    return Result(query, message=_(
+        "No neighborhood of {city} matches “{query}”: try a street address with its house "
+        "number, or a neighborhood's name.").format(city=city_name(db), query=query))
 
 
 def by_name(query: str, hoods: dict[str, str]) -> Result | None:
@@ -160,8 +166,9 @@ def by_name(query: str, hoods: dict[str, str]) -> Result | None:
     if same:
         names = sorted(hoods[g] for g in same)
         shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
-        return Result(query, message=f"“{query}” matches {len(names)} neighborhoods "
-                                     f"({shown}): type the whole name.")
+        return Result(query, message=_("“{query}” matches {count} neighborhoods ({shown}): type "
+                                       "the whole name.").format(query=query, count=len(names),
+                                                                 shown=shown))
     return None
 
 
@@ -189,24 +196,28 @@ def by_address(db: Database, query: str, address: Address, hoods: dict[str, str]
         places = sorted({hoods[g] for _, g, _, _ in listed if g in hoods})
         if len(places) == 1:
             geo_id = listed[0][1]
-            return Result(query, geo_id, hoods[geo_id], "the only neighborhood on that street")
-        return Result(query, message=f"“{query}” runs through {len(places)} neighborhoods "
-                                     f"({', '.join(places[:5])}{' …' if len(places) > 5 else ''}): "
-                                     "add a house number.")
+            return Result(query, geo_id, hoods[geo_id], _("the only neighborhood on that street"))
+        shown = ", ".join(places[:5]) + (" …" if len(places) > 5 else "")
+        return Result(query, message=_("“{query}” runs through {count} neighborhoods ({shown}): "
+                                       "add a house number.").format(query=query,
+                                                                     count=len(places),
+                                                                     shown=shown))
     numbered = [r for r in listed if r[0] is not None]
     if not near:
         same = [r for r in numbered if r[0] == address.number]
         if same:
             best = max(same, key=lambda r: r[3])
             return Result(query, best[1], hoods.get(best[1], best[1]),
-                          f"a business address in the city registry: {best[2]}")
+                          _("a business address in the city registry: {address}").format(
+                              address=best[2]))
         return Result(query, message="")
     close = [r for r in numbered if abs(r[0] - address.number) <= NEAR]
     if not close:
         return None
     best = min(close, key=lambda r: (abs(r[0] - address.number), -r[3]))
     return Result(query, best[1], hoods.get(best[1], best[1]),
-                  f"near {best[2]}, a business address in the city registry")
+                  _("near {address}, a business address in the city registry").format(
+                      address=best[2]))
 
 
 def by_point(db: Database, query: str, point: tuple[float, float],
@@ -218,9 +229,9 @@ def by_point(db: Database, query: str, point: tuple[float, float],
     for geo_id, hit in zip(frame["geo_id"], inside):
         if hit:
             return Result(query, geo_id, hoods.get(geo_id, geo_id),
-                          "placed by the US Census Geocoder")
-    return Result(query, message=f"The US Census Geocoder places “{query}” outside "
-                                 f"{city_name(db)}'s neighborhoods.")
+                          _("placed by the US Census Geocoder"))
+    return Result(query, message=_("The US Census Geocoder places “{query}” outside {city}'s "
+                                   "neighborhoods.").format(query=query, city=city_name(db)))
 
 
 # --- Online: the US Census Geocoder ----------------------------------------------------

@@ -27,6 +27,9 @@ from datetime import date
 import plotly.graph_objects as go
 
 from . import labels, theme
+from core import i18n
+from core.i18n import N_, _
+
 from .formatting import WITHHELD, gap_note, grey_note
 from .geometry import center_and_zoom
 
@@ -36,7 +39,7 @@ MAP_TRACES = ("choroplethmap", "scattermap", "densitymap", "choroplethmapbox",
 OFFLINE_MAP_STYLE = "white-bg"   # the only map style that renders without tiles
 MAP_MARGIN = 0.15   # an image's map zooms out a little more than the page's (a zoom level)
 START_TIMEOUT, RENDER_TIMEOUT = 60.0, 60.0
-NO_BROWSER = ("Images are made on the server with a Chrome or Chromium browser, and none was "
+NO_BROWSER = N_("Images are made on the server with a Chrome or Chromium browser, and none was "
               "found: install Debian's chromium (apt-get install -y chromium), set "
               "BROWSER_PATH, or run plotly_get_chrome; the camera button on each chart still "
               "saves a PNG.")
@@ -60,9 +63,9 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
-    Preset("16:9", "Slide or web page, 16:9 (1600 × 900 pixels)", 1600, 900, 1.0, 20),
-    Preset("square", "Social media, square (1080 × 1080 pixels)", 1080, 1080, 1.0, 20),
-    Preset("print", "Print, 8 × 4.5 inches at 300 dpi (2400 × 1350 pixels)", 768, 432,
+    Preset("16:9", N_("Slide or web page, 16:9 (1600 × 900 pixels)"), 1600, 900, 1.0, 20),
+    Preset("square", N_("Social media, square (1080 × 1080 pixels)"), 1080, 1080, 1.0, 20),
+    Preset("print", N_("Print, 8 × 4.5 inches at 300 dpi (2400 × 1350 pixels)"), 768, 432,
            300 / 96, 12, dpi=300),
 ]}
 DEFAULT_PRESET = "16:9"
@@ -149,10 +152,14 @@ def _escape(text: str) -> str:
 def _footer(source_line: str, made_on: date, note: str, p: Preset) -> str:
     """Source, note and 'Made with … on …', wrapped to the image's width."""
     width = max(40, int((p.width - 48) / (p.font_size * 0.8 * 0.55)))
-    source = source_line if source_line.lower().startswith("source") else f"Source: {source_line}"
+    said = (_("Source"), "source")
+    source = source_line if source_line.lower().startswith(tuple(w.lower() for w in said)) \
+        else _("Source: {line}").format(line=source_line)
     lines = textwrap.wrap(source, width)
     lines += textwrap.wrap(note, width) if note else []
-    lines.append(f"Made with {theme.PRODUCT_NAME} on {made_on.isoformat()}")
+    lines.append(_("Made with {product} on {day}").format(
+        product=theme.PRODUCT_NAME, day=made_on.isoformat() if i18n.language() == i18n.DEFAULT
+        else i18n.day(made_on)))
     return "<br>".join(_escape(line) for line in lines)
 
 
@@ -187,7 +194,7 @@ def _place_legend(fig: go.Figure, footer_px: int, p: Preset) -> None:
 
 
 def _hidden_note(fig: go.Figure, threshold: int) -> str:
-    if is_map(fig) and any(WITHHELD in " ".join(map(str, _ticktext(t))) for t in fig.data):
+    if is_map(fig) and any(_(WITHHELD) in " ".join(map(str, _ticktext(t))) for t in fig.data):
         return grey_note(threshold)
     if any(_has_gap(t) for t in fig.data if t.type in ("scatter", "bar")):
         return gap_note(threshold)
@@ -267,7 +274,7 @@ def browser_available() -> tuple[bool, str]:
         from choreographer.browsers.chromium import Chromium
         import kaleido  # noqa: F401
     except ImportError:
-        return False, "Images need the kaleido package, which is not installed here."
+        return False, _("Images need the kaleido package, which is not installed here.")
     if _RENDERER.failure:
         return False, _RENDERER.failure
     path = Chromium.find_browser(skip_local=False)

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.colors as pcolors
 import plotly.graph_objects as go
 
+from core.i18n import _
 from core.metrics import Metric
 
 from . import classify, labels, theme, wording
@@ -108,11 +109,12 @@ def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
         if not suppressed:
             rank = wording.rank_phrase(row.rank, row.ranked, view.geo_level)
             behind = wording.count_behind(metric, row.numerator, row.denominator)
-            lines += [f"Rank: {rank}"] * bool(rank) + [f"Based on: {behind}"] * bool(behind)
+            lines += [_("Rank: {rank}").format(rank=rank)] * bool(rank) + \
+                [_("Based on: {count}").format(count=behind)] * bool(behind)
         else:
             lines.append(f"<span style='font-size:12px'>{why}</span>")
         if getattr(row, "low_count", False) and not suppressed:
-            lines.append(f"<i>{wording.LOW_COUNT_TEXT}</i>")
+            lines.append(f"<i>{wording.low_count_text()}</i>")
         if row.unreliable:
             lines.append(f"<i>{wording.unreliable_text(metric)}</i>")
         if caveat:
@@ -305,10 +307,10 @@ def preview_html(fig: go.Figure, geojson: dict, width_px: int = WIDTH_PX) -> str
     svg = _preview_svg(trace, geojson, layout.map, map_w, map_h)
     # An <img> of the SVG: st.html's sanitiser keeps an image but not inline SVG.
     source = base64.b64encode(svg.encode()).decode()
-    name = html.escape(_plain(trace.colorbar.title.text or ""))
-    image = (f'<img src="data:image/svg+xml;base64,{source}" alt="A map of {name} (the '
-             f'interactive map is loading)" style="display:block;width:100%;height:{map_h}px;'
-             f'object-fit:none">')
+    alt = html.escape(_("A map of {name} (the interactive map is loading)").format(
+        name=_plain(trace.colorbar.title.text or "")))
+    image = (f'<img src="data:image/svg+xml;base64,{source}" alt="{alt}" style="display:block;'
+             f'width:100%;height:{map_h}px;object-fit:none">')
     legend = _preview_legend(trace) if not x0 else ""
     return (f'<div class="{PREVIEW_CLASS}" style="height:{total}px;padding:{margin}px;'
             f'box-sizing:border-box;overflow:hidden;font-family:{theme.FONT_FAMILY};'

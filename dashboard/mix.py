@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.categories import SECTORS
+from core import i18n
+from core.categories import SECTORS, UNKNOWN_CATEGORY
 
 from .db import Database
 from .queries import ranked_by_area
 
 ALL = "all"   # the category filter's "every category" value
+
+
+def named(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its categories in the reader's language (the marts hold the English
+    names; a filter keeps those, as the URL does)."""
+    if i18n.language() != i18n.DEFAULT and "category" in frame and len(frame):
+        frame["category"] = frame["category"].map(
+            lambda c: i18n.gettext(c) if isinstance(c, str) else c)
+    return frame
 
 
 def categories(db: Database, year: int | None = None, geo_level: str | None = None) -> list[str]:
@@ -47,7 +57,7 @@ def category_mix(db: Database, geo_ids: list[str], year: int,
     suppressed, share (of the area's shown and hidden businesses; NULL when hidden),
     city_share, lq."""
     marks = ", ".join("?" for _ in geo_ids) or "NULL"
-    return db.query(f"""
+    return named(db.query(f"""
         WITH totals AS (
             SELECT geo_id, value AS total FROM metrics_long
             WHERE metric_id = 'active_businesses' AND year = ?
@@ -64,17 +74,17 @@ def category_mix(db: Database, geo_ids: list[str], year: int,
         LEFT JOIN location_quotients lq ON lq.geo_level = ? AND lq.geo_id = c.geo_id
              AND lq.year = ? AND lq.category = c.category AND NOT lq.suppressed
         ORDER BY c.geo_id, c.category""",  # noqa: S608 (reviewed: placeholders only)
-                    [year, geo_level, *geo_ids, year, geo_level, *geo_ids, geo_level, year])
+                    [year, geo_level, *geo_ids, year, geo_level, *geo_ids, geo_level, year]))
 
 
 def location_quotients(db: Database, geo_id: str, year: int,
                        geo_level: str = "neighborhood") -> pd.DataFrame:
     """An area's location quotient for each category (hidden ones included, flagged)."""
-    return db.query("""
+    return named(db.query("""
         SELECT category, count, share, city_share, lq, suppressed, low_count
         FROM location_quotients
         WHERE geo_level = ? AND geo_id = ? AND year = ? ORDER BY lq DESC NULLS LAST, category""",
-                    [geo_level, geo_id, year])
+                    [geo_level, geo_id, year]))
 
 
 def jobs_years(db: Database) -> list[int]:
@@ -100,8 +110,8 @@ def jobs_by_sector(db: Database, neighborhood_id: str | None, year: int) -> pd.D
         SELECT naics_sector AS sector, sum(jobs) AS jobs FROM placed
         WHERE ? IS NULL OR neighborhood_id = ?
         GROUP BY 1 ORDER BY 2 DESC""", [year, year, neighborhood_id, neighborhood_id])
-    frame["category"] = frame["sector"].map(SECTORS).fillna("Other or unclassified")
-    return frame
+    frame["category"] = frame["sector"].map(SECTORS).fillna(UNKNOWN_CATEGORY)
+    return named(frame)
 
 
 def hide_small(frame: pd.DataFrame, column: str, threshold: int) -> pd.DataFrame:

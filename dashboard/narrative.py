@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core import metrics
+from core import i18n, metrics
+from core.i18n import N_, _
 from core.metrics import STORY   # the figures the sentences speak about, in order
 
 from . import wording
@@ -29,13 +30,15 @@ def sentences(name: str, profile: pd.DataFrame, quotients: pd.DataFrame | None,
         said += _mix_sentences(name, quotients)
     if hidden:
         labels = [metrics.get(m).label.lower() for m in hidden]
-        said.append(f"Withheld for {name}: {_join(labels)} (fewer than {threshold}, or "
-                    "hidden to protect a smaller count).")
+        said.append(_("Withheld for {name}: {figures} (fewer than {threshold}, or hidden to "
+                      "protect a smaller count).").format(name=name, figures=_join(labels),
+                                                         threshold=threshold))
     return said
 
 
 def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return words[0] if len(words) == 1 else _("{some} and {last}").format(
+        some=", ".join(words[:-1]), last=words[-1])
 
 
 def _sentence(name: str, metric, row: pd.Series, geo_level: str) -> str:
@@ -45,31 +48,36 @@ def _sentence(name: str, metric, row: pd.Series, geo_level: str) -> str:
     noun = wording.noun(metric) or metric.label.lower()
     rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level)
     city = ("" if pd.isna(row["city_value"]) or bool(row["city_suppressed"])
-            else f"; city-wide: {format_value(row['city_value'], metric.format)}")
+            else _("; city-wide: {value}").format(value=format_value(row["city_value"],
+                                                                     metric.format)))
     text = (_phrase(name, metric, value, noun, int(row["year"])) + (f", {rank}" if rank else "")
             + city + ".")
     if bool(row.get("low_count", False)):
-        text += (" Treat it with caution: it rests on fewer than 20 businesses or events "
-                 "(low count), so it is not ranked.")
+        text += " " + _("Treat it with caution: it rests on fewer than 20 businesses or "
+                        "events (low count), so it is not ranked.")
     elif bool(row["unreliable"]):
-        text += f" Treat it with caution: it rests on {metric.unreliable_words}."
+        text += " " + _("Treat it with caution: it rests on {why}.").format(
+            why=metric.unreliable_words)
     return text
 
 
 TEMPLATES = {
-    "formations": "In {year}, {value} new businesses opened in {name}",
-    "closures": "In {year}, {value} businesses in {name} closed",
-    "survival_3y": ("{value} of the businesses that opened in {name} in {year} were still "
-                    "open 3 years later"),
-    "jobs_small_firms_share": ("{value} of {name}'s private jobs in {year} were at firms "
-                               "with fewer than 20 employees"),
-    "effective_categories": ("In {year}, {name}'s business mix was as varied as {value} "
-                             "equally common kinds of business"),
+    "formations": N_("In {year}, {value} new businesses opened in {name}"),
+    "closures": N_("In {year}, {value} businesses in {name} closed"),
+    "survival_3y": N_("{value} of the businesses that opened in {name} in {year} were still "
+                      "open 3 years later"),
+    "jobs_small_firms_share": N_("{value} of {name}'s private jobs in {year} were at firms "
+                                 "with fewer than 20 employees"),
+    "effective_categories": N_("In {year}, {name}'s business mix was as varied as {value} "
+                               "equally common kinds of business"),
 }
 
 
+DEFAULT_TEMPLATE = N_("In {year}, {name} had {value} {noun}")
+
+
 def _phrase(name: str, metric, value: str, noun: str, year: int) -> str:
-    template = TEMPLATES.get(metric.id, "In {year}, {name} had {value} {noun}")
+    template = _(TEMPLATES.get(metric.id, DEFAULT_TEMPLATE))
     return template.format(name=name, value=value, noun=noun, year=year)
 
 
@@ -82,13 +90,16 @@ def _mix_sentences(name: str, quotients: pd.DataFrame) -> list[str]:
     top, low = shown.nlargest(1, "lq").iloc[0], shown.nsmallest(1, "lq").iloc[0]
     parts = []
     if top["lq"] >= 1.2:
-        parts.append(f"unusually many businesses in {top['category'].lower()} "
-                     f"({top['lq']:.1f} times their share citywide)")
+        parts.append(_("unusually many businesses in {category} ({times} times their share "
+                       "citywide)").format(category=_(top["category"]).lower(),
+                                           times=i18n.number(top["lq"], "{:.1f}")))
     if low["lq"] <= 0.8:
-        parts.append(f"unusually few in {low['category'].lower()} ({low['lq']:.1f} times)")
-    return [f"Compared with the city, {name} has {' and '.join(parts)}."] if parts else []
+        parts.append(_("unusually few in {category} ({times} times)").format(
+            category=_(low["category"]).lower(), times=i18n.number(low["lq"], "{:.1f}")))
+    return [_("Compared with the city, {name} has {parts}.").format(
+        name=name, parts=_(" and ").join(parts))] if parts else []
 
 
 def hidden_note(threshold: int) -> str:
-    return (f"{withheld_explanation(threshold)} A figure computed from a withheld count is "
-            "withheld too.")
+    return withheld_explanation(threshold) + " " + _("A figure computed from a withheld count "
+                                                     "is withheld too.")

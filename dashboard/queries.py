@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core import i18n
+
 from .db import Database
 
 GEO_LEVELS = ("neighborhood", "tract")
@@ -126,12 +128,24 @@ def city_series(db: Database, metric_ids: list[str]) -> pd.DataFrame:
                     metric_ids)
 
 
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    """The city's row named in the reader's language, and categories too (the marts hold
+    English words)."""
+    if i18n.language() == i18n.DEFAULT or frame.empty:
+        return frame
+    frame.loc[frame["geo_id"] == "city", "name"] = i18n.gettext("City")
+    if "category" in frame:
+        frame["category"] = frame["category"].map(
+            lambda c: i18n.gettext(c) if isinstance(c, str) else c)
+    return frame
+
+
 def area_series(db: Database, metric_ids: list[str], geo_ids: list[str],
                 geo_level: str = "neighborhood", with_city: bool = True) -> pd.DataFrame:
     """Values over the years for some areas (and the city): geo_id, name, year, metric_id,
     value, numerator, denominator, suppressed, unreliable. The city's geo_id is 'city'."""
     names = f"SELECT geo_id, name FROM ({area_sql(geo_level)}) UNION ALL SELECT 'city', 'City'"  # noqa: S608 (reviewed: a fixed query)
-    return db.query(f"""
+    return _named(db.query(f"""
         SELECT m.geo_id, a.name, m.year, m.metric_id, m.value, m.numerator, m.denominator,
                m.suppressed, m.unreliable, m.low_count
         FROM metrics_long m JOIN ({names}) a USING (geo_id)
@@ -139,7 +153,7 @@ def area_series(db: Database, metric_ids: list[str], geo_ids: list[str],
           AND ((m.geo_level = ? AND m.geo_id IN ({_marks(geo_ids)}))
                OR (? AND m.geo_level = 'city'))
         ORDER BY m.metric_id, m.geo_id, m.year""",  # noqa: S608 (reviewed: placeholders only)
-                    [*metric_ids, geo_level, *geo_ids, with_city])
+                    [*metric_ids, geo_level, *geo_ids, with_city]))
 
 
 def latest_city_values(db: Database, metric_ids: list[str]) -> pd.DataFrame:
@@ -188,13 +202,13 @@ def processing_by_category(db: Database, geo_id: str = "city") -> pd.DataFrame:
                                      "median_days", "p90_days", "share_over_30",
                                      "suppressed", "low_count"])
     names = f"SELECT geo_id, name FROM ({area_sql('neighborhood')}) UNION ALL SELECT 'city', 'City'"  # noqa: S608 (reviewed: a fixed query)
-    return db.query(f"""
+    return _named(db.query(f"""
         SELECT p.geo_id, a.name, p.year, p.category, p.applications, p.median_days,
                p.p90_days, p.share_over_30, p.suppressed, p.low_count
         FROM processing_by_category p JOIN ({names}) a USING (geo_id)
         WHERE p.geo_id = ? AND p.geo_level = CASE WHEN ? = 'city' THEN 'city'
                                                   ELSE 'neighborhood' END
-        ORDER BY p.year, p.category""", [geo_id, geo_id])  # noqa: S608 (reviewed: placeholders only)
+        ORDER BY p.year, p.category""", [geo_id, geo_id]))  # noqa: S608 (reviewed: placeholders only)
 
 
 def tract_neighborhood(db: Database) -> dict[str, str]:

@@ -12,6 +12,7 @@ from typing import Callable
 import plotly.graph_objects as go
 
 from core import metrics
+from core.i18n import N_, _
 
 from . import bars, cards, charts, exports, maps, mix, narrative, queries
 from .brief_content import gaps
@@ -53,15 +54,16 @@ def headline(place: Place) -> Slide:
     present = set(profile["metric_id"])
     found = cards.cards(profile, [m for m in metrics.HEADLINE if m in present], place.threshold)
     lines = narrative.sentences(place.name, profile, None, place.threshold)[:3]
-    return Slide(f"{place.name} at a glance", lines, found,
+    return Slide(_("{name} at a glance").format(name=place.name), lines, found,
                  source=exports.source_line(place.db, metrics.HEADLINE),
                  note=cards.definitions(metrics.HEADLINE))
 
 
 def where(place: Place) -> Slide:
     count = len(place.shapes["features"])
-    line = f"{place.name} in orange, among the city's {count} neighborhoods."
-    return Slide(f"Where {place.name} is", [line], [], locator_map(place.shapes, place.geo_id),
+    line = _("{name} in orange, among the city's {count} neighborhoods.").format(
+        name=place.name, count=count)
+    return Slide(_("Where {name} is").format(name=place.name), [line], [], locator_map(place.shapes, place.geo_id),
                  exports.source_line(place.db, [], ("neighborhoods",)))
 
 
@@ -69,29 +71,30 @@ def trend(place: Place) -> Slide:
     present = set(queries.metric_ids(place.db))
     chosen = next((m for m in TREND_METRICS if m in present), None)
     if chosen is None:
-        return Slide("Over the years", ["No yearly figures in this database yet."])
+        return Slide(_("Over the years"), [_("No yearly figures in this database yet.")])
     metric = metrics.get(chosen)
     series = queries.area_series(place.db, [chosen], [place.geo_id])
-    figure, _ = charts.area_trend(series, metric, place.threshold)
-    return Slide(f"{metric.label}: {place.name} and the city", [], [], big(figure),
+    figure, _table = charts.area_trend(series, metric, place.threshold)
+    return Slide(f"{metric.label}: " + _("{name} and the city").format(name=place.name), [], [],
+                 big(figure),
                  exports.source_line(place.db, [chosen]))
 
 
 def business_mix(place: Place) -> Slide:
     years = mix.category_years(place.db) if queries.has_rows(place.db, "category_counts") else []
     if not years:
-        return Slide("Mix of businesses", ["No business categories in this database."])
+        return Slide(_("Mix of businesses"), [_("No business categories in this database.")])
     shares = mix.category_mix(place.db, [place.geo_id], years[-1])
-    figure, _ = bars.category_mix(shares, {place.geo_id: place.name, "city": "City"},
+    figure, _table = bars.category_mix(shares, {place.geo_id: place.name, "city": _("City")},
                                   place.threshold, names_above=False)
     figure = big(figure, MIX_HEIGHT)
     # Every category named: type a little smaller than the rest, and no label skipped.
     figure.update_yaxes(tickfont={"size": MIX_LABEL_FONT})
     figure.update_layout(legend={"font": {"size": MIX_LABEL_FONT + 1}}, margin={"b": 120})
-    return Slide(f"Kinds of business in {place.name}, {years[-1]}", [], [], figure,
-                 exports.source_line(place.db, ["category_count"]),
-                 note="Bars: the share of the neighborhood's businesses in each kind; "
-                      "grey tick: the city's share.")
+    return Slide(_("Kinds of business in {name}, {year}").format(name=place.name, year=years[-1]),
+                 [], [], figure, exports.source_line(place.db, ["category_count"]),
+                 note=_("Bars: the share of the neighborhood's businesses in each kind; "
+                        "grey tick: the city's share."))
 
 
 def jobs(place: Place) -> Slide:
@@ -99,12 +102,12 @@ def jobs(place: Place) -> Slide:
                                  with_city=False)
     shown = [metrics.get(m) for m in metrics.JOBS_TRIO if (series["metric_id"] == m).any()]
     if not shown:
-        return Slide("Jobs", ["No jobs figures in this database: they come from LEHD LODES "
-                              "workplace data, which this build did not load."])
-    figure, _ = charts.several_lines(series, shown, place.threshold, place.geo_id,
-                                     y_title="jobs")
-    return Slide(f"Jobs located in {place.name}", [], [], big(figure),
-                 exports.source_line(place.db, metrics.JOBS_TRIO), note=metrics.LODES_CAVEAT)
+        return Slide(_("Jobs"), [_("No jobs figures in this database: they come from LEHD LODES "
+                                   "workplace data, which this build did not load.")])
+    figure, _table = charts.several_lines(series, shown, place.threshold, place.geo_id,
+                                     y_title=_("jobs"))
+    return Slide(_("Jobs located in {name}").format(name=place.name), [], [], big(figure),
+                 exports.source_line(place.db, metrics.JOBS_TRIO), note=_(metrics.LODES_CAVEAT))
 
 
 def capital(place: Place) -> Slide:
@@ -115,24 +118,24 @@ def capital(place: Place) -> Slide:
     present = [m for m in ids if m in set(profile["metric_id"])]
     found = cards.cards(profile, present, place.threshold)
     city = exports.city_info(place.db)["name"]
-    lines = [as_sentence(f"{what}: {not_available_text(city, why)}")
+    lines = [as_sentence(f"{_(what)}: {not_available_text(city, why)}")
              for what, why in gaps([m for m in ids if m not in present], unavailable)]
     unsure = sorted({metrics.get(m).unreliable_words for m in profile.loc[
         profile["unreliable"].astype(bool), "metric_id"]})
-    note = " ".join([*(as_sentence(f"Unreliable: {w}") for w in unsure),
-                     "SBA: SBA-backed loans only. PPP business types are self-reported. "
-                     "Loans placed by address or ZIP code. Licence times in calendar days."])
-    return Slide(f"Capital and red tape in {place.name}", lines, found,
+    note = " ".join([*(as_sentence(_("Unreliable: {why}").format(why=w)) for w in unsure),
+                     _("SBA: SBA-backed loans only. PPP business types are self-reported. "
+                       "Loans placed by address or ZIP code. Licence times in calendar days.")])
+    return Slide(_("Capital and red tape in {name}").format(name=place.name), lines, found,
                  source=exports.source_line(place.db, present), note=note)
 
 
 SLIDES: list[tuple[str, Callable[[Place], Slide]]] = [
-    ("Headline figures", headline),
-    ("Map", where),
-    ("Trend", trend),
-    ("Mix of businesses", business_mix),
-    ("Jobs", jobs),
-    ("Capital and red tape", capital),
+    (N_("Headline figures"), headline),
+    (N_("Map"), where),
+    (N_("Trend"), trend),
+    (N_("Mix of businesses"), business_mix),
+    (N_("Jobs"), jobs),
+    (N_("Capital and red tape"), capital),
 ]
 
 

@@ -1,6 +1,8 @@
 """One look for every chart: colour-blind-safe palettes and type that reads on a projector."""
 from __future__ import annotations
 
+from core import i18n
+
 # Sequential: viridis is perceptually uniform and readable with every common colour-vision
 # deficiency. Maps use it reversed, so that darker means more.
 SEQUENTIAL = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
@@ -32,6 +34,8 @@ def base_layout(title: str | None = None) -> dict:
         "plot_bgcolor": "white",
         "colorway": CATEGORICAL,
         "hoverlabel": {"font": {"size": 14, "family": FONT_FAMILY}, "align": "left"},
+        # Axis numbers as the reader writes them: decimal mark, then thousands separator.
+        "separators": ",." if i18n.language() == "es" else ".,",
     }
     if title:
         layout["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 19}}

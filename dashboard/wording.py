@@ -8,33 +8,58 @@ import textwrap
 
 import pandas as pd
 
+from core import i18n
+from core.i18n import N_, _
 from core.metrics import LOW_COUNT, NOT_YET_BACK, RESILIENCE, Metric
 
 from .formatting import format_value, ordinal, suppressed_text
 
-LEVEL_NOUNS = {"neighborhood": ("neighborhood", "neighborhoods"), "tract": ("tract", "tracts")}
+# English here (the catalog's msgids); `level_nouns` says them in the reader's language.
+LEVEL_NOUNS = {"neighborhood": (N_("neighborhood"), N_("neighborhoods")),
+               "tract": (N_("tract"), N_("tracts"))}
+
+
+def level_nouns(level: str) -> tuple[str, str]:
+    """('neighborhood', 'neighborhoods') in the reader's language."""
+    one, many = LEVEL_NOUNS.get(level, (N_("area"), N_("areas")))
+    return _(one), _(many)
 # What a rate is divided by, said plainly, by the registry's unit.
 DENOMINATORS = {
-    "per 1,000 residents": "residents",
+    "per 1,000 residents": N_("residents"),
     "per km²": "km²",
-    "per 100 active businesses": "businesses active at the start of the year",
-    "share of the year's new businesses": "new businesses that year",
-    "share of private jobs": "private-sector jobs",
+    "per 100 active businesses": N_("businesses active at the start of the year"),
+    "share of the year's new businesses": N_("new businesses that year"),
+    "share of private jobs": N_("private-sector jobs"),
 }
 def unreliable_text(metric) -> str:
     """'unreliable: <why>', the why from the metric's registry entry."""
-    return f"unreliable: {metric.unreliable_words}"
+    return _("unreliable: {why}").format(why=metric.unreliable_words)
+
+
+# The English notes (tests and callers that compare); the functions say them translated.
 LOW_COUNT_TEXT = f"low count: fewer than {LOW_COUNT} businesses or events behind it"
-# Short notes for tables (whole words that fit a narrow column).
 UNRELIABLE_NOTE, LOW_COUNT_NOTE = "unreliable", f"low count (under {LOW_COUNT})"
+
+
+def low_count_text() -> str:
+    return _("low count: fewer than {n} businesses or events behind it").format(n=LOW_COUNT)
+
+
+def unreliable_note() -> str:
+    """Short notes for tables (whole words that fit a narrow column)."""
+    return _("unreliable")
+
+
+def low_count_note() -> str:
+    return _("low count (under {n})").format(n=LOW_COUNT)
 
 
 def flags_note(row) -> str:
     """'low count (under 20)', 'unreliable', both, or '' for a sound or hidden value."""
     if bool(row.get("suppressed", False)):
         return ""
-    notes = [LOW_COUNT_NOTE] * bool(row.get("low_count", False)) + \
-        [UNRELIABLE_NOTE] * bool(row.get("unreliable", False))
+    notes = [low_count_note()] * bool(row.get("low_count", False)) + \
+        [unreliable_note()] * bool(row.get("unreliable", False))
     return "; ".join(notes)
 
 
@@ -55,10 +80,11 @@ def rank_phrase(rank, ranked, geo_level: str = "neighborhood") -> str:
     rank, ranked = int(rank), int(ranked)
     if ranked < 2:   # '1st of 1' ranks nothing
         return ""
-    plural = LEVEL_NOUNS.get(geo_level, ("area", "areas"))[1]
-    extreme = " (the highest)" if rank == 1 and ranked > 1 else \
-        " (the lowest)" if rank == ranked and ranked > 1 else ""
-    return f"{ordinal(rank)} of {ranked} {plural}{extreme}"
+    plural = level_nouns(geo_level)[1]
+    extreme = _(" (the highest)") if rank == 1 and ranked > 1 else \
+        _(" (the lowest)") if rank == ranked and ranked > 1 else ""
+    return _("{rank} of {ranked} {plural}").format(rank=ordinal(rank), ranked=ranked,
+                                                   plural=plural) + extreme
 
 
 def count_behind(metric: Metric, numerator, denominator) -> str:
@@ -66,16 +92,18 @@ def count_behind(metric: Metric, numerator, denominator) -> str:
     '42 ÷ 8,650 residents'; '' for plain counts or when hidden."""
     if metric.kind not in ("rate", "share") or _missing(numerator):
         return ""
-    below = DENOMINATORS.get(metric.unit, "")
+    unit = metric.english("unit")
+    below = _(DENOMINATORS.get(unit, ""))
     if _missing(denominator):
-        return f"{numerator:,.0f} counted"
-    size = f"{denominator:,.2f}" if metric.unit == "per km²" else f"{denominator:,.0f}"
+        return _("{n} counted").format(n=i18n.integer(numerator))
+    size = i18n.number(denominator, "{:,.2f}" if unit == "per km²" else "{:,.0f}")
     if metric.kind == "share":
-        return f"{numerator:,.0f} of {size} {below}".strip()
-    return f"{numerator:,.0f} ÷ {size} {below}".strip()
+        return _("{n} of {size} {below}").format(n=i18n.integer(numerator), size=size,
+                                                 below=below).strip()
+    return f"{i18n.integer(numerator)} ÷ {size} {below}".strip()
 
 
-NOT_YET_BACK_TEXT = "not yet back"
+NOT_YET_BACK_TEXT = N_("not yet back")
 
 
 def value_text(metric: Metric, value, suppressed: bool, threshold: int) -> str:
@@ -85,27 +113,27 @@ def value_text(metric: Metric, value, suppressed: bool, threshold: int) -> str:
     if suppressed:
         return suppressed_text(threshold)
     if _missing(value) and not_yet_back(metric):
-        return NOT_YET_BACK_TEXT
+        return _(NOT_YET_BACK_TEXT)
     return format_value(value, metric.format)
 
 
 def not_yet_back(metric: Metric) -> bool:
     """Whether a missing value of the metric means 'not yet recovered', not 'no data'."""
-    return NOT_YET_BACK.strip() in metric.caveat
+    return NOT_YET_BACK.strip() in metric.english("caveat")
 
 
 def area_count(n: int) -> str:
     """'7 areas', '1 area': how many areas a colour class holds, said in the legend."""
-    return f"{int(n):,} area{'' if int(n) == 1 else 's'}"
+    return i18n.ngettext("{n} area", "{n} areas", int(n)).format(n=i18n.integer(int(n)))
 
 
 def year_phrase(metric: Metric, year: int) -> str:
     """The year a figure is for, said plainly: '2024', or for a survival rate the year the
     businesses opened ('businesses opened in 2022')."""
     if metric.id.startswith("survival_"):
-        return f"businesses opened in {year}"
+        return _("businesses opened in {year}").format(year=year)
     if metric.group == RESILIENCE:     # filed under 2019, about 2019 to the 2020–2022 low
-        return "the 2020 downturn"
+        return _("the 2020 downturn")
     return str(year)
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import bars, cards, charts, downloads, downturn, frame, mix, queries, theme
 from dashboard.explorer import default_metric
 from core import metrics
+from core.i18n import _
 
 PANELS = ["micro_per_1k_residents", "businesses_per_1k_residents", "formations_per_100_active",
           "closures_per_100_active", "survival_3y", "jobs_small_firms_share",
@@ -13,20 +14,20 @@ PANELS = ["micro_per_1k_residents", "businesses_per_1k_residents", "formations_p
 
 db = frame.database()
 threshold = queries.suppression_threshold(db)
-st.title("Compare neighborhoods")
+st.title(_("Compare neighborhoods"))
 hoods = queries.areas(db)
 names = dict(zip(hoods["geo_id"], hoods["name"]))
 if len(names) < 2:
-    frame.missing("This city has fewer than two neighborhoods, so there is nothing to compare.")
+    frame.missing(_("This city has fewer than two neighborhoods, so there is nothing to compare."))
     st.stop()
 
 start = frame.remembered("n")
 nearby = frame.neighbors(db).get(start, []) if start in names else []
 default = [start, nearby[0]] if nearby else list(names)[:2]
-chosen = frame.url_multiselect("Neighborhoods (two to four)", list(names), "compare", default,
+chosen = frame.url_multiselect(_("Neighborhoods (two to four)"), list(names), "compare", default,
                                format_func=names.get, min_count=2, max_count=4)
 if len(chosen) < 2:
-    frame.missing("Pick at least two neighborhoods to compare.")
+    frame.missing(_("Pick at least two neighborhoods to compare."))
     st.stop()
 
 shown = {g: names[g] for g in chosen}
@@ -35,32 +36,33 @@ present = set(queries.metric_ids(db))
 panels = [metrics.get(m) for m in PANELS if m in present]
 profile = pd.concat([queries.area_profile(db, g, [m.id for m in panels]).assign(geo_id=g)
                      for g in chosen])
-st.header("Side by side, each figure's latest year")
+st.header(_("Side by side, each figure's latest year"))
 figure, table = bars.side_by_side(profile, panels, shown, threshold, colours)
 frame.chart(figure, table, key="panels", download=downloads.Download(
-    "Neighborhoods side by side", tuple(m.id for m in panels), what="compare " + " ".join(shown.values()),
+    _("Neighborhoods side by side"), tuple(m.id for m in panels),
+    what=_("compare") + " " + " ".join(shown.values()),
     data=downloads.profile_data(profile)))
-st.caption("Each panel names its year: survival follows the businesses that opened in one "
-           "year until it is over, and jobs come a year or two behind the registry. Dashed "
-           "line: the city as a whole. Each panel has one scale for every neighborhood. "
-           + cards.definitions([m.id for m in panels]))
+st.caption(_("Each panel names its year: survival follows the businesses that opened in one "
+             "year until it is over, and jobs come a year or two behind the registry. Dashed "
+             "line: the city as a whole. Each panel has one scale for every neighborhood.")
+           + " " + cards.definitions([m.id for m in panels]))
 
 fell = [metrics.get(m) for m in downturn.key_figures() if m in present]
 if fell:
-    st.header("The 2020 downturn")
+    st.header(_("The 2020 downturn"))
     hit = pd.concat([queries.area_profile(db, g, [m.id for m in fell]).assign(geo_id=g)
                      for g in chosen])
     figure, table = bars.side_by_side(hit, fell, shown, threshold, colours)
     frame.chart(figure, table, key="downturn", download=downloads.Download(
-        "The 2020 downturn, side by side", tuple(m.id for m in fell),
-        what="downturn " + " ".join(shown.values()), data=downloads.profile_data(hit)))
-    st.caption(f"{metrics.DOWNTURN_CAVEAT} Dashed line: the city as a whole. "
+        _("The 2020 downturn, side by side"), tuple(m.id for m in fell),
+        what=_("downturn") + " " + " ".join(shown.values()), data=downloads.profile_data(hit)))
+    st.caption(_(metrics.DOWNTURN_CAVEAT) + " " + _("Dashed line: the city as a whole.") + " "
                + cards.definitions([m.id for m in fell]))
 
-st.header("Over the years")
+st.header(_("Over the years"))
 # Figures with a value for one year only (the downturn, filed under 2019) make no line.
 choices = [m for m in metrics.LONG_METRICS if m in present and metrics.get(m).group != metrics.RESILIENCE]
-metric_id = frame.url_select("Figure", choices, "metric", default_metric(choices),
+metric_id = frame.url_select(_("Figure"), choices, "metric", default_metric(choices),
                              format_func=lambda m: metrics.get(m).label,
                              known=list(metrics.REGISTRY))
 metric = metrics.get(metric_id)
@@ -71,20 +73,20 @@ frame.chart(figure, table, key="trend", download=downloads.Download(
     metric.label, (metric_id,), subtitle=", ".join(shown.values()),
     data=downloads.series_data(series, [metric_id])))
 if metric.kind == "count":
-    st.caption("The city's total is left out here: it would dwarf a single neighborhood.")
+    st.caption(_("The city's total is left out here: it would dwarf a single neighborhood."))
 
-st.header("Mix of businesses")
+st.header(_("Mix of businesses"))
 years = mix.category_years(db) if queries.has_rows(db, "category_counts") else []
 if years:
     shares = mix.category_mix(db, chosen, years[-1])
-    figure, table = bars.category_mix(shares, {**shown, "city": "City"}, threshold,
-                                      title=f"Share of businesses by kind, {years[-1]}",
+    figure, table = bars.category_mix(shares, {**shown, "city": _("City")}, threshold,
+                                      title=_("Share of businesses by kind, {value}").format(value=years[-1]),
                                       colours=colours)
     frame.chart(figure, table, key="mix", download=downloads.Download(
-        f"Share of businesses by kind, {years[-1]}", ("category_count",), years[-1],
-        what="business mix " + " ".join(shown.values()),
+        _("Share of businesses by kind, {value}").format(value=years[-1]), ("category_count",), years[-1],
+        what=_("business mix") + " " + " ".join(shown.values()),
         data=downloads.without(shares, "city_share")))
 else:
-    frame.missing("No business categories in this database: the registry gave none.")
+    frame.missing(_("No business categories in this database: the registry gave none."))
 for geo_id in chosen:
-    frame.page_link("profile", f"Open the profile of {names[geo_id]}", frame.link_params(n=geo_id))
+    frame.page_link("profile", _("Open the profile of {name}").format(name=names[geo_id]), frame.link_params(n=geo_id))

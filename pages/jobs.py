@@ -4,16 +4,17 @@ import streamlit as st
 
 from dashboard import bars, charts, downloads, explorer, frame, maps, mix, queries
 from core import metrics
+from core.i18n import _
 
 SHARES = ["jobs_small_firms_share", "jobs_young_firms_share"]
 FLOWS = ["formations", "closures"]
 
 db = frame.database()
 threshold = queries.suppression_threshold(db)
-st.title("Job creation")
+st.title(_("Job creation"))
 if "jobs_total" not in queries.metric_ids(db):
-    frame.missing("No jobs figures in this database: they come from LEHD LODES workplace "
-                  "data (or the demo city), which this build did not load.")
+    frame.missing(_("No jobs figures in this database: they come from LEHD LODES workplace "
+                  "data (or the demo city), which this build did not load."))
     st.stop()
 
 controls = st.columns([3, 4])
@@ -22,37 +23,37 @@ with controls[0]:
 change_years = queries.metric_years(db, "jobs_change")
 series = queries.area_series(db, [*metrics.JOBS_TRIO, *SHARES, *FLOWS], [hood])
 present = [metrics.get(m) for m in metrics.JOBS_TRIO if (series["metric_id"] == m).any()]
-st.caption(metrics.LODES_CAVEAT)
+st.caption(_(metrics.LODES_CAVEAT))
 
-st.header("Jobs over time")
+st.header(_("Jobs over time"))
 left, right = st.columns(2)
-for column, place, label in ((left, "city", "the city"), (right, hood, name)):
+for column, place, label in ((left, "city", _("the city")), (right, hood, name)):
     with column:
-        figure, table = charts.several_lines(series, present, threshold, place, y_title="jobs",
-                                             title=f"Jobs in {label}")
+        figure, table = charts.several_lines(series, present, threshold, place, y_title=_("jobs"),
+                                             title=_("Jobs in {label}").format(label=label))
         ids = [m.id for m in present]
         frame.chart(figure, table, key=f"jobs_{'city' if place == 'city' else 'hood'}",
-                    download=downloads.Download(f"Jobs in {label}", tuple(ids),
+                    download=downloads.Download(_("Jobs in {label}").format(label=label), tuple(ids),
                                                 data=downloads.series_data(series, ids, [place])))
 
 shares = [metrics.get(m) for m in SHARES if (series["metric_id"] == m).any()]
 if shares:
-    st.header("Small-firm and young-firm jobs: their share of private jobs")
+    st.header(_("Small-firm and young-firm jobs: their share of private jobs"))
     for column, metric in zip(st.columns(len(shares)), shares):
         with column:
             figure, table = charts.area_trend(series, metric, threshold,
-                                              title=f"{metric.label}: {name} and the city")
+                                              title=_("{label}: {name} and the city").format(label=metric.label, name=name))
             frame.chart(figure, table, key=f"share_{metric.id}", download=downloads.Download(
-                f"{metric.label}: {name} and the city", (metric.id,),
+                _("{label}: {name} and the city").format(label=metric.label, name=name), (metric.id,),
                 data=downloads.series_data(series, [metric.id], [hood, "city"])))
 else:
-    frame.missing("No firm-size or firm-age figures: LODES has them only for private jobs "
-                  "(the JT02 file) and only from 2011.")
+    frame.missing(_("No firm-size or firm-age figures: LODES has them only for private jobs "
+                  "(the JT02 file) and only from 2011."))
 
-st.header("Where jobs grew and shrank")
+st.header(_("Where jobs grew and shrank"))
 if change_years:
     with controls[1]:
-        year = frame.url_select("Year (change from the year before)", change_years, "year",
+        year = frame.url_select(_("Year (change from the year before)"), change_years, "year",
                                 change_years[-1], widget="select_slider")
     change = metrics.get("jobs_change")
     data = queries.metric_by_area(db, "jobs_change", year)
@@ -64,35 +65,36 @@ if change_years:
                                  width_px=frame.map_width(maps.WIDTH_PX))
         table = explorer.ranking(data, change, threshold)
         frame.chart(figure, table, key="change_map", download=downloads.Download(
-            f"{change.label}, {year - 1} to {year}", ("jobs_change",), year,
-            what=change.label, subtitle="by neighborhood",
+            _("{figure}, {start} to {year}").format(figure=change.label, start=year - 1, year=year),
+            ("jobs_change",), year,
+            what=change.label, subtitle=_("by neighborhood"),
             data=downloads.area_data(data, "jobs_change", year),
             geo=("jobs_change", year, "neighborhood", None), extra_kinds=("neighborhoods",)))
     with right:
         figure, table = bars.gains_and_losses(data, change, threshold,
-                                              title=f"Gained and lost most, {year - 1} to {year}")
+                                              title=_("Gained and lost most, {start} to {year}").format(start=year - 1, year=year))
         frame.chart(figure, table, key="gains", download=downloads.Download(
-            f"Gained and lost most jobs, {year - 1} to {year}", ("jobs_change",), year,
-            what="jobs gained and lost", data=downloads.area_data(data, "jobs_change", year)))
+            _("Gained and lost most jobs, {start} to {year}").format(start=year - 1, year=year), ("jobs_change",), year,
+            what=_("jobs gained and lost"), data=downloads.area_data(data, "jobs_change", year)))
 else:
-    frame.missing("No year-over-year change yet: it needs jobs for two consecutive years.")
+    frame.missing(_("No year-over-year change yet: it needs jobs for two consecutive years."))
 
-st.header(f"{name}: openings and closures beside jobs")
+st.header(_("{name}: openings and closures beside jobs").format(name=name))
 left, right = st.columns(2)
 with left:
     figure, table = charts.flows(series, threshold, hood, metrics.get("formations"),
-                                 metrics.get("closures"), title="Businesses opened (up) and closed (down)")
+                                 metrics.get("closures"), title=_("Businesses opened (up) and closed (down)"))
     frame.chart(figure, table, key="flows", download=downloads.Download(
-        f"{name}: businesses opened and closed", tuple(FLOWS),
+        _("{name}: businesses opened and closed").format(name=name), tuple(FLOWS),
         data=downloads.series_data(series, FLOWS, [hood])))
 with right:
     sector_years = mix.jobs_years(db)
     if sector_years:
         by_sector = mix.hide_small(mix.jobs_by_sector(db, hood, sector_years[-1]), "jobs", threshold)
         figure, table = bars.sectors(by_sector, threshold,
-                                     title=f"Jobs by industry, {sector_years[-1]}")
+                                     title=_("Jobs by industry, {value}").format(value=sector_years[-1]))
         frame.chart(figure, table, key="sectors", download=downloads.Download(
-            f"Jobs by industry in {name}", ("jobs_total",), sector_years[-1],
+            _("Jobs by industry in {name}").format(name=name), ("jobs_total",), sector_years[-1],
             data=by_sector))
     else:
-        frame.missing("No jobs by industry in this database.")
+        frame.missing(_("No jobs by industry in this database."))
