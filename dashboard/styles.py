@@ -33,11 +33,17 @@ SCREEN_CSS = """
 .atlas-chart-title {font-weight: 600; font-size: 1.05rem; line-height: 1.35; margin: 0;}
 /* The file of a download button is made when it is clicked: say so while it is. */
 [data-testid="stDownloadButton"]:has([data-testid="stSpinnerIcon"])::after {
-  content: "Making the file…"; display: block; margin-top: .25rem;
+  content: %(making_file)s; display: block; margin-top: .25rem;
   font-size: .85rem; color: #444; }
 [class*="st-key-"][class*="_png"] [data-testid="stDownloadButton"]:has([data-testid="stSpinnerIcon"])::after,
 [class*="st-key-"][class*="_svg"] [data-testid="stDownloadButton"]:has([data-testid="stSpinnerIcon"])::after {
-  content: "Making the image… (the first one takes a few seconds)"; }
+  content: %(making_image)s; }
+/* A table's long words (a Spanish column name, an address) break rather than push the
+   table past a phone's edge. */
+@media (max-width: 640px) {
+  [data-testid="stTable"] :is(th, td, th *, td *) {white-space: normal !important;
+    overflow-wrap: anywhere !important;}
+}
 /* A map's static preview (drawn on the server, `maps.preview_html`) stands in the map's
    place until Plotly has drawn the map, which then takes its place (the same height). */
 [class*="st-key-chart_"]:has(.maplibregl-canvas) [data-testid="stElementContainer"]:has(.atlas-map-preview) {
@@ -122,7 +128,12 @@ COPY_LINK_JS = """
 
 def page_css() -> str:
     """The page's CSS for screen and print, as one `<style>` block."""
-    return f"<style>{SCREEN_CSS}{PRINT_CSS}</style>"
+    said = {"%(making_file)s": _("Making the file…"),
+            "%(making_image)s": _("Making the image… (the first one takes a few seconds)")}
+    screen = SCREEN_CSS
+    for mark, words in said.items():    # a CSS string: quoted as JSON quotes it
+        screen = screen.replace(mark, json.dumps(words, ensure_ascii=False))
+    return f"<style>{screen}{PRINT_CSS}</style>"
 
 
 def copy_link_html() -> str:
