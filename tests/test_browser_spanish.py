@@ -1,0 +1,102 @@
+"""Spanish in a real browser (streamlit run + Debian's Chromium; issue 17, part 3): every
+page of the registry opened with ?lang=es reads in Spanish on a 1440 × 900 screen and on a
+390 × 844 phone, with no label cut short and nothing past the phone's edge, and the
+language follows the visitor through the sidebar's links.
+
+What is read: the page's visible text (innerText) and the text the charts drew (their SVG),
+checked by `tests/spanish.english_words`. Screenshots: tests/artifacts/spanish-<page>-<w>x<h>.png.
+"""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dashboard.registry import PAGES
+from test_browser import assert_no_error
+from test_browser_layout import BEYOND, CHARTS, DRAWN, PHONE, WIDE, full_screenshot, settle
+from tests.spanish import english_words
+
+pytestmark = pytest.mark.browser
+
+# Words drawn inside the charts (titles, ticks, legends, annotations, bar texts).
+CHART_TEXT = """() => [...document.querySelectorAll('.js-plotly-plot text')]
+  .map(t => (t.textContent || '').trim()).filter(Boolean)"""
+# The page's visible text, line by line, without Material icons' ligature names ('map',
+# 'location_city') and Streamlit's own off-screen "Skip to main content" link (its words,
+# not ours: Streamlit has no setting for them).
+PAGE_TEXT = """() => {
+  const icons = new Set([...document.querySelectorAll('[data-testid="stIconMaterial"]')]
+    .map(i => (i.textContent || '').trim()));
+  return document.body.innerText.split('\\n').map(l => l.trim())
+    .filter(l => l && !icons.has(l) && l !== 'Skip to main content');
+}"""
+# Labels shown with an ellipsis or clipped: their text is wider than their box.
+CUT_LABELS = """() => {
+  const cut = [];
+  for (const e of document.querySelectorAll(
+      '[data-testid="stMetricLabel"] *, [data-testid="stWidgetLabel"] *, button p, '
+      + '[role="tab"] p, [data-testid="stPageLink"] span, [data-testid="stSidebarNav"] span, '
+      + '[data-testid="stRadio"] label p, [data-testid="stSelectbox"] div[value], h1, h2, h3')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || !e.checkVisibility()) continue;
+    const s = getComputedStyle(e);
+    const hides = s.textOverflow === 'ellipsis' || s.overflow === 'hidden' || s.overflowX === 'hidden';
+    if (hides && e.scrollWidth > e.clientWidth + 1) cut.push((e.textContent || '').trim().slice(0, 60));
+  }
+  return cut;
+}"""
+
+
+def address(spec) -> str:
+    return "" if spec == PAGES[0] else spec.url_path
+
+
+@pytest.fixture(scope="module")
+def place_names(demo_db) -> list[str]:
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT name FROM neighborhoods").fetchall()]
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_every_page_reads_in_spanish(streamlit_server, browser, place_names, spec):
+    for width, height in (WIDE, PHONE):
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      locale="es-US")
+        page = context.new_page()
+        try:
+            page.goto(f"{streamlit_server}/{address(spec)}?lang=es")
+            settle(page, CHARTS[spec.url_path])
+            assert_no_error(page)
+            drawn = page.evaluate(DRAWN)
+            assert len(drawn) >= CHARTS[spec.url_path] and all(n > 0 for n in drawn), drawn
+            texts = [*page.evaluate(PAGE_TEXT), *page.evaluate(CHART_TEXT)]
+            english = english_words(texts, place_names)
+            assert not english, f"English on /{spec.url_path} at {width} px: {english}"
+            assert page.get_by_role("button", name="Copiar enlace").is_visible()
+            cut = page.evaluate(CUT_LABELS)
+            assert not cut, f"labels cut at {width} px: {cut[:8]}"
+            seen = page.evaluate(BEYOND)
+            assert seen["scrollWidth"] <= seen["width"], seen
+            if width == PHONE[0]:
+                assert not seen["found"], f"past the right edge at 390 px: {seen['found'][:8]}"
+                assert not seen["cut"], f"chart text cut at 390 px: {seen['cut'][:8]}"
+            full_screenshot(page, f"spanish-{spec.url_path}-{width}x{height}")
+        finally:
+            context.close()
+
+
+def test_the_language_follows_the_visitor(streamlit_server, page):
+    """Spanish from the link, then the sidebar's page links (which drop the query string)
+    open the next page in Spanish; the switch turns it back to English."""
+    page.goto(f"{streamlit_server}/?lang=es")
+    settle(page, CHARTS["overview"])
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert "Explorador de mapas" in nav.inner_text()
+    nav.get_by_text("Explorador de mapas").click()
+    page.wait_for_url("**/map**", timeout=30_000)
+    settle(page, CHARTS["map"])
+    assert page.locator("h1").first.inner_text().strip() == "Explorador de mapas"
+    assert "lang=es" in page.url
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    page.wait_for_function("() => document.querySelector('h1')?.innerText.includes('Map explorer')",
+                           timeout=30_000)
