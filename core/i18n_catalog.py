@@ -11,6 +11,7 @@ figure is not available, why rows were rejected): `--database data/demo.duckdb` 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -72,7 +73,9 @@ def database_words(path: Path) -> list[str]:
                 words += [row[0] for row in con.execute(sql).fetchall()]
             except duckdb.Error:
                 continue
-    return list(dict.fromkeys(w for w in words if isinstance(w, str) and w.strip()))
+    # a vintage that is only a year or a date ('2018-2022', '2024-01-15') reads the same
+    return list(dict.fromkeys(w for w in words if isinstance(w, str)
+                              and re.search(r"[^\W\d_]{2}", w)))
 
 
 def template(databases: tuple[Path, ...] = ()) -> Catalog:

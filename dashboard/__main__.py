@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import paths
+from core import i18n, paths
 from core.errors import run_command
 
 from . import brief, db as dbmod, exports, queries
@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--out-dir", type=Path, help="folder for --all (created if needed)")
     cmd.add_argument("--date", type=date.fromisoformat, default=None,
                      help="the date printed as 'made on' (YYYY-MM-DD; default today)")
+    cmd.add_argument("--lang", choices=list(i18n.LANGUAGES), default=i18n.DEFAULT,
+                     help="the brief's language (en: English, es: Spanish)")
     return parser
 
 
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _brief(args: argparse.Namespace) -> int:
+    i18n.set_language(args.lang)
     if args.all and not args.out_dir:
         raise BriefError("--all writes one file per neighborhood: add --out-dir FOLDER.")
     db = _open(find_database(args.city, args.db))

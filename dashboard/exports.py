@@ -375,7 +375,7 @@ def _category_rows(db: Database, neighborhood_id: str) -> pd.DataFrame:
 def figures_meta(db: Database, neighborhood_id: str | None, made_on: date) -> ExportMeta:
     name = area_name(db, neighborhood_id)
     ids = list(metrics.REGISTRY)
-    return metric_meta(db, ids, f"All figures for {name}", made_on,
+    return metric_meta(db, ids, _("All figures for {name}").format(name=name), made_on,
                        {"neighborhood": f"{name} ({neighborhood_id})"})
 
 
@@ -397,15 +397,16 @@ def as_xlsx(frame: pd.DataFrame, meta: ExportMeta) -> bytes:
     """A workbook: 'Figures' (hidden values as words) and 'About' (the header block)."""
     out = io.BytesIO()
     body = hide_suppressed(rounded(frame), meta.threshold)
-    about = pd.DataFrame(meta.lines(), columns=["About", ""])
+    figures, about_name = _("Figures"), _("About")     # the sheets' names
+    about = pd.DataFrame(meta.lines(), columns=[about_name, ""])
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        body.to_excel(writer, sheet_name="Figures", index=False)
-        about.to_excel(writer, sheet_name="About", index=False)
-        sheet = writer.sheets["Figures"]
+        body.to_excel(writer, sheet_name=figures, index=False)
+        about.to_excel(writer, sheet_name=about_name, index=False)
+        sheet = writer.sheets[figures]
         sheet.freeze_panes = "A2"
         for letter, width in (("A", 26), ("B", 44), ("C", 28), ("D", 24)):
             sheet.column_dimensions[letter].width = width
-        writer.sheets["About"].column_dimensions["B"].width = 120
+        writer.sheets[about_name].column_dimensions["B"].width = 120
     return out.getvalue()
 
 

@@ -14,12 +14,14 @@ import re
 from datetime import date
 
 import duckdb
+import openpyxl
 import pytest
 from babel.messages import pofile
 from pypdf import PdfReader
 
 from core import i18n, i18n_catalog, metrics
-from dashboard import brief, exports, frame as _frame  # noqa: F401 (the frame's words load)
+from dashboard import brief, charts, downloads, exports, queries
+from dashboard.__main__ import main as dashboard_cli
 from dashboard.db import open_database
 from dashboard.registry import EMBED, PAGES, page
 from tests.apptest import run_page
@@ -39,9 +41,11 @@ def names(db_path) -> list[str]:
 
 # --- The catalog ----------------------------------------------------------------------------
 
-def test_every_word_has_spanish(demo_db):
-    """Every msgid of the code, the registry and the demo database is translated."""
-    lacking = i18n_catalog.untranslated("es", (demo_db,))
+def test_every_word_has_spanish(demo_db, tiny_dir, partial_dir):
+    """Every msgid of the code, the registry and the databases the tests build (the demo,
+    the tiny city and a partial import, whose 'not available' reasons differ) is translated."""
+    databases = (demo_db, tiny_dir / "tiny.duckdb", partial_dir / "partial.duckdb")
+    lacking = i18n_catalog.untranslated("es", databases)
     assert not lacking, f"{len(lacking)} words without Spanish: {lacking[:10]}"
 
 
@@ -162,3 +166,41 @@ def test_the_brief_in_spanish(demo_db, spanish, hood):
     assert "4 de diciembre de 2026" in text
     english = english_words([text], names(demo_db))
     assert not english, english
+
+
+def test_a_chart_image_in_spanish(demo_db, spanish):
+    """A publishable image: title, subtitle, axes, legend and footer (source, date) in
+    Spanish, numbers with Spanish separators (the figure as kaleido would draw it)."""
+    db = open_database(demo_db)
+    series = queries.area_series(db, ["formations", "closures"], ["N01"])
+    figure, _table = charts.flows(series, 0, "N01", metrics.get("formations"),
+                                  metrics.get("closures"), title="Negocios abiertos")
+    spec = downloads.Download("Negocios abiertos y cerrados", ("formations", "closures"))
+    ready = downloads.publishable_figure(db, figure, spec, "16:9", date(2026, 12, 4))
+    assert ready.layout.separators == ",."
+    texts = [ready.layout.title.text, ready.layout.title.subtitle.text,
+             ready.layout.yaxis.title.text, *[t.name for t in ready.data],
+             *[a.text for a in ready.layout.annotations]]
+    footer = " ".join(a.text for a in ready.layout.annotations)
+    assert "Fuente:" in footer and "4 de diciembre de 2026" in footer
+    assert not english_words(texts, names(demo_db)), texts
+
+
+def test_figures_workbook_in_spanish(demo_db, spanish):
+    db = open_database(demo_db)
+    data = exports.as_xlsx(exports.neighborhood_figures(db, "N01"),
+                           exports.figures_meta(db, "N01", date(2026, 12, 4)))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Cifras", "Acerca de"]
+    about = " ".join(str(c.value) for row in book["Acerca de"].iter_rows() for c in row if c.value)
+    shown = " ".join(str(c.value) for row in book["Cifras"].iter_rows() for c in row if c.value)
+    assert "Todas las cifras de" in about and "Micronegocios por cada 1.000 residentes" in shown
+
+
+def test_the_brief_from_the_command_line_in_spanish(demo_db, tmp_path):
+    out = tmp_path / "informe.pdf"
+    assert dashboard_cli(["brief", "--db", str(demo_db), "--out", str(out), "--lang", "es",
+                          "--date", "2026-12-04"]) == 0
+    text = " ".join(p.extract_text() for p in PdfReader(str(out)).pages)
+    assert "INFORME DE LA CIUDAD" in text
+    i18n.set_language("en")
