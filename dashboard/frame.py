@@ -26,11 +26,17 @@ from core import i18n, paths
 from core.i18n import N_, _
 
 from . import db as dbmod
-from . import downloads, exports, find, geometry, images, queries, registry, styles, urlstate
+from . import (downloads, exports, find, geometry, images, queries, registry, styles, theme,
+               urlstate)
 
 log = logging.getLogger("atlas")
 MEMORY = "_url_memory"      # session_state: the value each URL key last had in this session
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": True}
+
+
+def plotly_config() -> dict:
+    """The charts' config, with Plotly's own words in the reader's language."""
+    return {**PLOTLY_CONFIG, **theme.plotly_locale()}
 
 
 @st.cache_resource(show_spinner=False)
@@ -173,7 +179,8 @@ def url_multiselect(label: str, options: Sequence, key: str, default: list, wher
     _start_value(key, lambda raw: urlstate.parse_multi(raw, key, options, default, min_count,
                                                        max_count), valid)
     values = where.multiselect(label, options, format_func=format_func, key=f"w_{key}",
-                               max_selections=max_count, help=help)
+                               max_selections=max_count, help=help,
+                               placeholder=_("Choose options"))
     _remember(key, ",".join(map(str, values)))
     return values
 
@@ -240,7 +247,7 @@ def _chart(figure: go.Figure, table: pd.DataFrame, key: str, caption: str | None
         if preview:
             st.html(preview)
         event = st.plotly_chart(figure, width="stretch", key=key, theme=None,
-                                config=PLOTLY_CONFIG, **kwargs)
+                                config=plotly_config(), **kwargs)
     with tabs[1]:
         st.dataframe(translated_columns(table), hide_index=True, width="stretch", height=height or "auto")
     if download:

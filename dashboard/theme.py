@@ -42,6 +42,54 @@ def base_layout(title: str | None = None) -> dict:
     return layout
 
 
+# Plotly's own words (the chart toolbar's buttons, its notices) in Spanish, handed to the
+# browser with each chart (`plotly_locale`): Plotly ships them in a separate file.
+PLOTLY_ES = {
+    "Download plot as a png": "Descargar el gráfico como png",
+    "Download plot as a PNG": "Descargar el gráfico como PNG",
+    "Fullscreen": "Pantalla completa", "Exit fullscreen": "Salir de pantalla completa",
+    "Download plot": "Descargar el gráfico",
+    "Zoom": "Zoom", "Pan": "Desplazar", "Box Select": "Selección rectangular",
+    "Lasso Select": "Selección con lazo", "Zoom in": "Acercar", "Zoom out": "Alejar",
+    "Autoscale": "Escala automática", "Reset axes": "Restablecer ejes",
+    "Reset view": "Restablecer vista", "Reset": "Restablecer",
+    "Toggle Spike Lines": "Mostrar u ocultar líneas de referencia",
+    "Show closest data on hover": "Mostrar el dato más cercano al pasar el cursor",
+    "Compare data on hover": "Comparar datos al pasar el cursor",
+    "Toggle show closest data on hover": "Mostrar u ocultar el dato más cercano",
+    "Produced with Plotly.js": "Hecho con Plotly.js",
+    "Taking snapshot - this may take a few seconds": "Tomando la imagen; puede tardar unos segundos",
+    "Snapshot succeeded": "Imagen lista",
+    "Sorry, there was a problem downloading your snapshot!":
+        "No se pudo descargar la imagen.",
+    "Double-click to zoom back out": "Doble clic para volver a alejar",
+    "Double-click on legend to isolate one trace":
+        "Doble clic en la leyenda para aislar una serie",
+    "Click to enter Colorscale title": "Clic para escribir el título de la escala",
+    "Click to enter Plot title": "Clic para escribir el título del gráfico",
+    "trace": "serie",
+}
+
+
+def plotly_locale() -> dict:
+    """Plotly's config for the reader's language: its toolbar's words and its number and
+    date formats ({} in English, Plotly's own)."""
+    if i18n.language() != "es":
+        return {}
+    return {"locale": "es", "locales": {"es": {
+        "dictionary": PLOTLY_ES,
+        "format": {"decimal": ",", "thousands": ".", "grouping": [3],
+                   "currency": ["$", ""],
+                   "days": ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes",
+                            "sábado"],
+                   "shortDays": ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"],
+                   "months": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
+                              "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
+                   "shortMonths": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago",
+                                   "sept", "oct", "nov", "dic"],
+                   "date": "%d/%m/%Y"}}}}
+
+
 def colour(i: int) -> str:
     return CATEGORICAL[i % len(CATEGORICAL)]
 

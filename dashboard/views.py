@@ -120,7 +120,7 @@ def _slide_body(shown: slides.Slide) -> None:
         st.markdown(line)
     if shown.figure is not None:
         st.plotly_chart(shown.figure, width="stretch", theme=None, key="slide_figure",
-                        config={**frame.PLOTLY_CONFIG, "displayModeBar": False})
+                        config={**frame.plotly_config(), "displayModeBar": False})
 
 
 def _go_to(number: int) -> None:
@@ -169,7 +169,7 @@ def embed(db) -> None:
     else:
         result.figure.update_layout(height=embeds.height(raw))
         st.plotly_chart(result.figure, width="stretch", theme=None, key="embedded",
-                        config=frame.PLOTLY_CONFIG)
+                        config=frame.plotly_config())
     st.caption(_credit(db, result.source))
 
 

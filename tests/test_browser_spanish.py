@@ -3,8 +3,8 @@ page of the registry opened with ?lang=es reads in Spanish on a 1440 × 900 scre
 390 × 844 phone, with no label cut short and nothing past the phone's edge, and the
 language follows the visitor through the sidebar's links.
 
-What is read: the page's visible text (innerText) and the text the charts drew (their SVG),
-checked by `tests/spanish.english_words`. Screenshots: tests/artifacts/spanish-<page>-<w>x<h>.png.
+What is read: the page's visible text (innerText), the text the charts drew (their SVG) and
+their toolbar's button names, checked by `tests/spanish.english_words`. Screenshots: tests/artifacts/spanish-<page>-<w>x<h>.png.
 """
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ PAGE_TEXT = """() => {
   return document.body.innerText.split('\\n').map(l => l.trim())
     .filter(l => l && !icons.has(l) && l !== 'Skip to main content');
 }"""
+# The chart toolbar's button names (Plotly's words, given in Spanish with each chart), but
+# Streamlit's own "Fullscreen" button, which takes no locale.
+TOOLBAR = """() => [...new Set([...document.querySelectorAll('.modebar-btn')]
+  .map(b => b.getAttribute('data-title')).filter(t => t && t !== 'Fullscreen'))]"""
 # Labels shown with an ellipsis or clipped: their text is wider than their box.
 CUT_LABELS = """() => {
   const cut = [];
@@ -69,7 +73,8 @@ def test_every_page_reads_in_spanish(streamlit_server, browser, place_names, spe
             assert_no_error(page)
             drawn = page.evaluate(DRAWN)
             assert len(drawn) >= CHARTS[spec.url_path] and all(n > 0 for n in drawn), drawn
-            texts = [*page.evaluate(PAGE_TEXT), *page.evaluate(CHART_TEXT)]
+            texts = [*page.evaluate(PAGE_TEXT), *page.evaluate(CHART_TEXT),
+                     *page.evaluate(TOOLBAR)]
             english = english_words(texts, place_names)
             assert not english, f"English on /{spec.url_path} at {width} px: {english}"
             assert page.get_by_role("button", name="Copiar enlace").is_visible()
