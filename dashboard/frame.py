@@ -208,10 +208,13 @@ def start_language() -> str:
 
 
 def language_switch() -> None:
-    """English / Español in the sidebar; its value lives in the URL (`?lang=es`) and follows
-    the visitor from page to page. The label is in both languages, so either reader finds it."""
+    """English / Español in the sidebar; its value lives in the URL (`?lang=es`; English, the
+    default, leaves the address as it was) and follows the visitor from page to page. The
+    label is in both languages, so either reader finds it."""
     lang = url_select("Language · Idioma", list(i18n.LANGUAGES), LANG_KEY, i18n.language(),
                       where=st.sidebar, format_func=i18n.LANGUAGES.get, widget="radio")
+    if lang == i18n.DEFAULT and LANG_KEY in st.query_params:    # English: a clean address
+        del st.query_params[LANG_KEY]
     if lang != i18n.language():
         i18n.set_language(lang)
         st.rerun()
