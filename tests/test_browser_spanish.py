@@ -11,9 +11,13 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from conftest import ARTIFACTS
+from core import i18n
+from dashboard import slides
 from dashboard.registry import PAGES
 from test_browser import assert_no_error
-from test_browser_layout import BEYOND, CHARTS, DRAWN, PHONE, WIDE, full_screenshot, settle
+from test_browser_layout import (BEYOND, CARD_SLIDES, CHARTS, DRAWN, PHONE, SLIDE_BOXES, WIDE,
+                                 full_screenshot, mix_categories, settle)
 from tests.spanish import english_words
 
 pytestmark = pytest.mark.browser
@@ -105,3 +109,36 @@ def test_the_language_follows_the_visitor(streamlit_server, page):
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
     page.wait_for_function("() => document.querySelector('h1')?.innerText.includes('Map explorer')",
                            timeout=30_000)
+
+
+@pytest.mark.parametrize("number", range(1, len(slides.SLIDES) + 1))
+def test_every_slide_fits_the_screen_in_spanish(streamlit_server, browser, demo_db,
+                                                place_names, number):
+    """Spanish runs longer: each slide still fits 1440 x 900 with its source line above the
+    controls, reads in Spanish, and the mix slide names all its categories (in Spanish)."""
+    context = browser.new_context(viewport={"width": WIDE[0], "height": WIDE[1]})
+    page = context.new_page()
+    try:
+        page.goto(f"{streamlit_server}/profile?n=N07&present=1&slide={number}&lang=es")
+        settle(page, 1 if number > 1 else 0)
+        assert_no_error(page)
+        boxes = page.evaluate(SLIDE_BOXES)
+        assert boxes["scroll"] <= boxes["room"] + 2, f"slide {number} scrolls: {boxes}"
+        assert boxes["footerBottom"] <= boxes["navTop"], f"the source line is under the bar: {boxes}"
+        for label in ("← Anterior", "Siguiente →"):
+            assert page.get_by_role("button", name=label).is_visible()
+        texts = [*page.evaluate(PAGE_TEXT), *page.evaluate(CHART_TEXT)]
+        assert not english_words(texts, place_names), english_words(texts, place_names)
+        name = slides.SLIDES[number - 1][0]
+        if name not in CARD_SLIDES:
+            drawn = page.evaluate(DRAWN)
+            assert drawn and all(n > 0 for n in drawn), f"slide {number} draws nothing: {drawn}"
+        if name == "Mix of businesses":
+            labels = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot "
+                                   ".yaxislayer-above .ytick text')].map(t => t.textContent)")
+            with i18n.using("es"):
+                expected = [i18n.gettext(c) for c in mix_categories(demo_db)]
+            assert sorted(labels) == sorted(expected), labels
+        page.screenshot(path=str(ARTIFACTS / f"spanish-slide-{number}-1440x900.png"))
+    finally:
+        context.close()
