@@ -527,7 +527,8 @@ def find_box(db: dbmod.Database, where=st, key: str = "find") -> find.Result | N
     sentence says what was found or why nothing was."""
     def searched() -> None:
         text = st.session_state.get(f"w_{key}") or ""
-        result = (_search(str(db.path), db.path.stat().st_mtime, text, i18n.language())
+        # a callback runs before app.py has set this run's language: ask for it here
+        result = (_search(str(db.path), db.path.stat().st_mtime, text, _language_now())
                   if text.strip() else None)
         st.session_state[f"{key}_result"] = result
         if result is not None and result.found:

@@ -204,3 +204,13 @@ def test_the_brief_from_the_command_line_in_spanish(demo_db, tmp_path):
     text = " ".join(p.extract_text() for p in PdfReader(str(out)).pages)
     assert "INFORME DE LA CIUDAD" in text
     i18n.set_language("en")
+
+
+def test_find_my_neighborhood_answers_in_spanish(app_env):
+    """Its answer is made in a callback, before app.py sets the run's language."""
+    at = run_page(page("profile").path, {"lang": "es"})
+    at.text_input(key="w_find").set_value("Old Mill").run()
+    said = [e.value for e in at.success] + [e.value for e in at.info]
+    assert any("es el barrio Old Mill" in s for s in said), said
+    at.text_input(key="w_find").set_value("zzzz nowhere").run()
+    assert any("Ningún barrio de" in e.value for e in at.info), [e.value for e in at.info]
