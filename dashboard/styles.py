@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 
+from core import i18n
 from core.i18n import N_, _
 
 PRINT_WIDTH_PX = 680      # the printed column: A4 or Letter, portrait, default margins
@@ -99,6 +100,7 @@ PRINT_CSS = """
 
 COPY_LINK_JS = """
 (() => {
+  document.documentElement.lang = %(lang)s;   // screen readers speak the page's language
   const root = document.getElementById('%(id)s');
   if (!root || root.dataset.ready) return;
   root.dataset.ready = '1';
@@ -138,7 +140,8 @@ def page_css() -> str:
 
 def copy_link_html() -> str:
     """The button, the fallback field (hidden until needed) and a status line."""
-    script = COPY_LINK_JS % {"id": COPY_LINK_ID, "copied": json.dumps(_("Link copied")),
+    script = COPY_LINK_JS % {"id": COPY_LINK_ID, "lang": json.dumps(i18n.language()),
+                             "copied": json.dumps(_("Link copied")),
                              "by_hand": json.dumps(_("Copy the link above"))}
     title, address = html.escape(_("Copy the address of this view")), \
         html.escape(_("The address of this view"))

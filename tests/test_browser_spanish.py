@@ -106,9 +106,11 @@ def test_the_language_follows_the_visitor(streamlit_server, page):
     settle(page, CHARTS["map"])
     assert page.locator("h1").first.inner_text().strip() == "Explorador de mapas"
     assert "lang=es" in page.url
+    assert page.evaluate("() => document.documentElement.lang") == "es"
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
     page.wait_for_function("() => document.querySelector('h1')?.innerText.includes('Map explorer')",
                            timeout=30_000)
+    page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=10_000)
 
 
 @pytest.mark.parametrize("number", range(1, len(slides.SLIDES) + 1))
