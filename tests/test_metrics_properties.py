@@ -619,3 +619,114 @@ def test_engine_protects_every_small_count_of_random_lines(system):
     shown = hideable & (value < 3) & ~hidden
     assert (value[shown] > 0).all()
     assert set(np.flatnonzero(shown)) <= set(pinned_counts(value, hidden | shown, lines, 3))
+
+
+# --- A count single complements do not free: its surroundings --------------------------------
+
+def chain(links: int, fork: int | None = None) -> tuple[np.ndarray, np.ndarray,
+                                                         list[list[tuple[int, float]]]]:
+    """s + a1 = T0 and a_k + a_k+1 = T_k for k = 1 … links − 1, with s = 1 (cell 0), the
+    links a_k = 4 + k (cell k) and the totals T never hidden; `fork` adds a published 40
+    to the line of a_fork. With a_1 … a_r hidden, the published a_r+1 gives a_r away, that
+    a_r−1, and so on down to s: s is free only once the whole chain is hidden, or a cell
+    on one line only (the fork) is hidden beside the last hidden link."""
+    value = [1.0] + [4.0 + k for k in range(1, links + 1)]
+    hideable = [True] * (links + 1)
+    lines = []
+    for k in range(links):
+        members = [(k, 1.0), (k + 1, 1.0)]
+        if k == fork:
+            value.append(40.0)
+            hideable.append(True)
+            members.append((len(value) - 1, 1.0))
+        value.append(sum(value[c] for c, _ in members))
+        hideable.append(False)
+        lines.append(members + [(len(value) - 1, -1.0)])
+    return np.array(value), np.array(hideable), lines
+
+
+@pytest.fixture
+def surroundings_calls(monkeypatch) -> list[tuple[list[int], list[int]]]:
+    """The stuck cells and radii of every call to `_surroundings` during a test."""
+    calls, real = [], suppression._surroundings
+
+    def recording(stuck, radius, *rest):
+        calls.append((stuck.tolist(), radius.tolist()))
+        return real(stuck, radius, *rest)
+
+    monkeypatch.setattr(suppression, "_surroundings", recording)
+    return calls
+
+
+def test_a_count_still_given_away_after_its_tries_has_its_surroundings_hidden_wider_each_round(
+        surroundings_calls):
+    """A chain of STUCK_AFTER + 4 links: each round hides one more link (the one next to the
+    last hidden), which frees nothing until the last. s has had its STUCK_AFTER tries of
+    single complements after round STUCK_AFTER; from then on its surroundings are hidden,
+    within 1, 2, 3, then 4 lines (each time widened to the next published link)."""
+    stuck = suppression.STUCK_AFTER
+    value, hideable, lines = chain(stuck + 4)
+    hidden = suppression.protect_cells(value, hideable, *as_arrays(lines), 3)
+    assert np.flatnonzero(hidden).tolist() == list(range(stuck + 5))   # s and every link
+    assert pinned_counts(value, hidden, lines, 3) == []
+    assert surroundings_calls == [([0], [1]), ([0], [2]), ([0], [3]), ([0], [4])]
+
+
+@pytest.mark.parametrize("rounds", ["fork reached in the last round of tries",
+                                    "fork reached in the first round stuck"])
+def test_a_stuck_count_has_every_published_cell_around_it_hidden(rounds, surroundings_calls):
+    """The same chain with a published 40 on the line of a_fork. Round r hides a_r, so the
+    line of a_fork is the last that holds published cells (a_fork+1 and the 40) in round
+    fork + 1. While s still has tries left that round, the single cell that frees s is
+    hidden: the 40 (on no other line). Once s is stuck, its surroundings are hidden: the 40
+    and a_fork+1 together."""
+    stuck = suppression.STUCK_AFTER
+    fork = stuck - 1 if rounds.endswith("tries") else stuck
+    value, hideable, lines = chain(stuck + 4, fork)
+    forty = int(np.flatnonzero(value == 40.0)[0])
+    hidden = suppression.protect_cells(value, hideable, *as_arrays(lines), 3)
+    assert pinned_counts(value, hidden, lines, 3) == []
+    if rounds.endswith("tries"):
+        assert np.flatnonzero(hidden).tolist() == list(range(fork + 1)) + [forty]
+        assert surroundings_calls == []
+    else:
+        assert np.flatnonzero(hidden).tolist() == list(range(fork + 2)) + [forty]
+        assert surroundings_calls == [([0], [1])]
+
+
+# The walk of `_surroundings` by hand: 13 cells, 7 lines (only who shares a line counts).
+#   cell   0  1  2  3  4   5  6  7  8  9   10  11  12
+#   value  1  4  6  2  30  7  0  8  9  12  0   1   3
+# 0, 3, 6 and 11 hidden; 4 never hidden; 8 a headline count (`keep`); 10 a published zero.
+# lines: {0 1 2} {2 3 5} {1 4} {4 7} {3 6 8} {5 9 10} {11 12}
+WALK = dict(value=np.array([1, 4, 6, 2, 30, 7, 0, 8, 9, 12, 0, 1, 3], dtype=float),
+            hideable=np.arange(13) != 4, hidden=np.isin(np.arange(13), [0, 3, 6, 11]),
+            line=np.array([0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6]),
+            cell=np.array([0, 1, 2, 2, 3, 5, 1, 4, 4, 7, 3, 6, 8, 5, 9, 10, 11, 12]),
+            keep=np.arange(13) == 8)
+
+
+@pytest.mark.parametrize("stuck, radius, expected", [
+    ([0], [1], [1, 2]),          # 0's line: 1 and 2
+    ([0], [2], [1, 2, 5]),       # through 1 and 2: 3 (hidden), 4 (never hidden), 5
+    ([0], [3], [1, 2, 5, 9]),    # through 3 and 5: 6 (hidden), 8 (keep), 9, 10 (a zero);
+                                 # never 7, behind the never-hidden 4
+    ([6], [1], [2, 5]),          # 6's line holds only 3 (hidden) and 8 (keep): one line more
+    ([0, 6], [1, 1], [1, 2]),    # one radius, one walk: 0's line leaves something, 5 waits
+    ([11, 0], [3, 1], [1, 2, 12]),  # two radii, two walks: 11's line holds 12, and no more
+])
+def test_the_surroundings_of_a_stuck_count_by_hand(stuck, radius, expected):
+    found = suppression._surroundings(np.array(stuck), np.array(radius), WALK["value"],
+                                      WALK["hideable"], WALK["hidden"], WALK["line"],
+                                      WALK["cell"], WALK["keep"])
+    assert found.tolist() == expected
+
+
+def test_the_surroundings_are_headline_counts_only_when_nothing_else_is_left():
+    """0 (stuck) shares a line with 1, and 1 with 2, both headline counts (`keep`): the
+    walk widens while it finds only those, and hides both when nothing else is in reach."""
+    value = np.array([1.0, 5.0, 6.0])
+    found = suppression._surroundings(np.array([0]), np.array([1]), value, np.ones(3, bool),
+                                      np.array([True, False, False]), np.array([0, 0, 1, 1]),
+                                      np.array([0, 1, 1, 2]), np.array([False, True, True]))
+    assert found.tolist() == [1, 2]
