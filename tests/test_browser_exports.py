@@ -48,9 +48,19 @@ def open_downloads(page, nth: int = 0):
 
 
 def download(page, panel, label: str):
-    """Click a download button of the panel; the file's name and bytes."""
-    with page.expect_download(timeout=DOWNLOAD_TIMEOUT) as info:
-        panel.get_by_role("button", name=re.compile(label)).click()
+    """Click a download button of the panel; the file's name and bytes. A click that lands
+    while the script is still running can hit a button the run then replaces (seen once on a
+    loaded machine): the click waits for the run to end, and is tried a second time."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    for attempt in (1, 2):
+        wait_quiet(page)
+        try:
+            with page.expect_download(timeout=DOWNLOAD_TIMEOUT) as info:
+                panel.get_by_role("button", name=re.compile(label)).click()
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     item = info.value
     return item.suggested_filename, open(item.path(), "rb").read()
 

@@ -105,6 +105,7 @@ SAFE_INTERPOLATIONS = {
     "queries.py:ranked_by_area:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:ranked_by_area:values_sql": "SQL text its callers write (scanned there too)",
     "queries.py:area_series:area_sql(geo_level)": "one of two fixed queries; anything else raises",
+    "queries.py:processing_by_category:area_sql('neighborhood')": "a fixed query (a literal level)",
     **{f"queries.py:{function}:_marks({names})": "only '?' placeholders"
        for function, names in (("latest_city_values", "metric_ids"), ("city_series", "metric_ids"),
                                ("area_series", "metric_ids"), ("area_series", "geo_ids"),

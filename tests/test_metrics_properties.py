@@ -48,6 +48,10 @@ INPUTS = {
                                                "diversity_evenness", "effective_categories",
                                                "gini_simpson")},
 }
+# Published from these instead when they are all shown (then the figure tells nothing more):
+# net new businesses = new − closed of the same year, also in the first year, whose year
+# before is outside the window.
+OR_FROM = {"net_formations": [("formations", 0), ("closures", 0)]}
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=10)
 
 
@@ -198,11 +202,13 @@ def hidden_inputs_shown(con) -> pd.DataFrame:
     frame = con.execute("SELECT geo_level, geo_id, year, metric_id, value, suppressed "
                         "FROM metrics_long").df()
     status = frame.set_index(["geo_level", "geo_id", "year", "metric_id"])["suppressed"]
-    bad = []
-    for row in frame[~frame["suppressed"] & frame["value"].notna()].itertuples():
-        for count, back in INPUTS.get(row.metric_id, []):
-            if status.get((row.geo_level, row.geo_id, row.year - back, count), True):
-                bad.append(row)
+    def shown(row, inputs) -> bool:
+        return not any(status.get((row.geo_level, row.geo_id, row.year - back, count), True)
+                       for count, back in inputs)
+
+    bad = [row for row in frame[~frame["suppressed"] & frame["value"].notna()].itertuples()
+           if not shown(row, INPUTS.get(row.metric_id, []))
+           and not (row.metric_id in OR_FROM and shown(row, OR_FROM[row.metric_id]))]
     return pd.DataFrame(bad)
 
 
