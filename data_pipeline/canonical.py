@@ -77,6 +77,21 @@ class CityData:
         default_factory=lambda: empty_frame(UNMAPPED_COLUMNS))
     build_info: dict[str, str] = field(default_factory=dict)
     other_tables: dict[str, pd.DataFrame] = field(default_factory=dict)   # tables of newer sources
+    # Rejected rows a source left in its working database (scratch.Staged), loaded after `rejected`.
+    staged_rejected: list = field(default_factory=list)
+
+    def in_memory(self) -> "CityData":
+        """The bundle with every staged table read into a frame (small builds and tests)."""
+        def frame(value):
+            return value if isinstance(value, pd.DataFrame) or value is None else value.df()
+        for name in FIELD_TABLES:
+            setattr(self, name, frame(getattr(self, name)))
+        self.other_tables = {table: frame(value) for table, value in self.other_tables.items()}
+        parts = [self.rejected, *(frame(part) for part in self.staged_rejected)]
+        self.rejected = pd.concat([p for p in parts if len(p)] or [self.rejected],
+                                  ignore_index=True)[REJECTED_COLUMNS]
+        self.staged_rejected = []
+        return self
 
     def row_tables(self) -> dict[str, pd.DataFrame]:
         """Every table without shapes, by table name, as `load` inserts them (the shapes,

@@ -51,9 +51,10 @@ def read_sources(build: Build, obtain: Obtain) -> c.CityData:
 
 
 def assemble(profile: Profile, files: dict[str, list[Path]], step: Step, **build) -> c.CityData:
-    """Read the given files of each source (by source name) into a `CityData`."""
+    """Read the given files of each source (by source name) into a `CityData` held in
+    memory (tables staged in a working database are read into frames)."""
     return read_sources(Build(profile, step, **build),
-                        lambda source, _: files.get(source.name) or [])
+                        lambda source, _: files.get(source.name) or []).in_memory()
 
 
 # ----------------------------------------------------------------------------- import

@@ -14,12 +14,11 @@ five years (MAX_DAYS) between them, or a date that cannot be read. `info` counts
 """
 from __future__ import annotations
 
-import numpy as np
+import duckdb
 import pandas as pd
 
 from core import categories
 
-from . import transform_fields as tf
 from .profiles import Profile
 
 MAX_DAYS = 1826   # five years of 365.25 days
@@ -43,51 +42,51 @@ CREATE TABLE IF NOT EXISTS license_processing (
 """
 
 
-def missing_columns(frame: pd.DataFrame, profile: Profile) -> list[str]:
+def missing_columns(columns: list[str], profile: Profile) -> list[str]:
     """The `[processing]` columns the registry file does not have (older exports lack them)."""
     return [name for names in profile.processing.columns().values() for name in names
-            if name not in frame.columns]
+            if name not in columns]
 
 
-def applications(frame: pd.DataFrame, profile: Profile, kept: pd.DataFrame,
-                 businesses: pd.DataFrame, source_id: str) -> pd.DataFrame:
-    """`license_processing` rows of the kept registry rows (`kept`: transform terms, indexed
-    like `frame`, with their neighborhood) that carry both an application and an issue date;
-    none when the profile maps no dates or the file lacks a column it names."""
-    dates = profile.processing
-    if not dates.enabled or kept.empty or missing_columns(frame, profile):
-        return pd.DataFrame(columns=COLUMNS)
-    rows = frame.loc[kept.index]
-    applied, applied_bad = tf.dates(rows, dates.applied, profile.date_formats)
-    issued, issued_bad = tf.dates(rows, dates.issued, profile.date_formats)
-    dated = (applied.notna() | applied_bad) & (issued.notna() | issued_bad)
-    days = (issued - applied).dt.days
-    excluded = np.select([applied_bad | issued_bad, days < 0, days > MAX_DAYS],
-                         [UNREADABLE, BEFORE, TOO_LONG], default="")
-    kept = kept[dated]
-    business_of = dict(zip(businesses["source_key"], businesses["business_id"]))
-    out = pd.DataFrame({
-        "source_id": source_id,
-        "row_number": kept["row_number"].to_numpy(dtype="int64"),
-        "business_id": kept["key"].astype(str).map(business_of).to_numpy(dtype=object),
-        "neighborhood_id": kept["neighborhood_id"].astype(str).to_numpy(dtype=object),
-        "category": kept["naics_sector"].map(categories.SECTORS)
-                                        .fillna(categories.UNKNOWN_CATEGORY).to_numpy(dtype=object),
-        "applied": applied[dated].dt.date.to_numpy(dtype=object),
-        "issued": issued[dated].dt.date.to_numpy(dtype=object),
-        "days": days[dated].astype("Int64").to_numpy(),
-        "excluded": excluded[dated.to_numpy()],
-    }, columns=COLUMNS)
-    out["excluded"] = out["excluded"].where(out["excluded"] != "", None)
-    return out.reset_index(drop=True)
+def applications(con: duckdb.DuckDBPyConnection, source_id: str, dated: bool) -> None:
+    """Table `license_processing` of the registry's working database: the kept rows of
+    `judged` (the transform's terms: neighborhood, key and sector of each row) that carry
+    both an application and an issue date; none unless `dated` (the profile maps the
+    dates and the file has their columns, so `judged` carries them)."""
+    if not dated:
+        con.execute(f"CREATE OR REPLACE TABLE license_processing AS "  # noqa: S608 (reviewed: code-owned names)
+                    f"SELECT * FROM ({EMPTY}) WHERE false")
+        return
+    con.register("sector_names", pd.DataFrame({"sector": list(categories.SECTORS),
+                                               "category": list(categories.SECTORS.values())}))
+    con.execute("""
+        CREATE OR REPLACE TABLE license_processing AS
+        SELECT $source AS source_id, row_number, $source || ':' || key AS business_id,
+               neighborhood_id, coalesce(s.category, $unknown) AS category, applied, issued,
+               date_diff('day', applied, issued)::INTEGER AS days,
+               CASE WHEN applied_bad OR issued_bad THEN $unreadable
+                    WHEN issued < applied THEN $before
+                    WHEN date_diff('day', applied, issued) > $max_days THEN $too_long END AS excluded
+        FROM judged j LEFT JOIN sector_names s ON s.sector = j.naics_sector
+        WHERE reason IS NULL AND (applied IS NOT NULL OR applied_bad)
+          AND (issued IS NOT NULL OR issued_bad)
+        ORDER BY row_number""", {"source": source_id, "unknown": categories.UNKNOWN_CATEGORY,
+                                 "unreadable": UNREADABLE, "before": BEFORE, "too_long": TOO_LONG,
+                                 "max_days": MAX_DAYS})
+    con.unregister("sector_names")
 
 
-def info(profile: Profile, table: pd.DataFrame) -> dict[str, str]:
+EMPTY = """SELECT NULL::VARCHAR AS source_id, NULL::BIGINT AS row_number,
+    NULL::VARCHAR AS business_id, NULL::VARCHAR AS neighborhood_id, NULL::VARCHAR AS category,
+    NULL::DATE AS applied, NULL::DATE AS issued, NULL::INTEGER AS days, NULL::VARCHAR AS excluded"""
+
+
+def info(profile: Profile, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """`build_info` of the processing times: whether the profile maps the dates, and how many
     applications were counted and left out."""
-    if not profile.processing.enabled or table.empty:
+    counted, left_out = con.execute("SELECT count(excluded IS NULL OR NULL), count(excluded) "
+                                    "FROM license_processing").fetchall()[0]
+    if not profile.processing.enabled or counted + left_out == 0:
         return {"processing_dates": "none"}
-    left_out = int(table["excluded"].notna().sum())
-    return {"processing_dates": "yes",
-            "processing_applications": str(len(table) - left_out),
+    return {"processing_dates": "yes", "processing_applications": str(counted),
             "processing_excluded": str(left_out)}

@@ -18,6 +18,8 @@ import shapely
 
 from . import canonical as c
 from . import geo, marts
+from . import scratch
+from .scratch import Staged
 from .source import Step
 from .sources import SOURCES
 from core.errors import PipelineError, ReconciliationError, disk_reason
@@ -51,7 +53,12 @@ def write_database(data: c.CityData, target: Path | str, on_step: Step | None = 
 
 
 def _build_into(temp: Path, data: c.CityData, step: Step) -> None:
-    with duckdb.connect(str(temp)) as con:
+    """Build in `temp`, attached to the working database of the staged tables (so they are
+    copied in SQL), or to a fresh in-memory connection when nothing is staged."""
+    con = _working_connection(data)
+    con.execute("ATTACH ? AS build", [str(temp)])
+    try:
+        con.execute("USE build")
         step("creating schema")
         create_schema(con)
         _insert_all(con, data, step)
@@ -59,7 +66,20 @@ def _build_into(temp: Path, data: c.CityData, step: Step) -> None:
         marts.build_marts(con)
         step("checking row counts")
         check_database(con)
-        con.execute("CHECKPOINT")
+        con.execute("CHECKPOINT build")
+    finally:
+        con.execute("USE memory")
+        con.execute("DETACH build")
+
+
+def _working_connection(data: c.CityData) -> duckdb.DuckDBPyConnection:
+    staged = [t for t in [*data.row_tables().values(), *data.staged_rejected]
+              if isinstance(t, Staged)]
+    if staged:
+        return staged[0].con
+    con = duckdb.connect()
+    scratch.limit_memory(con)
+    return con
 
 
 def _discard(temp: Path) -> None:
@@ -100,6 +120,9 @@ def _insert_all(con: duckdb.DuckDBPyConnection, data: c.CityData, step: Step) ->
         if len(frame):
             step(f"loading {len(frame):,} rows of {table}")
             _insert(con, table, frame)
+    for part in data.staged_rejected:
+        step(f"loading {len(part):,} rows of rejected_records")
+        _insert(con, "rejected_records", part)
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -121,14 +144,20 @@ def _shapes_frame(shapes: gpd.GeoDataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Insert a frame by column name; columns the table has and the frame lacks stay NULL."""
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | Staged) -> None:
+    """Insert a frame by column name; columns the table has and the frame lacks stay NULL.
+
+    A table staged in the working database is copied across in SQL."""
     columns = [row[0] for row in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_catalog = current_database() "
         "ORDER BY ordinal_position", [table]).fetchall()]
     present = [col for col in columns if col in frame.columns]
-    con.register("incoming", _as_arrow(frame[present]))
     quoted = ", ".join(f'"{col}"' for col in present)
+    if isinstance(frame, Staged):
+        con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {frame.qualified}")  # noqa: S608 (reviewed: quoted names only)
+        return
+    con.register("incoming", _as_arrow(frame[present]))
     con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM incoming")  # noqa: S608 (reviewed: placeholders only)
     con.unregister("incoming")
 

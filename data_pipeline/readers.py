@@ -12,18 +12,22 @@ Formats are recognised by content, not by file name:
 """
 from __future__ import annotations
 
-import codecs
 import hashlib
 import io
+import json
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
-from . import city_limits, geo
+from . import city_limits, geo, scratch
 from core.errors import PipelineError
 from .profiles import Profile
 
@@ -34,14 +38,30 @@ TRACT_NAME_COLUMNS = ("namelsad", "namelsad20", "namelsad10", "name", "name20", 
 
 @dataclass
 class Registry:
-    """Raw registry rows as read, columns renamed to API names."""
+    """Raw registry rows as read: table `raw` of a working database (`scratch.py`), every
+    cell text as read (empty cells NULL), columns renamed to API names; row k (1-based) is
+    the table's `rowid` k − 1."""
 
-    frame: pd.DataFrame
-    original_columns: list[str]   # the input's own column names, in frame order
+    con: duckdb.DuckDBPyConnection
+    columns: list[str]            # API names, in table order (absent optional ones last)
+    original_columns: list[str]   # the input's own column names, in table order
     label: str                    # file name(s), for messages
     sha256: str
+    rows: int = 0
     recoded_rows: int = 0         # rows read as Windows-1252 because they were not UTF-8
     is_json: bool = False
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole registry as a frame of text (tests and small files only)."""
+        return self.con.execute("SELECT * FROM raw").df().astype("string[pyarrow]")
+
+    def values(self, column: str, limit: int) -> list[str]:
+        """The first `limit` distinct non-blank values of a column, stripped, in file order."""
+        rows = self.con.execute(
+            f"SELECT v FROM (SELECT trim({scratch.q(column)}) AS v, min(rowid) AS first "  # noqa: S608 (reviewed: quoted names only)
+            "FROM raw GROUP BY 1) WHERE v <> '' ORDER BY first LIMIT ?", [limit]).fetchall()
+        return [row[0] for row in rows]
 
 
 CHUNK = 16 << 20     # bytes read at a time to hash or check a file (not the whole file)
@@ -54,20 +74,6 @@ def sha256_of(paths: list[Path]) -> str:
             while chunk := handle.read(CHUNK):
                 digest.update(chunk)
     return digest.hexdigest()
-
-
-def is_utf8(data: bytes) -> bool:
-    """True when the bytes are valid UTF-8, checked a chunk at a time (decoding the whole
-    of a 350 MB export to check it would hold a second copy of it as text)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(data), CHUNK):
-            decoder.decode(view[start:start + CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def decode(data: bytes) -> tuple[str, int]:
@@ -92,16 +98,6 @@ def is_json_array(path: Path) -> bool:
         return handle.read(4096).lstrip().lstrip(b"\xef\xbb\xbf")[:1] == b"["
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
-    data, recoded = path.read_bytes(), 0
-    if not is_utf8(data):
-        text, recoded = decode(data)
-        data = text.encode("utf-8")
-    frame = read_csv_bytes(data.removeprefix(b"\xef\xbb\xbf"), path.name)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, recoded
-
-
 def read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
     """Every cell of UTF-8 CSV as text, empty cells NA (pyarrow's fast reader, else pandas')."""
     options = {"dtype": "string[pyarrow]", "keep_default_na": False, "na_values": [""]}
@@ -117,26 +113,107 @@ def read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
 
 
 def read_registry(paths: list[Path] | Path, profile: Profile) -> Registry:
-    """Read registry files (one CSV export, or SODA JSON pages) for a profile."""
+    """Read registry files (one CSV export, or SODA JSON pages) for a profile into a working
+    database (`scratch.connect`)."""
     paths = [Path(p) for p in (paths if isinstance(paths, (list, tuple)) else [paths])]
-    recoded, is_json = 0, all(map(is_json_array, paths))
-    if is_json:
-        from .sources.socrata import read_pages   # a later row replaces an earlier one (:id)
-        frame = pd.DataFrame.from_records(read_pages(paths))
-    elif len(paths) == 1:
-        frame, recoded = _read_csv(paths[0])
-    else:
-        raise PipelineError(f"{', '.join(p.name for p in paths)}: pass one CSV export or "
-                            "SODA JSON pages (JSON arrays of objects), not a mix.")
-    if frame.empty:
-        raise PipelineError(f"{', '.join(p.name for p in paths)} holds no registry rows; export "
-                            "the dataset again (or check its filter).")
-    original = list(frame.columns)
-    frame = frame.rename(columns=api_names(original, profile))
-    registry = Registry(frame, original, ", ".join(p.name for p in paths), sha256_of(paths),
-                        recoded, is_json)
+    names = ", ".join(p.name for p in paths)
+    con, is_json = scratch.connect(), all(map(is_json_array, paths))
+    with ThreadPoolExecutor(1) as pool:   # the hash is taken while DuckDB reads the file
+        digest = pool.submit(sha256_of, paths)
+        recoded = _load_registry(con, paths, names, is_json)
+    original = [row[0] for row in con.execute("DESCRIBE raw").fetchall()]
+    rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0] if original else 0
+    if rows == 0:
+        raise PipelineError(f"{names} holds no registry rows; export the dataset again (or "
+                            "check its filter).")
+    renames = api_names(original, profile)
+    for column in original:
+        if column in renames:
+            con.execute(f"ALTER TABLE raw RENAME COLUMN {scratch.q(column)} TO "  # noqa: S608 (reviewed: quoted names only)
+                        f"{scratch.q(renames[column])}")
+    registry = Registry(con, [renames.get(c, c) for c in original], original, names,
+                        digest.result(), rows, recoded, is_json)
     require_columns(registry, profile)
     return registry
+
+
+def _load_registry(con: duckdb.DuckDBPyConnection, paths: list[Path], names: str,
+                   is_json: bool) -> int:
+    """The registry files into table `raw`; returns the rows read as Windows-1252."""
+    if is_json:
+        from .sources.socrata import read_pages   # a later row replaces an earlier one (:id)
+        records = read_pages(paths)
+        if not records:
+            raise PipelineError(f"{names} holds no registry rows; export the dataset again (or "
+                                "check its filter).")
+        _load_records(con, records)
+        return 0
+    if len(paths) == 1:
+        return _load_csv(con, paths[0])
+    raise PipelineError(f"{names}: pass one CSV export or SODA JSON pages (JSON arrays of "
+                        "objects), not a mix.")
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The CSV's cells as text into table `raw`; returns the rows read as Windows-1252.
+
+    DuckDB reads the file in parallel; bytes that are not UTF-8 make it refuse the file,
+    which is then decoded line by line (Windows-1252 where UTF-8 fails) into a UTF-8 copy."""
+    recoded = 0
+    try:
+        _read_csv_into(con, path, path.name)
+    except duckdb.InvalidInputException as error:
+        if "unicode" not in str(error).lower():
+            raise _csv_error(path.name, error) from None
+        text, recoded = decode(path.read_bytes())
+        with tempfile.TemporaryDirectory(prefix="atlas-recoded-") as folder:
+            copy = Path(folder) / path.name
+            copy.write_text(text, encoding="utf-8")
+            _read_csv_into(con, copy, path.name)
+    return recoded
+
+
+def _read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, label: str,
+                   parallel: bool = True) -> None:
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TABLE raw AS SELECT * FROM read_csv(?, all_varchar = true,
+                header = true, delim = ',', quote = '"', escape = '"', null_padding = true,
+                encoding = 'utf-8', parallel = {str(parallel).lower()})""", [str(path)])  # noqa: S608 (reviewed: a boolean)
+    except duckdb.Error as error:
+        message = str(error).lower()
+        if "unicode" in message and isinstance(error, duckdb.InvalidInputException):
+            raise
+        if parallel and "parallel" in message:   # quoted line breaks with short rows
+            return _read_csv_into(con, path, label, parallel=False)
+        raise _csv_error(label, error) from None
+    names = [row[0] for row in con.execute("DESCRIBE raw").fetchall()]
+    stripped = [name.strip().removeprefix("\ufeff") for name in names]
+    for name, clean in zip(names, stripped):
+        if clean != name and clean and stripped.count(clean) == 1:
+            con.execute(f"ALTER TABLE raw RENAME COLUMN {scratch.q(name)} TO {scratch.q(clean)}")  # noqa: S608 (reviewed: quoted names only)
+
+
+def _csv_error(label: str, error: Exception) -> PipelineError:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return PipelineError(f"{label} could not be read as CSV ({first}); pass the portal's "
+                         "CSV export or its SODA JSON pages.")
+
+
+def _load_records(con: duckdb.DuckDBPyConnection, records: list[dict]) -> None:
+    """SODA JSON rows into table `raw` as text: a nested value (a location object) as its
+    JSON, numbers as their text."""
+    frame = pd.DataFrame.from_records(records)
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object and values.map(lambda v: isinstance(v, (dict, list))).any():
+            frame[column] = values.map(lambda v: json.dumps(v, ensure_ascii=False)
+                                       if isinstance(v, (dict, list)) else v)
+    table = pa.table({str(column): pa.array(frame[column].astype("string"), type=pa.string(),
+                                            from_pandas=True) for column in frame.columns})
+    con.register("records", table)
+    con.execute("CREATE OR REPLACE TABLE raw AS SELECT * FROM records")
+    con.unregister("records")
 
 
 def api_names(columns: list[str], profile: Profile) -> dict[str, str]:
@@ -187,10 +264,11 @@ def require_columns(registry: Registry, profile: Profile) -> None:
     required = _required(profile)
     for key, names in uses:
         for name in names:
-            if name in registry.frame.columns:
+            if name in registry.columns:
                 continue
             if registry.is_json and name not in required:
-                registry.frame[name] = pd.Series(pd.NA, index=registry.frame.index, dtype="string")
+                registry.con.execute(f"ALTER TABLE raw ADD COLUMN {scratch.q(name)} VARCHAR")  # noqa: S608 (reviewed: quoted names only)
+                registry.columns.append(name)
                 continue
             raise PipelineError(_missing_column(registry, profile, key, name))
 
@@ -202,16 +280,6 @@ def _missing_column(registry: Registry, profile: Profile, key: str, name: str) -
     return (f"{registry.label} has no column {name!r}{also}, which {profile.display_path} "
             f"names in {where}; if the column was renamed, update {where} or add the new "
             f"name to [aliases] {name}.")
-
-
-def raw_records(registry: Registry, positions: np.ndarray) -> list[str]:
-    """The input rows at `positions` as JSON objects under their original column names."""
-    if len(positions) == 0:
-        return []
-    rows = registry.frame.iloc[positions, :len(registry.original_columns)]  # not columns added empty
-    rows.columns = registry.original_columns
-    text = rows.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-    return text.rstrip("\n").split("\n")   # not splitlines(): a value may hold U+0085 or U+2028
 
 
 # ----------------------------------------------------------------------------- boundaries

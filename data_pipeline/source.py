@@ -120,7 +120,7 @@ class Build:
     @property
     def zips(self) -> list[str]:
         """ZIP codes of the city's business locations (for ZIP Business Patterns)."""
-        return sorted(set(self.result.zips.dropna())) if self.result is not None else []
+        return self.result.zip_codes() if self.result is not None else []
 
     @property
     def shapes(self) -> gpd.GeoDataFrame:
@@ -156,11 +156,13 @@ class Build:
                  if table in tables}
         sources = pd.DataFrame(self.rows, columns=c.SOURCE_COLUMNS)
         sources["fetched_at"] = pd.to_datetime(sources["fetched_at"])
-        rejected = [frame for frame in self.rejected if len(frame)]
+        frames = [frame for frame in self.rejected if isinstance(frame, pd.DataFrame) and len(frame)]
         data = c.CityData(city_name=self.profile.name, city_slug=self.profile.slug,
                           sources=sources, other_tables=tables, build_info=self.info, **known)
-        if rejected:
-            data.rejected = pd.concat(rejected, ignore_index=True)[c.REJECTED_COLUMNS]
+        if frames:
+            data.rejected = pd.concat(frames, ignore_index=True)[c.REJECTED_COLUMNS]
+        data.staged_rejected = [part for part in self.rejected
+                                if not isinstance(part, pd.DataFrame) and len(part)]
         return data
 
 

@@ -103,16 +103,6 @@ def place_jobs(jobs: pd.DataFrame, jobs_by_sector: pd.DataFrame, county_geoids: 
     return Counted(jobs[c.JOB_COLUMNS].reset_index(drop=True), len(jobs)), sectors[c.JOB_SECTOR_COLUMNS]
 
 
-def zip_weights(zips: pd.Series, neighborhood_ids: pd.Series) -> pd.DataFrame:
-    """Share of each ZIP's registry businesses located in each neighborhood ('business_share')."""
-    pairs = pd.DataFrame({"zip": zips.astype("string"), "neighborhood_id": neighborhood_ids})
-    pairs = pairs.dropna(subset=["zip"])
-    counts = pairs.groupby(["zip", "neighborhood_id"]).size().rename("n").reset_index()
-    counts["weight"] = counts["n"] / counts.groupby("zip")["n"].transform("sum")
-    counts["method"] = "business_share"
-    return counts[c.ZIP_WEIGHT_COLUMNS].astype({"zip": str})
-
-
 def city_business_patterns(patterns: pd.DataFrame, zips: pd.Series,
                            county_geoids: list[str]) -> Counted:
     """Business Patterns rows of the city: its ZIPs (those in the registry) and its counties."""

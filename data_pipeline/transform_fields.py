@@ -6,6 +6,8 @@ Missing text is NA; nothing here loops over rows in Python except over a few uni
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -189,10 +191,12 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def location_points(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Points from a SODA location column: GeoJSON dicts, WKT 'POINT (lon lat)' or '(lat, lon)'."""
+    """Points from a SODA location column: GeoJSON dicts (or their JSON text), WKT
+    'POINT (lon lat)' or '(lat, lon)'."""
     lat, lon = np.full(len(values), np.nan), np.full(len(values), np.nan)
     is_dict = np.zeros(len(values), dtype=bool)
-    if values.dtype == object:
+    values = values.map(_json_object).astype(object)
+    if len(values):
         is_dict = np.fromiter((isinstance(v, dict) for v in values), bool, len(values))
     if is_dict.any():
         pairs = [_dict_point(v) for v in values[is_dict]]
@@ -206,6 +210,16 @@ def location_points(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         lat[rows[got]] = found["lat"][got].astype(float).to_numpy()
         lon[rows[got]] = found["lon"][got].astype(float).to_numpy()
     return lat, lon
+
+
+def _json_object(value):
+    """A JSON object's text as a dict (SODA JSON keeps a location object so); else as it is."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _dict_point(value: dict) -> tuple[float, float]:

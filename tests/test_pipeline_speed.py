@@ -1,29 +1,39 @@
 """The pipeline's faster paths (issue 14) give the answers of the plain ones they replaced.
 
-No timings here: benchmarks/bench_baselines.py measures them.
+The transform runs in SQL over the registry's working database; here each SQL step is
+checked against a plain pandas version of the same rule. No timings here:
+benchmarks/bench_baselines.py measures them.
 """
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from data_pipeline import load, readers, transform
+from data_pipeline import load, scratch, transform
 from data_pipeline import transform_fields as tf
 
 
 def reference_merge(kept: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """merge_terms as it was: a sort, a group-by, a de-duplication and a join."""
-    kept = kept.assign(key_code=pd.factorize(kept["key"])[0])
-    ordered = kept.sort_values(["key_code", "opened", "end"], kind="stable", na_position="last")
+    """Terms merged the plain way: a sort, a group-by, a de-duplication and a join; the
+    closing date as the rule in transform.py says it."""
+    ordered = kept.sort_values(["key", "opened", "end", "row_number"], na_position="last")
     summary = ordered.groupby("key", sort=False).agg(
-        opened=("opened", "min"), terms_merged=("row_number", "size"),
-        home_based=("home_based", "any"), sole_proprietor=("sole_proprietor", "any"),
-        limited=("limited", "any"))
+        first_seen=("row_number", "min"), opened=("opened", "min"),
+        terms_merged=("row_number", "size"), home_based=("home_based", "any"),
+        sole_proprietor=("sole_proprietor", "any"), limited=("limited", "any"))
     latest = ordered.drop_duplicates("key", keep="last").set_index("key")
     locations = latest.drop(columns=list(summary.columns), errors="ignore").join(summary)
-    locations["closed"] = transform.closing_dates(locations, as_of)
-    return locations.reset_index().drop(columns="key_code")
+    end = locations["end"]
+    closed = end.where(end < as_of)
+    by_status = locations["status_date"].fillna(end).fillna(as_of).clip(upper=as_of)
+    closed = closed.mask(locations["status_closed"], by_status)
+    locations["closed"] = closed.where(closed.isna() | (closed >= locations["opened"]),
+                                       locations["opened"])
+    return locations.reset_index().sort_values("first_seen").reset_index(drop=True)
 
 
 def random_terms(rng: np.random.Generator, n: int) -> pd.DataFrame:
@@ -31,34 +41,66 @@ def random_terms(rng: np.random.Generator, n: int) -> pd.DataFrame:
     opened = day + rng.integers(0, 30, n).astype("timedelta64[D]")   # ties on purpose
     end = opened + rng.integers(0, 3, n).astype("timedelta64[D]") * 365
     end = np.where(rng.random(n) < 0.2, np.datetime64("NaT", "ns"), end)
-    terms = pd.DataFrame({
-        "row_number": np.arange(1, n + 1),
-        "key": pd.Series(rng.choice([f"k{i}" for i in range(n // 3 + 1)], n), dtype="string[pyarrow]"),
-        "name": pd.Series([f"name {i}" for i in range(n)], dtype="string[pyarrow]"),
+    return pd.DataFrame({
+        "row_number": rng.permutation(n) + 1,
+        "key": rng.choice([f"k{i}" for i in range(n // 3 + 1)], n),
+        "name": [f"name {i}" for i in range(n)],
         "opened": pd.Series(opened, dtype="datetime64[ns]"),
         "end": pd.Series(end, dtype="datetime64[ns]"),
         "status_closed": rng.random(n) < 0.1,
         "status_date": pd.Series(opened, dtype="datetime64[ns]").where(rng.random(n) < 0.3),
         "home_based": rng.random(n) < 0.2, "sole_proprietor": rng.random(n) < 0.2,
-        "limited": rng.random(n) < 0.2,
+        "limited": rng.random(n) < 0.2, "reason": None,
     })
-    terms.index = rng.permutation(n) + 10    # kept rows keep the registry's row labels
-    return terms
+
+
+def sql_merge(terms: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    con = duckdb.connect()
+    con.register("given", terms)
+    con.execute("CREATE TABLE judged AS SELECT * REPLACE (opened::DATE AS opened, "
+                "\"end\"::DATE AS \"end\", status_date::DATE AS status_date, "
+                "reason::VARCHAR AS reason) FROM given")
+    transform.merge_terms(con, as_of.date())
+    found = con.execute("SELECT * FROM locations").df()
+    return found.astype({c: "datetime64[ns]" for c in ("opened", "end", "closed")})
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_merge_terms_matches_the_group_by(seed):
     kept = random_terms(np.random.default_rng(seed), 300)
     as_of = pd.Timestamp("2017-06-30")
-    ours = transform.merge_terms(kept, as_of)
-    theirs = reference_merge(kept, as_of)
-    pd.testing.assert_frame_equal(ours[theirs.columns], theirs, check_dtype=False)
+    ours, theirs = sql_merge(kept, as_of), reference_merge(kept, as_of)
+    columns = ["key", "row_number", "name", "opened", "end", "closed", "terms_merged",
+               "home_based", "sole_proprietor", "limited"]
+    pd.testing.assert_frame_equal(ours[columns], theirs[columns], check_dtype=False)
 
 
 def test_merge_terms_of_no_terms_is_empty():
-    kept = random_terms(np.random.default_rng(0), 30).iloc[:0]
-    ours = transform.merge_terms(kept, pd.Timestamp("2017-06-30"))
-    assert ours.empty and set(reference_merge(kept, pd.Timestamp("2017-06-30")).columns) <= set(ours.columns)
+    assert sql_merge(random_terms(np.random.default_rng(0), 30).iloc[:0],
+                     pd.Timestamp("2017-06-30")).empty
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab-/ ") + ["\t", "\n", "\r", "\u00a0", "\u2003",
+                                                          "\u0085", "\x0b", "é"]), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.none() | TEXT, st.none() | TEXT), min_size=1, max_size=6))
+def test_text_in_sql_is_the_text_of_transform_fields(rows):
+    """Stripping, first non-empty, joining with runs of spaces squeezed, and the business
+    key: the SQL of the transform against `transform_fields` on the same cells."""
+    frame = pd.DataFrame(rows, columns=["a", "b"], dtype=object)
+    con = scratch.connect()
+    con.register("given", pd.DataFrame({c: pd.array(frame[c], dtype="string") for c in frame}))
+    con.execute("CREATE TABLE raw AS SELECT * FROM given")
+    got = con.execute(f"""
+        SELECT {transform.text("a")}, {transform.first_text(("a", "b"))},
+               {transform.joined_text(("a", "b"), " ")}, {transform.business_key(("a", "b"))}
+        FROM raw r ORDER BY r.rowid""").fetchall()
+    expected = zip(tf.text(frame, "a"), tf.first_text(frame, ("a", "b")),
+                   tf.joined_text(frame, ("a", "b"), " "), tf.business_key(frame, ("a", "b")))
+    plain = [tuple(None if pd.isna(v) else v for v in row) for row in expected]
+    assert got == plain
 
 
 def test_dates_parsed_once_per_text_are_the_dates_parsed_one_by_one():
@@ -71,14 +113,6 @@ def test_dates_parsed_once_per_text_are_the_dates_parsed_one_by_one():
     assert [None if pd.isna(v) else v for v in parsed] == [
         None if pd.isna(v) else v for v in one_by_one]
     assert parsed.iloc[0] == pd.Timestamp("2020-01-02") and pd.isna(parsed.iloc[5])
-
-
-def test_utf8_is_checked_across_chunk_boundaries(monkeypatch):
-    monkeypatch.setattr(readers, "CHUNK", 3)
-    assert readers.is_utf8("ab€cd€é".encode())            # '€' split across chunks
-    assert not readers.is_utf8(b"ab\xe9cd")                 # Windows-1252 'é'
-    assert not readers.is_utf8("ab€".encode()[:-1])        # cut short at the end
-    assert readers.is_utf8(b"")
 
 
 def test_frames_go_to_duckdb_as_arrow_unless_arrow_cannot_type_them():

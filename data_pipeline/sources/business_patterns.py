@@ -133,7 +133,7 @@ def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> 
 def read_into_build(files: list[Path], build: Build) -> None:
     """The city's ZIP codes and counties of the Business Patterns (read after the registry)."""
     read_county_table(PATTERNS, files, build, parse, lambda frame: tc.city_business_patterns(
-        frame, build.result.zips, build.profile.county_geoids))
+        frame, pd.Series(build.zips, dtype=object), build.profile.county_geoids))
 
 
 PATTERNS = Source(

@@ -16,7 +16,6 @@ import pandas as pd
 from core.errors import PipelineError
 
 from .. import license_processing, readers, transform
-from .. import transform_census as tc
 from ..cache import RawCache
 from ..profiles import Profile
 from ..source import Build, Origin, Source
@@ -47,7 +46,7 @@ def read_into_build(files: list[Path], build: Build) -> None:
     registry = readers.read_registry(files, profile)
     if registry.recoded_rows:
         step(f"{registry.recoded_rows:,} rows were not UTF-8 and were read as Windows-1252")
-    step(f"transforming {len(registry.frame):,} registry rows")
+    step(f"transforming {registry.rows:,} registry rows")
     as_of = pd.Timestamp(build.as_of).tz_convert(None) if build.as_of else None
     build.geocoder = build.geocoder or _geocoder(build)
     result = transform.transform_businesses(registry, profile, build.shapes, as_of=as_of,
@@ -58,52 +57,35 @@ def read_into_build(files: list[Path], build: Build) -> None:
              "swapped back")
     _check_loaded(profile, registry, result, step)
     build.result = result
-    build.tables["businesses"] = result.businesses
-    build.tables["unmapped_categories"] = result.unmapped
-    processing = license_processing.applications(_processing_columns(registry, profile),
-                                                 profile, result.kept,
-                                                 _business_ids(result.businesses),
-                                                 BUSINESSES.name)
-    missing = license_processing.missing_columns(registry.frame, profile)
+    build.tables["businesses"] = result.staged("businesses")
+    build.tables["unmapped_categories"] = result.staged("unmapped_categories")
+    license_processing.applications(registry.con, BUSINESSES.name,
+                                    transform.processing_columns(registry, profile))
+    missing = license_processing.missing_columns(registry.columns, profile)
     if profile.processing.enabled and missing:
         step(f"{registry.label} has no column {', '.join(missing)} that {profile.display_path} "
              "names in [processing]: no licence processing times")
-    build.tables["license_processing"] = processing
-    build.rejected.append(result.rejected)
+    build.tables["license_processing"] = result.staged("license_processing")
+    build.rejected.append(result.staged("rejected"))
     if profile.fields.zip:
-        build.tables["zip_neighborhood_weights"] = tc.zip_weights(
-            result.zips, result.businesses["neighborhood_id"])
+        build.tables["zip_neighborhood_weights"] = result.staged("zip_weights").df()
     build.add_row(BUSINESSES, f"as of {result.as_of:%Y-%m-%d}", files, result,
                   meta=portal_facts(profile, profile.portal.businesses,
                                     profile.portal.businesses_title), sha256=registry.sha256)
     if result.geocoded is not None:
         _geocoder_row(build, result.geocoded)
     build.info.update(build_info(profile, result, registry))
-    build.info.update(license_processing.info(profile, processing))
-
-
-def _processing_columns(registry: readers.Registry, profile: Profile) -> pd.DataFrame:
-    """The registry's `[processing]` columns it has (selecting rows of all 34 columns of a
-    large registry costs seconds and a copy of it)."""
-    wanted = {name for names in profile.processing.columns().values() for name in names}
-    return registry.frame[[name for name in registry.frame.columns if name in wanted]]
-
-
-def _business_ids(businesses: pd.DataFrame) -> pd.DataFrame:
-    """Each business's key and id as plain Python strings: a lookup built by iterating
-    Arrow-backed text takes seconds per million businesses, plain strings a tenth of that."""
-    return pd.DataFrame({column: businesses[column].to_numpy(dtype=object, na_value=None)
-                         for column in ("source_key", "business_id")}, dtype=object)
+    build.info.update(license_processing.info(profile, registry.con))
 
 
 def _check_loaded(profile: Profile, registry: readers.Registry,
                   result: transform.BusinessResult, step) -> None:
     """Refuse a registry of which no row loads; warn when many dates cannot be read."""
-    reasons = result.rejected["reason"].value_counts()
-    dated = int(reasons.filter(like="unparseable").sum())
+    reasons = result.rejected_reasons()
+    dated = sum(n for reason, n in reasons.items() if "unparseable" in reason)
     if result.rows_loaded == 0:
         summary = ", ".join(f"{n:,} {reason}" for reason, n in reasons.items())
-        if dated * 2 >= len(result.rejected):
+        if dated * 2 >= result.rows_rejected:
             raise PipelineError(_date_problem(profile, registry, f"no row of {registry.label} "
                                               f"could be loaded ({summary})"))
         raise PipelineError(f"No row of {registry.label} could be loaded ({summary}); check that "
@@ -115,10 +97,8 @@ def _check_loaded(profile: Profile, registry: readers.Registry,
 
 def _date_problem(profile: Profile, registry: readers.Registry, what: str) -> str:
     """One sentence naming `dates.formats` with two of the registry's date values."""
-    columns = [c for c in profile.fields.opened if c in registry.frame.columns]
-    values = (registry.frame[columns[0]].dropna().astype(str).str.strip() if columns
-              else pd.Series(dtype=str))
-    samples = [v for v in values[values != ""].unique()[:2]]
+    columns = [c for c in profile.fields.opened if c in registry.columns]
+    samples = registry.values(columns[0], 2) if columns else []
     shown = " and ".join(repr(v) for v in samples) or "none"
     return (f"{what[:1].upper()}{what[1:]}: its dates look like {shown} (column "
             f"{columns[0] if columns else '?'}), which none of dates.formats "

@@ -20,7 +20,7 @@ import pyogrio
 from ..cache import RawCache
 from core.errors import PipelineError
 from ..http import FetchError, HttpClient
-from .. import readers, transform
+from .. import readers
 from .. import transform_census as tc
 from ..profiles import Profile
 from ..source import Build, Source, facts
@@ -148,8 +148,8 @@ def read_into_build(files: list[Path], build: Build) -> None:
     shapes = readers.read_tracts(path, profile)
     tracts, build.weights = tc.city_tracts(shapes, build.shapes)
     build.tables["tracts"], build.tables["tract_neighborhood_weights"] = tracts, build.weights
-    businesses = build.tables["businesses"]
-    businesses["tract_geoid"] = transform.place_points(businesses, tracts, "geoid")
+    if build.result is not None:
+        build.result.place_tracts(tracts)
     year = profile.years.acs
     build.add_row(TRACTS, str(year), [path], tc.Counted(tracts, len(tracts)),
                   meta=facts(SOURCE, year=year, state=profile.geography.state_fips))
