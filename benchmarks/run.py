@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import bench_assign, bench_browser, bench_marts, bench_pipeline, bench_server, synthetic
+from . import bench_assign, bench_baselines, bench_browser, bench_marts, bench_pipeline, bench_server, synthetic
 from .measure import Figure, Section, in_child, machine
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -36,6 +36,9 @@ class Plan:
     naive_sample: int = 20_000
     pipeline_areas: int = 77                 # Chicago's community areas
     also_areas: tuple[int, ...] = (200, 2000)   # one more run of each size ≤ 1M with these
+    baseline_rows: int = 1_000_000           # bench_baselines: the real-shaped file
+    baseline_repeat: int = 3
+    baseline_before: bool = True             # (b) needs the repository's history
     marts_businesses: int = 1_000_000        # bench_marts, with areas[0] neighborhoods
     points: int = 1_000_000
     areas: tuple[int, ...] = (200, 2000)     # assignment
@@ -53,6 +56,7 @@ class Plan:
 
 FULL = Plan(sizes=[100_000, 1_000_000, 5_000_000])
 QUICK = Plan(sizes=[2_000], repeat=1, big_repeat=1, naive_sample=500, pipeline_areas=20, also_areas=(),
+             baseline_rows=2_000, baseline_repeat=1, baseline_before=False,
              marts_businesses=20_000, points=20_000, areas=(20, 50), loop_sample=200,
              server_areas=(20,), server_rows=2_000, page_repeat=1, naive_page_repeat=1,
              cold_runs=1, warm_runs=1, sessions=(1, 2), memory_repeat=1, timeout=300.0)
@@ -64,6 +68,10 @@ def run_suite(plan: Plan, browser: bool, say=print) -> list[Section]:
     sections = [attempt("Pipeline end to end", lambda: bench_pipeline.measure(
         plan.sizes, plan.pipeline_areas, plan.repeat, plan.big_repeat,
         naive_sample=plan.naive_sample, timeout=plan.timeout, also_areas=plan.also_areas))]
+    say(f"the pipeline beside its baselines ({plan.baseline_rows:,} real-shaped rows)")
+    sections.append(attempt(bench_baselines.TITLE, lambda: bench_baselines.measure(
+        plan.baseline_rows, plan.baseline_repeat, timeout=plan.timeout * 2,
+        with_before=plan.baseline_before)))
     say(f"marts alone ({plan.marts_businesses:,} businesses, benchmarks/bench_marts.py)")
     sections.append(attempt("Marts", lambda: in_child(
         bench_marts.measure, plan.marts_businesses, plan.areas[0], plan.repeat,

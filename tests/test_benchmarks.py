@@ -26,7 +26,7 @@ from conftest import REALDATA
 from dashboard.registry import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ["Machine", "Pipeline end to end", "Marts", "Neighborhood assignment",
+SECTIONS = ["Machine", "Pipeline end to end", "Pipeline against its baselines", "Marts", "Neighborhood assignment",
             "Server time per page and per map control", "Browser: navigation to a drawn map",
             "Server memory with concurrent sessions", "Misses and plans"]
 
@@ -155,6 +155,14 @@ def test_the_quick_suite_writes_every_section(tmp_path):
     assert re.search(rf"^\| {size:,} rows \(one run\): end to end \| [\d.,]+ s \|", text, re.M)
     assert re.search(rf"^\| {size:,} rows \(one run\): parse \+ merge \+ assign \| [\d.,]+ s "
                      r"\| 1 \| [\d.,]+ s \| ×[\d.,]+ \|", text, re.M)
+    if synthetic.REAL_SAMPLE.exists():          # the baselines resample the real sample
+        for name in ("the pipeline", "(a) pandas + to_datetime + geopandas.sjoin",
+                     "(c) floor: DuckDB reads the CSV into a table"):
+            assert re.search(rf"^\| {re.escape(name)}: end to end \| [\d.,]+ s \| 1 \|",
+                             text, re.M), name
+        assert "(b) the pipeline before issue 14" not in text     # no history in a quick run
+    else:
+        assert "Skipped: the real Chicago sample it resamples is not here" in text
     for areas in QUICK.areas:
         assert re.search(rf"^\| {QUICK.points:,} points into {areas} polygons: assign_points \| "
                          r"[\d.]+ s \|", text, re.M)
