@@ -453,3 +453,22 @@ def as_csv(db: Database, result: AreaProfile, link: str | None, made_on: date) -
 def file_name(db: Database, ext: str = "csv") -> str:
     return exports.file_name(exports.city_info(db)["slug"], _("drawn area"), None, ext,
                              "figures")
+
+
+# --- Data & methods ------------------------------------------------------------------------
+
+METHOD = N_(
+    "**Any area** (a drawn or uploaded outline, page *Any area*) is worked out on the spot "
+    "and never stored. Registry counts are exact: the businesses whose point lies inside the "
+    "outline or on its edge, counted by the definitions below. Census (ACS) figures are split "
+    "from tracts by area share: each tract counts with weight w = (its area inside the "
+    "outline) ÷ (its area), in an equal-area projection; a sum is Σ w × estimate with margin "
+    "of error √Σ (w × MOE)². Derived figures follow the Census Bureau's ACS handbook: a rate "
+    "per 1,000 residents has MOE = 1,000 × √(MOE_X² + (X/Y)² × MOE_Y²) ÷ Y with MOE_X = 0, "
+    "the count being exact; a proportion such as the employed share of the labour force has "
+    "MOE = √(MOE_X² − (X/Y)² × MOE_Y²) ÷ Y, or the ratio's formula when the term under the "
+    "root is negative. A median (household income) cannot be added up from tracts and is "
+    "not given. LODES jobs count by census block when the build stores the block's point; "
+    "this build's jobs rows without one are split by their tract's area share, and the page "
+    "says how many. When the build hides small counts, a drawn area's registry counts are "
+    "withheld, since two overlapping outlines would tell apart what the suppression hides.")

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import catalog, frame, queries
+from dashboard import any_area, catalog, frame, queries
 from dashboard.formatting import WITHHELD
 from core import metrics
 from core.i18n import _
@@ -111,6 +111,7 @@ else:
     st.markdown(_("Residents, jobs, Census establishments and loans come by tract, block or "
                   "ZIP code; they reach neighborhoods by these weights."))
     table(apportion)
+st.markdown(_(any_area.METHOD))
 
 st.header(_("Every figure, defined"))
 registry = catalog.registry(db)

@@ -385,9 +385,23 @@ def check_methods(seen: Seen) -> None:
                "businesses in each neighborhood" in text
 
 
+def check_area(seen: Seen) -> None:
+    """Any area, first seen: the map to draw on holds every neighborhood's outline and name
+    (one ring per polygon ring of the database, in one trace), and no figure before an area."""
+    import shapely
+    assert len(seen.figures) == 1, f"{len(seen.figures)} charts"
+    rows = seen.con.execute("SELECT name, geometry_wkb FROM neighborhoods ORDER BY name").fetchall()
+    shapes = shapely.from_wkb([bytes(w) for _, w in rows])
+    rings = sum(1 + len(p.interiors) for s in shapes for p in getattr(s, "geoms", [s]))
+    lines, _grid, names = seen.traces(0)[:3]
+    assert values(lines["x"]).count(None) == rings
+    assert values(names["text"]) == [name for name, _ in rows]
+    assert "No area yet" in seen.text
+
+
 PAGE_CHECKS = {"overview": check_overview, "map": check_map, "profile": check_profile,
                "compare": check_compare, "jobs": check_jobs, "diversity": check_diversity,
-               "capital": check_capital, "methods": check_methods}
+               "capital": check_capital, "area": check_area, "methods": check_methods}
 
 
 def check_page(url_path: str, seen: Seen) -> None:
