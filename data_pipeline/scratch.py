@@ -20,8 +20,10 @@ import pandas as pd
 import pyarrow as pa
 
 # DuckDB's own memory for the working database; past it, it spills to a temporary
-# folder. ATLAS_MEMORY_LIMIT overrides it (a DuckDB size: "2GB").
-MEMORY_LIMIT = "1GB"
+# folder. ATLAS_MEMORY_LIMIT overrides it (a DuckDB size: "2GB"). 600 MB keeps a whole
+# import, Python and its libraries included, under 1 GB at any registry size (measured on
+# 1M and 10M real-shaped rows: benchmarks/RESULTS.md); 500 MB spilled enough to cost 40%.
+MEMORY_LIMIT = "600MB"
 _numbers = itertools.count()
 KEY = "key:"          # prefix of a lookup table's key columns
 
