@@ -193,6 +193,12 @@ def check_database(con: duckdb.DuckDBPyConnection) -> None:
             f"Rows of source '{sid}' do not reconcile: {raw:,} raw ≠ {loaded:,} loaded + "
             f"{merged:,} merged + {rejected:,} rejected ({kept:,} rejected rows kept); "
             "the previous database was kept.")
+    twice = con.execute("SELECT business_id, count(*) FROM businesses GROUP BY 1 "
+                        "HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchall()
+    if twice:
+        raise ReconciliationError(
+            f"Business id '{twice[0][0]}' is in the businesses table {twice[0][1]:,} times, "
+            "where each location must be once; the previous database was kept.")
     loaded = con.execute("""
         SELECT s.source_id, s.rows_loaded, count(b.business_id)
         FROM sources s LEFT JOIN businesses b ON b.source = s.source_id

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from data_pipeline import load
@@ -61,6 +62,20 @@ def test_rows_that_do_not_reconcile_refuse_the_build(city, previous):
     city_broken = type(city)(**{**city.__dict__, "sources": broken})
     with pytest.raises(ReconciliationError, match="do not reconcile"):
         load.write_database(city_broken, previous)
+    assert digest(previous) == before
+
+
+def test_a_business_twice_refuses_the_build(city, previous):
+    """business_id has no index (its memory would grow with the registry): the check after
+    the load stands in for the primary key."""
+    before = digest(previous)
+    doubled = pd.concat([city.businesses, city.businesses.iloc[[3]]], ignore_index=True)
+    sources = city.sources.copy()
+    sources.loc[sources["kind"] == "businesses", ["rows_raw", "rows_loaded"]] += 1
+    broken = type(city)(**{**city.__dict__, "businesses": doubled, "sources": sources})
+    with pytest.raises(ReconciliationError, match=f"'{city.businesses['business_id'].iloc[3]}' "
+                                                  "is in the businesses table 2 times"):
+        load.write_database(broken, previous)
     assert digest(previous) == before
 
 

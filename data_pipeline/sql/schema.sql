@@ -46,7 +46,9 @@ CREATE TABLE tract_neighborhood_weights (
 
 -- One row per business location (license terms and renewals already merged).
 CREATE TABLE businesses (
-    business_id      VARCHAR PRIMARY KEY,  -- stable within a city: source + business key
+    business_id      VARCHAR NOT NULL,     -- stable within a city: source + business key;
+                                           -- unique (load.check_database: no index, whose
+                                           -- memory would grow with the registry)
     source           VARCHAR NOT NULL,     -- sources.source_id
     source_key       VARCHAR NOT NULL,     -- the profile's business key (e.g. account-site)
     name             VARCHAR,
