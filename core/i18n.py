@@ -36,6 +36,10 @@ DOMAIN = "messages"
 
 _current: ContextVar[str] = ContextVar("atlas_language", default=DEFAULT)
 T = TypeVar("T")
+# The areas this run shows (a city's neighborhoods, or another layer such as its wards), in
+# English, the catalog's msgids: set from the open database (`set_areas`), said by `areas`.
+FIRST_AREAS = ("neighborhood", "neighborhoods")
+_areas: ContextVar[tuple[str, str]] = ContextVar("atlas_areas", default=FIRST_AREAS)
 
 
 def po_path(lang: str) -> Path:
@@ -76,13 +80,36 @@ def using(lang: str) -> Iterator[str]:
         _current.reset(token)
 
 
+def set_areas(singular: str | None, plural: str | None) -> tuple[str, str]:
+    """The areas of the rest of this run, in English ("ward", "wards"); none given: the
+    neighborhoods."""
+    nouns = (singular, plural) if singular and plural else FIRST_AREAS
+    _areas.set(nouns)
+    return nouns
+
+
+def areas(plural: bool = False, capital: bool = False) -> str:
+    """This run's areas in the reader's language: "ward", "Wards", "distritos"…"""
+    word = gettext(_areas.get()[1 if plural else 0])
+    return word[:1].upper() + word[1:] if capital else word
+
+
+@contextmanager
+def using_areas(singular: str, plural: str) -> Iterator[tuple[str, str]]:
+    token = _areas.set((singular, plural))
+    try:
+        yield _areas.get()
+    finally:
+        _areas.reset(token)
+
+
 def bound(function: Callable[..., T]) -> Callable[..., T]:
-    """`function`, called later in the language of now (a download made on click runs
-    outside the page's run)."""
-    lang = language()
+    """`function`, called later in the language and with the areas of now (a download made
+    on click runs outside the page's run)."""
+    lang, nouns = language(), _areas.get()
 
     def call(*args, **kwargs) -> T:
-        with using(lang):
+        with using(lang), using_areas(*nouns):
             return function(*args, **kwargs)
     return call
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -47,13 +48,24 @@ def registry_words() -> list[str]:
         words += [metric.english(field) for field in metrics.WORDS]
         if metric.id.endswith("_loans"):     # a loan program's name ('PPP loans'), as pages say it
             words.append(metric.english("label").removesuffix(" approved"))
-    return list(dict.fromkeys(w for w in words if w))
+    return list(dict.fromkeys(w for w in words if w)) + layer_words()
+
+
+def layer_words() -> list[str]:
+    """The nouns of the shipped profiles' layers ([[layers]]: "ward", "wards"), which pages
+    say where they name the areas."""
+    words = []
+    for path in sorted((ROOT / "data" / "cities").glob("*.toml")):
+        for layer in tomllib.loads(path.read_text(encoding="utf-8")).get("layers", []):
+            words += [layer.get("singular"), layer.get("plural")]
+    return [w for w in dict.fromkeys(words) if isinstance(w, str) and w]
 
 
 # The words of a built database that pages show: (table, SQL of one column of text).
 DATABASE_WORDS = (
     ("build_info", "SELECT value FROM build_info WHERE key IN "
-                   "('city_name', 'demo_note', 'demo_guide', 'registry_note', 'unknown_category')"),
+                   "('city_name', 'demo_note', 'demo_guide', 'registry_note', 'unknown_category', "
+                   "'area_singular', 'area_plural')"),
     ("sources", "SELECT name FROM sources UNION SELECT publisher FROM sources "
                 "UNION SELECT license FROM sources UNION SELECT vintage FROM sources"),
     ("metric_registry", "SELECT not_available FROM metric_registry"),

@@ -12,8 +12,16 @@ def data_dir() -> Path:
     return Path(os.environ.get("ATLAS_DATA_DIR", PROJECT_ROOT / "data"))
 
 
-def database_path(city_slug: str) -> Path:
-    return data_dir() / f"{city_slug}.duckdb"
+def database_path(city_slug: str, layer: str | None = None) -> Path:
+    """`data/<city>.duckdb`; a second set of areas (a layer such as wards) beside it as
+    `data/<city>.<layer>.duckdb`."""
+    return data_dir() / (f"{city_slug}.{layer}.duckdb" if layer else f"{city_slug}.duckdb")
+
+
+def layer_path(first: Path, layer: str | None) -> Path:
+    """The database of `layer` beside the first layer's file `first` (None: `first`)."""
+    first = Path(first)
+    return first.with_name(f"{first.stem}.{layer}{first.suffix}") if layer else first
 
 
 def raw_cache_dir() -> Path:

@@ -224,7 +224,7 @@ def scatter(x: pd.DataFrame, y: pd.DataFrame, x_metric: Metric, y_metric: Metric
     chosen = both["geo_id"] == highlight
     labelled = readable_labels(both, highlight)
     fig = go.Figure()
-    for rows, colour, size, label in ((both[~chosen], theme.CATEGORICAL[0], 11, _("Neighborhoods")),
+    for rows, colour, size, label in ((both[~chosen], theme.CATEGORICAL[0], 11, i18n.areas(plural=True, capital=True)),
                                       (both[chosen], theme.HIGHLIGHT, 17, _("Chosen"))):
         fig.add_trace(go.Scatter(
             x=rows["value_x"], y=rows["value_y"], mode="markers+text", name=label,

@@ -233,9 +233,9 @@ def _extremes(db: Database, metric_id: str, year: int) -> str:
     if len(shown) < 2:
         return ""
     metric, low, high = metrics.get(metric_id), shown.iloc[0], shown.iloc[-1]
-    return _("Among the {count} neighborhoods with a published figure, {figure} ranged from "
+    return _("Among the {count} {areas} with a published figure, {figure} ranged from "
              "{low} in {low_name} to {high} in {high_name}.").format(
-        count=len(shown), figure=metric.label.lower(), low=i18n.number(low["value"], metric.format),
+        areas=i18n.areas(plural=True), count=len(shown), figure=metric.label.lower(), low=i18n.number(low["value"], metric.format),
         low_name=low["name"], high=i18n.number(high["value"], metric.format),
         high_name=high["name"])
 

@@ -108,7 +108,7 @@ def render(content: BriefContent) -> tuple[bytes, int, int]:
     content (the place, headline figures and trend) took."""
     pdf = BriefPDF(_made(content) + f" · {content.city}"
                    + (_(": synthetic data") if content.is_demo else ""))
-    pdf.set_title(_("{place}: neighborhood brief").format(place=content.place))
+    pdf.set_title(_("{place}: {area} brief").format(place=content.place, area=i18n.areas()))
     pdf.set_author(theme.PRODUCT_NAME)
     pdf.alias_nb_pages()
     pdf.add_page()
@@ -164,7 +164,8 @@ def capital_note(rows: list[Row]) -> str:
 
 
 def _header(pdf: BriefPDF, c: BriefContent) -> None:
-    kind = _("City brief") if c.is_city else _("Neighborhood brief")
+    kind = _("City brief") if c.is_city else _("{area} brief").format(
+        area=i18n.areas(capital=True))
     demo = _(" · demo city: every figure is synthetic") if c.is_demo else ""
     pdf.font(8.5, True, GREY)
     pdf.write_lines(WIDTH, 4.5, f"{kind.upper()} · {c.city}{demo}")
@@ -256,7 +257,7 @@ def _locator(pdf: BriefPDF, c: BriefContent, x: float, y: float, w: float, h: fl
             pdf.set_fill_color(*(HIGHLIGHT if chosen else LIGHT))
     pdf.font(7.5, colour=GREY)
     pdf.set_xy(x, y + h - 1)
-    caption = _("The city's neighborhoods") if c.is_city else \
+    caption = _("The city's {areas}").format(areas=i18n.areas(plural=True)) if c.is_city else \
         _("{place} (orange) in {city}").format(place=c.place, city=c.city)
     pdf.write_cell(w, 4, caption, align="C")
 

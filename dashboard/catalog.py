@@ -101,23 +101,26 @@ def registry(db: Database) -> pd.DataFrame:
 
 # How a figure reached the neighborhoods, in words (the `method` of the weights tables).
 METHOD_WORDS = {
-    "nested": N_("whole: each tract lies inside one neighborhood"),
-    "area": N_("by the share of the tract's area in each neighborhood"),
+    "nested": N_("whole: each tract lies inside one {area}"),
+    "area": N_("by the share of the tract's area in each {area}"),
     "block_population": N_("by the residents of the census blocks in each part"),
-    "business_share": N_("by the share of the ZIP code's registered businesses in each neighborhood"),
-    "tract weights": N_("by the tract's weights (its share in each neighborhood)"),
-    "location of the block": N_("where the workplace is: its census block lies in the neighborhood"),
-    "location of the tract": N_("where the workplace is: its census tract lies in the neighborhood"),
+    "business_share": N_("by the share of the ZIP code's registered businesses in each {area}"),
+    "tract weights": N_("by the tract's weights (its share in each {area})"),
+    "location of the block": N_("where the workplace is: its census block lies in the {area}"),
+    "location of the tract": N_("where the workplace is: its census tract lies in the {area}"),
     # loans (`loans.placement`): by the borrower's ZIP code, or a geocoded address
     "zip": N_("by the borrower's ZIP code, split by the share of the ZIP code's registered "
-           "businesses in each neighborhood"),
+           "businesses in each {area}"),
     "address": N_("where the borrower's address lies (geocoded)"),
 }
 
 
 def method_words(method: str) -> str:
-    """A splitting method in plain words; an unknown one as written, underscores as spaces."""
-    return _(METHOD_WORDS[method]) if method in METHOD_WORDS else str(method).replace("_", " ")
+    """A splitting method in plain words, naming the areas shown ("each ward"); an unknown
+    one as written, underscores as spaces."""
+    if method not in METHOD_WORDS:
+        return str(method).replace("_", " ")
+    return _(METHOD_WORDS[method]).format(area=i18n.areas())
 
 
 def apportionment(db: Database) -> pd.DataFrame:

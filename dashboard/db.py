@@ -44,8 +44,17 @@ class Database:
         return {k: i18n.gettext(v) if k in SHOWN_INFO and isinstance(v, str) else v
                 for k, v in found.items()}
 
+    def areas(self) -> tuple[str, str]:
+        """The English nouns of the areas this database shows ("ward", "wards"); a build
+        from before layers shows neighborhoods."""
+        found = dict(self.query("SELECT key, value FROM build_info WHERE key IN "
+                                "('area_singular', 'area_plural')").itertuples(index=False))
+        return (found.get("area_singular") or "neighborhood",
+                found.get("area_plural") or "neighborhoods")
+
 
 SHOWN_INFO = ("city_name", "demo_note", "demo_guide", "registry_note")
+FIRST_LAYER = "neighborhoods"   # the layer of data/<city>.duckdb (a build before layers)
 
 
 def open_database(path: Path | str) -> Database:
@@ -55,8 +64,19 @@ def open_database(path: Path | str) -> Database:
 
 
 def available_databases(folder: Path | None = None) -> dict[str, Path]:
-    """Built databases by slug (file stem), demo first."""
+    """Built databases by slug (file stem), demo first; a city's further layers
+    (`<city>.<layer>.duckdb`) are not cities of their own (`available_layers`)."""
     folder = folder or paths.data_dir()
-    found = {p.stem: p for p in sorted(folder.glob("*.duckdb")) if not p.name.startswith(".")}
+    found = {p.stem: p for p in sorted(folder.glob("*.duckdb"))
+             if not p.name.startswith(".") and "." not in p.stem}
     ordered = {paths.DEMO_SLUG: found.pop(paths.DEMO_SLUG)} if paths.DEMO_SLUG in found else {}
     return {**ordered, **found}
+
+
+def available_layers(first: Path) -> dict[str, Path]:
+    """A city's databases by layer: its first (`<city>.duckdb`, the neighborhoods), then
+    every `<city>.<layer>.duckdb` beside it, by layer id."""
+    first = Path(first)
+    beside = sorted(first.parent.glob(f"{first.stem}.*{first.suffix}"))
+    return {FIRST_LAYER: first, **{p.stem.split(".", 1)[1]: p for p in beside
+                                   if p.stem.count(".") == 1}}

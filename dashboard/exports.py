@@ -22,7 +22,7 @@ from core import i18n, metrics
 from core.i18n import _
 
 from . import mix, queries, theme
-from .db import Database
+from .db import FIRST_LAYER, Database
 from .formatting import not_available_text, suppressed_text, withheld_explanation
 from .images import file_name
 
@@ -52,10 +52,11 @@ class ExportMeta:
     definitions: tuple[str, ...] = ()
     threshold: int = 3
     city: str = ""
+    areas: str = ""                              # the areas shown: 'Wards', 'Neighborhoods'
     not_available: tuple[str, ...] = ()          # 'Label: not available for <city>: <why>'
 
     def lines(self) -> list[tuple[str, str]]:
-        rows = [(_("Title"), self.title), (_("City"), self.city),
+        rows = [(_("Title"), self.title), (_("City"), self.city), (_("Areas"), self.areas),
                 (_("Source"), _no_prefix(self.source)),
                 (_("Filters"), ", ".join(f"{k}={v}" for k, v in self.filters.items())
                  or _("none"))]
@@ -93,9 +94,13 @@ def _no_prefix(source: str) -> str:
 # --- Provenance ------------------------------------------------------------------------
 
 def city_info(db: Database) -> dict[str, str]:
-    """name, slug and is_demo ('true'/'false') from build_info."""
+    """name, slug and is_demo ('true'/'false') from build_info. The slug, which begins every
+    file name, says a layer other than the first: `chicago-wards`."""
     info = db.info()
-    slug = info.get("city_slug") or db.path.stem
+    slug = info.get("city_slug") or db.path.stem.split(".")[0]
+    layer = info.get("layer")
+    if layer and layer != FIRST_LAYER:
+        slug = f"{slug}-{layer.replace('_', '-')}"
     return {"name": info.get("city_name") or slug, "slug": slug,
             "is_demo": info.get("is_demo", "false")}
 
@@ -155,6 +160,7 @@ def metric_meta(db: Database, metric_ids: list[str], title: str, made_on: date,
                       made_on=made_on, filters=dict(filters or {}),
                       definitions=tuple(definition(m) for m in metric_ids),
                       threshold=queries.suppression_threshold(db), city=city_info(db)["name"],
+                      areas=i18n.areas(plural=True, capital=True),
                       not_available=not_available_lines(db, metric_ids))
 
 
@@ -376,7 +382,7 @@ def figures_meta(db: Database, neighborhood_id: str | None, made_on: date) -> Ex
     name = area_name(db, neighborhood_id)
     ids = list(metrics.REGISTRY)
     return metric_meta(db, ids, _("All figures for {name}").format(name=name), made_on,
-                       {"neighborhood": f"{name} ({neighborhood_id})"})
+                       {i18n.areas(): f"{name} ({neighborhood_id})"})
 
 
 def area_name(db: Database, neighborhood_id: str | None) -> str:

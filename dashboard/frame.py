@@ -60,8 +60,32 @@ def current_database() -> dbmod.Database:
     slugs = list(found)
     choice = url_select(_("City"), slugs, "city", slugs[0], where=st.sidebar,
                         format_func=_city_label, hide_if_single=True)
-    path = found[choice]
-    return CachedDatabase(path, _open(str(path), path.stat().st_mtime).con)
+    path = _layer_switch(found[choice])
+    database = CachedDatabase(path, _open(str(path), path.stat().st_mtime).con)
+    i18n.set_areas(*database.areas())
+    return database
+
+
+LAYER_KEY = "layer"
+
+
+def _layer_switch(first: Path) -> Path:
+    """The city's set of areas (URL key `layer`: neighborhoods, wards, districts…), chosen
+    in the sidebar's "Areas" when the city has more than one; the first leaves the address
+    as it was. Returns that layer's database."""
+    layers = dbmod.available_layers(first)
+    nouns = {layer: _open(str(path), path.stat().st_mtime).areas()[1]
+             for layer, path in layers.items()}
+    chosen = url_select(_("Areas"), list(layers), LAYER_KEY, dbmod.FIRST_LAYER,
+                        where=st.sidebar, hide_if_single=True,
+                        format_func=lambda layer: _capital(_(nouns[layer])))
+    if chosen == dbmod.FIRST_LAYER and LAYER_KEY in st.query_params:
+        del st.query_params[LAYER_KEY]
+    return layers[chosen]
+
+
+def _capital(word: str) -> str:
+    return word[:1].upper() + word[1:]
 
 
 def _city_label(slug: str) -> str:
@@ -445,19 +469,22 @@ def switch_page(url_path: str, params: dict[str, str] | None = None) -> None:
 def link_params(**params) -> dict[str, str]:
     """Query parameters for a link to another page: the city, then the page's own keys."""
     memory = _memory()
-    kept = {key: memory[key] for key in ("city", LANG_KEY) if memory.get(key)}
+    kept = {key: memory[key] for key in ("city", LAYER_KEY, LANG_KEY) if memory.get(key)}
     if kept.get(LANG_KEY) == i18n.DEFAULT:
         del kept[LANG_KEY]
+    if kept.get(LAYER_KEY) == dbmod.FIRST_LAYER:
+        del kept[LAYER_KEY]
     return {**kept, **{k: str(v) for k, v in params.items()}}
 
 
-def neighborhood_picker(db: dbmod.Database, label: str = N_("Neighborhood"),
+def neighborhood_picker(db: dbmod.Database, label: str | None = None,
                         where=st) -> tuple[str, str]:
     """The neighborhood of URL key `n` (shared by the profile, jobs and diversity pages):
-    its id and name."""
+    its id and name. Labelled by the areas shown ("Neighborhood", "Ward") unless `label`."""
     hoods = queries.areas(db, "neighborhood")
     names = dict(zip(hoods["geo_id"], hoods["name"]))
-    chosen = url_select(_(label), list(names), "n", next(iter(names)), where=where,
+    label = _(label) if label else i18n.areas(capital=True)
+    chosen = url_select(label, list(names), "n", next(iter(names)), where=where,
                         format_func=names.get)
     return chosen, names[chosen]
 
@@ -503,13 +530,14 @@ def map_width(widest: int, key: str = "map_width") -> int:
 NO_AREA = ""   # the map's neighborhood picker: none chosen (nothing outlined)
 
 
-def optional_neighborhood(db: dbmod.Database, label: str = N_("Outline a neighborhood"),
+def optional_neighborhood(db: dbmod.Database, label: str = N_("Outline a {area}"),
                           where=st) -> str | None:
     """A neighborhood to outline, URL key `n` like the profile's (a link or the session's
     last one preselects it), or none: then `n` leaves the URL."""
     hoods = queries.areas(db, "neighborhood")
     names = {NO_AREA: _("None"), **dict(zip(hoods["geo_id"], hoods["name"]))}
-    chosen = url_select(_(label), list(names), "n", NO_AREA, where=where, format_func=names.get)
+    chosen = url_select(_(label).format(area=i18n.areas()), list(names), "n", NO_AREA,
+                        where=where, format_func=names.get)
     if chosen == NO_AREA and "n" in st.query_params:
         del st.query_params["n"]
     return chosen or None
@@ -535,8 +563,10 @@ def find_box(db: dbmod.Database, where=st, key: str = "find") -> find.Result | N
             st.session_state["w_n"] = result.geo_id
             _remember("n", result.geo_id)
 
-    where.text_input(_("Find my neighborhood"), key=f"w_{key}", on_change=searched,
-                     placeholder=_("A street address or a neighborhood's name"),
+    where.text_input(_("Find my {area}").format(area=i18n.areas()), key=f"w_{key}",
+                     on_change=searched,
+                     placeholder=_("A street address or a {area}'s name").format(
+                         area=i18n.areas()),
                      help=_("An address of the city's business registry or any street address "
                             "(online, the US Census Geocoder places it), or a neighborhood's "
                             "name."))

@@ -11,7 +11,7 @@ from typing import Callable
 
 import plotly.graph_objects as go
 
-from core import metrics
+from core import i18n, metrics
 from core.i18n import N_, _
 
 from . import bars, cards, charts, exports, maps, mix, narrative, queries
@@ -61,7 +61,8 @@ def headline(place: Place) -> Slide:
 
 def where(place: Place) -> Slide:
     count = len(place.shapes["features"])
-    line = _("{name} in orange, among the city's {count} neighborhoods.").format(
+    line = _("{name} in orange, among the city's {count} {areas}.").format(
+        areas=i18n.areas(plural=True),
         name=place.name, count=count)
     return Slide(_("Where {name} is").format(name=place.name), [line], [], locator_map(place.shapes, place.geo_id),
                  exports.source_line(place.db, [], ("neighborhoods",)))

@@ -20,7 +20,10 @@ LEVEL_NOUNS = {"neighborhood": (N_("neighborhood"), N_("neighborhoods")),
 
 
 def level_nouns(level: str) -> tuple[str, str]:
-    """('neighborhood', 'neighborhoods') in the reader's language."""
+    """('neighborhood', 'neighborhoods') in the reader's language; for the neighborhood
+    level, the nouns of the layer shown ('ward', 'wards': `i18n.areas`)."""
+    if level == "neighborhood":
+        return i18n.areas(), i18n.areas(plural=True)
     one, many = LEVEL_NOUNS.get(level, (N_("area"), N_("areas")))
     return _(one), _(many)
 # What a rate is divided by, said plainly, by the registry's unit.

@@ -10,6 +10,7 @@ source whose file is not given but which the build cannot do without, the raw ca
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,10 +23,11 @@ from . import canonical as c
 from .cache import RawCache
 from .http import HttpClient
 from .load import write_database
-from .profiles import Profile, load_profile
+from .profiles import FIRST_LAYER, Layer, Profile, load_profile
 from .source import Build, Origin, Source, Step
-from .sources import SOURCES
+from .sources import SOURCES, socrata
 from .sources import source as sources_named
+from .sources.neighborhoods import NEIGHBORHOODS
 
 
 def _quiet(message: str) -> None:
@@ -61,7 +63,8 @@ def assemble(profile: Profile, files: dict[str, list[Path]], step: Step, **build
 
 def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None = None, *,
                  db: Path | None = None, geocode: bool = False, on_step: Step | None = None,
-                 suppression_threshold: int | None = None, **files: Path | list[Path] | None) -> Path:
+                 suppression_threshold: int | None = None, layer: str | None = None,
+                 **files: Path | list[Path] | None) -> Path:
     """Build a city's database from local export files: the registry, its boundaries (else
     the cached ones) and any other source's files by its name (`tracts=`, `lodes=[…]`);
     what is not given stays empty.
@@ -74,15 +77,20 @@ def import_files(city: str | Path, businesses: Path, neighborhoods: Path | None 
                                                           else [value]) if p is not None]
                                  for name, value in given.items() if value is not None},
                           db=db, geocode=geocode, on_step=on_step,
-                          suppression_threshold=suppression_threshold)
+                          suppression_threshold=suppression_threshold, layer=layer)
 
 
 def import_sources(city: str | Path, files: dict[str, list[Path]], db: Path | None = None,
                    geocode: bool = False, on_step: Step | None = None,
-                   suppression_threshold: int | None = None) -> Path:
+                   suppression_threshold: int | None = None, layer: str | None = None) -> Path:
     """Build from local files by source name; a source the build cannot do without, or one
-    the profile reads from the cache when not given (the city limits), comes from the cache."""
-    profile, step = load_profile(city), on_step or _quiet
+    the profile reads from the cache when not given (the city limits), comes from the cache.
+
+    `layer`: build the profile's layer of that id (say wards), its boundary file given as
+    the `neighborhoods` file, into `data/<city>.<layer>.duckdb` (or beside `db`)."""
+    full = load_profile(city)
+    the_layer = full.layer(layer)
+    profile, step = for_layer(full, the_layer), on_step or _quiet
     known = {source.name for source in SOURCES}
     for name, paths_given in files.items():
         if name not in known:
@@ -106,13 +114,16 @@ def import_sources(city: str | Path, files: dict[str, list[Path]], db: Path | No
         if given:
             build.origins[source.name] = _file_origin(given)
             return given
+        if source is NEIGHBORHOODS and the_layer.id != FIRST_LAYER:
+            source = layer_source(the_layer)
         if source.required or source.on_import:
             return _from_cache(source, profile, cache, build, imported=True)
         return []
 
     build = Build(profile, step, cache=cache, client=HttpClient() if geocode else None,
                   imported=True, geocode=geocode)
-    return _write(profile, read_sources(build, obtain), db, step, suppression_threshold)
+    return _write(profile, the_layer, read_sources(build, obtain), db, step,
+                  suppression_threshold)
 
 
 def _file_origin(files: list[Path]) -> Origin:
@@ -125,8 +136,30 @@ def _file_origin(files: list[Path]) -> Origin:
 
 def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
                on_step: Step | None = None, suppression_threshold: int | None = None) -> Path:
-    """Fetch what is missing or stale into the raw cache (or use it alone), then build."""
-    profile, step = load_profile(city), on_step or _quiet
+    """Fetch what is missing or stale into the raw cache (or use it alone), then build every
+    layer of the profile: the neighborhoods into `db`, each other layer beside it. A layer
+    without a portal dataset is said in one sentence and left to `import --layer`."""
+    full, step = load_profile(city), on_step or _quiet
+    first = build_layer(full, full.layers[0], db, offline, step, suppression_threshold)
+    for layer in full.layers[1:]:
+        if layer.dataset is None:
+            step(f"the {layer.plural} have no portal dataset in the profile; build them with "
+                 f"`python -m data_pipeline import --city {full.slug} --layer {layer.id} "
+                 "--neighborhoods FILE …`")
+            continue
+        try:
+            build_layer(full, layer, paths.layer_path(first, layer.id), offline, step,
+                        suppression_threshold)
+        except PipelineError as error:   # the neighborhoods stand; this layer waits
+            step(f"the {layer.plural} were not built: {error}")
+    return first
+
+
+def build_layer(full: Profile, layer: Layer, db: Path | None, offline: bool, step: Step,
+                suppression_threshold: int | None) -> Path:
+    """One layer's database from the raw cache (fetching what is missing unless offline).
+    Every source is read again for each layer: a layer is a build of its own."""
+    profile = for_layer(full, layer)
     cache = RawCache(paths.raw_cache_dir(), profile.slug)
     client = None if offline else HttpClient()
 
@@ -134,10 +167,61 @@ def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
         if source.required:
             build.as_of = build.as_of or (cache.fetched_at(source.folder)
                                           if source.max_age(profile) else None)
+        if source is NEIGHBORHOODS and layer.id != FIRST_LAYER:
+            source = layer_source(layer)
         return _cached_or_fetched(source, profile, cache, client, build)
 
     build = Build(profile, step, cache=cache, client=client, geocode=client is not None)
-    return _write(profile, read_sources(build, obtain), db, step, suppression_threshold)
+    if layer.id != FIRST_LAYER:
+        db = db or paths.database_path(profile.slug, layer.id)
+    return _write(profile, layer, read_sources(build, obtain), db, step, suppression_threshold)
+
+
+# ----------------------------------------------------------------------------- layers
+
+def for_layer(profile: Profile, layer: Layer) -> Profile:
+    """The profile with `layer`'s shapes standing in for the neighborhoods: its id and name
+    properties, its portal dataset; the `[boundaries]` property filter is the neighborhood
+    file's and is dropped (the city limits still clip)."""
+    if layer.id == FIRST_LAYER:
+        return profile
+    geography = dataclasses.replace(profile.geography, neighborhood_id=layer.id_field,
+                                    neighborhood_name=layer.name_field or layer.id_field)
+    portal = dataclasses.replace(profile.portal, neighborhoods=layer.dataset or "",
+                                 neighborhoods_title=layer.title or layer.plural)
+    rules = dataclasses.replace(profile.boundaries, keep_property=None, keep_values=(),
+                                drop_values=())
+    return dataclasses.replace(profile, geography=geography, portal=portal, boundaries=rules)
+
+
+def layer_folder(layer: Layer) -> str:
+    """A layer's boundaries in the raw cache: `data/raw/<city>/layer_<id>/`."""
+    return f"layer_{layer.id}"
+
+
+def layer_source(layer: Layer) -> Source:
+    """The boundary source fetching and caching this layer's dataset in its own folder."""
+    folder = layer_folder(layer)
+
+    def fetch(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
+        build.step(f"fetching {profile.portal.neighborhoods_title} from {profile.portal.domain}")
+        return [socrata.fetch_geojson(profile.portal.domain, profile.portal.neighborhoods,
+                                      cache, client, source=folder)]
+    return dataclasses.replace(NEIGHBORHOODS, cache=folder, fetch=fetch,
+                               label=f"the {layer.plural}' boundaries",
+                               missing=f"No cached boundaries of the {layer.plural} for "
+                                       "{slug} in {path}; run `python -m data_pipeline "
+                                       "build --city {slug}` with network access first, or "
+                                       f"`python -m data_pipeline import --layer {layer.id} "
+                                       "--neighborhoods FILE …`.")
+
+
+def _named(data, layer: Layer):
+    """A layer whose boundary file has no name property: its areas are "Ward 12"."""
+    if layer.id != FIRST_LAYER and layer.name_field is None:
+        shapes = data.neighborhoods
+        shapes["name"] = [layer.name_of(i) for i in shapes["neighborhood_id"]]
+    return data
 
 
 def _cached_or_fetched(source: Source, profile: Profile, cache: RawCache, client,
@@ -188,11 +272,20 @@ def _cached(source: Source, cache: RawCache, build: Build) -> list[Path]:
 
 # ----------------------------------------------------------------------------- write
 
-def _write(profile: Profile, data, db: Path | None, step: Step, threshold: int | None) -> Path:
+def layer_info(layer: Layer) -> dict[str, str]:
+    """The build settings that say which set of areas a database shows, and their nouns."""
+    return {"layer": layer.id, "area_singular": layer.singular, "area_plural": layer.plural}
+
+
+def _write(profile: Profile, layer: Layer, data, db: Path | None, step: Step,
+           threshold: int | None) -> Path:
     """Write the database, with the suppression threshold of this build in its settings:
     `--suppress-below` when given, else the profile's `suppress_below` (0, publish every
-    count, unless the registry is not public)."""
+    count, unless the registry is not public); and the layer it shows with its nouns."""
     data.build_info["suppress_below"] = str(profile.suppress_below if threshold is None
                                             else threshold)
-    target = Path(db) if db else paths.database_path(profile.slug)
+    data.build_info.update(layer_info(layer))
+    data = _named(data, layer)
+    layer_id = None if layer.id == FIRST_LAYER else layer.id
+    target = Path(db) if db else paths.database_path(profile.slug, layer_id)
     return write_database(data, target, on_step=step)

@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     which = build.add_mutually_exclusive_group(required=True)
     which.add_argument("--demo", action="store_true", help="the built-in synthetic demo city")
     which.add_argument("--city", help="a profile name from data/cities/ (e.g. chicago)")
-    build.add_argument("--db", type=Path, help="database file (default data/<city>.duckdb)")
+    build.add_argument("--db", type=Path, help="database file (default data/<city>.duckdb; "
+                                               "each further layer beside it)")
     build.add_argument("--seed", type=int, default=42, help="demo city seed (default 42)")
     build.add_argument("--offline", action="store_true",
                        help="build from the raw cache only; fail if something is missing")
@@ -53,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="ask the Census Geocoder for addresses not in the geocode cache "
                           "(needs network access and geocode.enabled in the profile); without "
                           "it, only cached geocodes are used")
+    imp.add_argument("--layer", metavar="ID",
+                     help="build this layer of the profile ([[layers]], e.g. wards): the "
+                          "--neighborhoods file holds its boundaries (else its cached ones), "
+                          "written to data/<city>.<ID>.duckdb")
     imp.add_argument("--db", type=Path, help="database file (default data/<city>.duckdb)")
     imp.add_argument("--suppress-below", type=int, default=None, metavar="N",
                      help=SUPPRESS_HELP)
@@ -88,6 +93,6 @@ def _run(args: argparse.Namespace) -> int:
         files = {name: value if isinstance(value, list) else [value]
                  for name, value in given.items() if value}
         db = import_sources(args.city, files, geocode=args.geocode, db=args.db, on_step=step,
-                            suppression_threshold=args.suppress_below)
+                            suppression_threshold=args.suppress_below, layer=args.layer)
     step(f"done: {db}")
     return 0

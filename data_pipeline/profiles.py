@@ -53,6 +53,34 @@ class BoundaryRules:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One set of areas the city is shown by: its neighborhoods (the first, from
+    `[geography]` and `portal.neighborhoods`), or a `[[layers]]` entry such as wards.
+
+    Each layer is a build of its own (`data/<city>.duckdb` for the first,
+    `data/<city>.<id>.duckdb` for the others) with the layer's shapes standing in for the
+    neighborhoods, so every figure is apportioned to it the same way."""
+
+    id: str                         # the URL's ?layer= and the database file's suffix
+    singular: str                   # the area in words: "ward"
+    plural: str                     # "wards"
+    id_field: str                   # property of the boundary file holding the id
+    name_field: str | None = None   # property holding the name (None: "<Singular> <id>")
+    dataset: str | None = None      # Socrata dataset id on the profile's portal (build --city)
+    title: str | None = None        # the dataset's title on the portal
+
+    def name_of(self, area_id: str) -> str:
+        """The name an area without a name property gets: "Ward 12"."""
+        return f"{self.singular[:1].upper()}{self.singular[1:]} {area_id}"
+
+
+FIRST_LAYER = "neighborhoods"
+LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+LAYER_KEYS = {"id": True, "singular": True, "plural": True, "id_field": True,
+              "name_field": False, "dataset": False, "title": False}
+
+
+@dataclass(frozen=True)
 class Years:
     first: int
     last: int
@@ -158,6 +186,25 @@ class Profile:
     processing: Processing = Processing()
     boundaries: BoundaryRules = BoundaryRules()
     suppress_below: int = 0         # 0: publish counts as they are (a public registry)
+    extra_layers: tuple[Layer, ...] = ()   # [[layers]]: wards, council districts, …
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """Every set of areas, the neighborhoods first."""
+        g, p = self.geography, self.portal
+        first = Layer(FIRST_LAYER, "neighborhood", "neighborhoods", g.neighborhood_id,
+                      g.neighborhood_name, p.neighborhoods, p.neighborhoods_title)
+        return (first, *self.extra_layers)
+
+    def layer(self, layer_id: str | None) -> Layer:
+        """The layer of that id (None: the first); a one-sentence error names the others."""
+        found = {layer.id: layer for layer in self.layers}
+        if layer_id is None:
+            return self.layers[0]
+        if layer_id not in found:
+            raise PipelineError(f"{self.display_path} has no layer {layer_id!r}; its layers "
+                                f"are {', '.join(found)}.")
+        return found[layer_id]
 
     @property
     def display_path(self) -> str:
@@ -199,7 +246,7 @@ SPEC: dict[str, tuple[str, bool]] = {
     "processing.applied": ("texts", False), "processing.issued": ("texts", False),
     "categories.separator": ("text", False),
 }
-FREE_TABLES = {"categories.sectors", "aliases", "micro"}
+FREE_TABLES = {"categories.sectors", "aliases", "micro", "layers"}
 FLAG_KINDS = ("home_based", "sole_proprietor", "limited")
 
 
@@ -259,6 +306,35 @@ def check(raw: dict) -> list[str]:
     problems += _check_flags(raw.get("micro", {}))
     problems += _check_aliases(raw.get("aliases", {}))
     problems += _check_coherence(raw)
+    problems += _check_layers(raw.get("layers", []))
+    return problems
+
+
+def _check_layers(layers) -> list[str]:
+    """`[[layers]]`: each with an id (lowercase letters, digits, _), its nouns and the id
+    property of its boundary file; ids unique and not the first layer's."""
+    if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
+        return ["key 'layers' must be a list of tables ([[layers]])"]
+    problems, seen = [], {FIRST_LAYER}
+    for i, layer in enumerate(layers, start=1):
+        where = f"layers[{i}]"
+        problems += [f"key '{where}.{k}' is missing" for k, required in LAYER_KEYS.items()
+                     if required and k not in layer]
+        problems += [f"key '{where}.{k}' is not a known key (see docs/cities.md)"
+                     for k in layer if k not in LAYER_KEYS]
+        problems += [f"key '{where}.{k}' must be a non-empty string" for k in LAYER_KEYS
+                     if k in layer and not _is_text(layer[k])]
+        if _is_text(layer.get("dataset")) and not DATASET_ID.match(layer["dataset"]):
+            problems.append(f"key '{where}.dataset' must be a Socrata dataset id such as "
+                            "\"abcd-1234\"")
+        lid = layer.get("id")
+        if _is_text(lid) and not LAYER_ID.match(lid):
+            problems.append(f"key '{where}.id' must be lowercase letters, digits and _ "
+                            "(it names a file and goes in the address)")
+        elif _is_text(lid) and lid in seen:
+            problems.append(f"key '{where}.id' repeats {lid!r} (the first layer is "
+                            f"{FIRST_LAYER!r})")
+        seen.add(lid)
     return problems
 
 
@@ -447,6 +523,7 @@ def build_profile(raw: dict, path: Path) -> Profile:
                               _tuple(_lookup(raw, "processing.issued"))),
         boundaries=_boundary_rules(raw.get("boundaries", {})),
         suppress_below=raw.get("suppress_below", 0),
+        extra_layers=tuple(Layer(**layer) for layer in raw.get("layers", [])),
     )
 
 

@@ -118,7 +118,7 @@ if not red:
 
 choices = capital.map_choices(present)
 if choices:
-    st.header(_("By neighborhood"))
+    st.header(_("By {level}").format(level=i18n.areas()))
     controls = st.columns([3, 2])
     ranked = {m: queries.metric_by_area(db, m, queries.metric_years(db, m)[-1])["rank"].notna()
               .sum() for m in choices if metrics.get(m).kind == "rate"}
@@ -134,7 +134,7 @@ if choices:
     left, right = st.columns([3, 2])
     with left:
         st.markdown(_("**{title}**, by {level}.").format(title=f"{metric.label}, {year}",
-                                                          level=_("neighborhood")))
+                                                          level=i18n.areas()))
         view = maps.MapView(metric, "neighborhood", threshold=threshold,
                             width_px=frame.map_width(maps.WIDTH_PX))
         shapes = frame.shapes(db, "neighborhood")
@@ -144,7 +144,7 @@ if choices:
             caption=_("{name} is outlined in black. ").format(name=name) + grey_note(threshold)
             + f" {capital.own_caveat(metric)}",
             download=downloads.Download(
-                metric.label, (metric_id,), year, subtitle=_("by neighborhood"),
+                metric.label, (metric_id,), year, subtitle=_("by {level}").format(level=i18n.areas()),
                 data=downloads.area_data(data, metric_id, year),
                 geo=(metric_id, year, "neighborhood", None), extra_kinds=("neighborhoods",)),
             embed=frame.link_params(chart="map", metric=metric_id, year=year, n=hood))

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import bars, cards, charts, downloads, downturn, frame, mix, queries, theme
 from dashboard.explorer import default_metric
-from core import metrics
+from core import i18n, metrics
 from core.i18n import _
 
 PANELS = ["micro_per_1k_residents", "businesses_per_1k_residents", "formations_per_100_active",
@@ -14,20 +14,22 @@ PANELS = ["micro_per_1k_residents", "businesses_per_1k_residents", "formations_p
 
 db = frame.database()
 threshold = queries.suppression_threshold(db)
-st.title(_("Compare neighborhoods"))
+st.title(_("Compare {areas}").format(areas=i18n.areas(plural=True)))
 hoods = queries.areas(db)
 names = dict(zip(hoods["geo_id"], hoods["name"]))
 if len(names) < 2:
-    frame.missing(_("This city has fewer than two neighborhoods, so there is nothing to compare."))
+    frame.missing(_("This city has fewer than two {areas}, so there is nothing to compare.").format(
+        areas=i18n.areas(plural=True)))
     st.stop()
 
 start = frame.remembered("n")
 nearby = frame.neighbors(db).get(start, []) if start in names else []
 default = [start, nearby[0]] if nearby else list(names)[:2]
-chosen = frame.url_multiselect(_("Neighborhoods (two to four)"), list(names), "compare", default,
+chosen = frame.url_multiselect(_("{areas} (two to four)").format(
+    areas=i18n.areas(plural=True, capital=True)), list(names), "compare", default,
                                format_func=names.get, min_count=2, max_count=4)
 if len(chosen) < 2:
-    frame.missing(_("Pick at least two neighborhoods to compare."))
+    frame.missing(_("Pick at least two {areas} to compare.").format(areas=i18n.areas(plural=True)))
     st.stop()
 
 shown = {g: names[g] for g in chosen}
@@ -39,12 +41,13 @@ profile = pd.concat([queries.area_profile(db, g, [m.id for m in panels]).assign(
 st.header(_("Side by side, each figure's latest year"))
 figure, table = bars.side_by_side(profile, panels, shown, threshold, colours)
 frame.chart(figure, table, key="panels", download=downloads.Download(
-    _("Neighborhoods side by side"), tuple(m.id for m in panels),
+    _("{areas} side by side").format(areas=i18n.areas(plural=True, capital=True)), tuple(m.id for m in panels),
     what=_("compare") + " " + " ".join(shown.values()),
     data=downloads.profile_data(profile)))
 st.caption(_("Each panel names its year: survival follows the businesses that opened in one "
              "year until it is over, and jobs come a year or two behind the registry. Dashed "
-             "line: the city as a whole. Each panel has one scale for every neighborhood.")
+             "line: the city as a whole. Each panel has one scale for every {area}.").format(
+               area=i18n.areas())
            + " " + cards.definitions([m.id for m in panels]))
 
 fell = [metrics.get(m) for m in downturn.key_figures() if m in present]
@@ -73,7 +76,8 @@ frame.chart(figure, table, key="trend", download=downloads.Download(
     metric.label, (metric_id,), subtitle=", ".join(shown.values()),
     data=downloads.series_data(series, [metric_id])))
 if metric.kind == "count":
-    st.caption(_("The city's total is left out here: it would dwarf a single neighborhood."))
+    st.caption(_("The city's total is left out here: it would dwarf a single {area}.").format(
+        area=i18n.areas()))
 
 st.header(_("Mix of businesses"))
 years = mix.category_years(db) if queries.has_rows(db, "category_counts") else []

@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import bars, downloads, frame, maps, mix, queries
 from dashboard import explorer
 from dashboard.explorer import ranking
-from core import metrics
+from core import i18n, metrics
 from core.i18n import _
 
 INDEXES = ["shannon_diversity", "diversity_evenness", "effective_categories",
@@ -46,7 +46,7 @@ with left:
     frame.chart(figure, legend[["range", "areas"]].rename(
         columns={"range": _("Colour class"), "areas": _("Areas")}), key="diversity_map",
         download=downloads.Download(
-            metric.label, (metric_id,), year, subtitle=_("by neighborhood"),
+            metric.label, (metric_id,), year, subtitle=_("by {level}").format(level=i18n.areas()),
             data=downloads.area_data(data, metric_id, year),
             geo=(metric_id, year, "neighborhood", None), extra_kinds=("neighborhoods",)),
         embed=frame.link_params(chart="map", metric=metric_id, year=year, n=hood))
@@ -96,8 +96,8 @@ if densities:
                                                density=density.label.lower()),
         (metric_id, density_id), year,
         data=pd.concat(points, ignore_index=True)))
-    st.caption(_("Each dot is a neighborhood (its name on hover; the outlying ones are named "
+    st.caption(_("Each dot is a {area} (its name on hover; the outlying ones are named "
                  "on the chart); {name} is orange. Withheld figures are left out.").format(
-                     name=name))
+                     name=name, area=i18n.areas()))
 else:
     frame.missing(_("No business density for {year} in this database.").format(year=year))

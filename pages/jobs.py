@@ -3,7 +3,7 @@ firms, where jobs grew and shrank, and openings and closures beside them."""
 import streamlit as st
 
 from dashboard import bars, charts, downloads, explorer, frame, maps, mix, queries
-from core import metrics
+from core import i18n, metrics
 from core.i18n import _
 
 SHARES = ["jobs_small_firms_share", "jobs_young_firms_share"]
@@ -67,7 +67,7 @@ if change_years:
         frame.chart(figure, table, key="change_map", download=downloads.Download(
             _("{figure}, {start} to {year}").format(figure=change.label, start=year - 1, year=year),
             ("jobs_change",), year,
-            what=change.label, subtitle=_("by neighborhood"),
+            what=change.label, subtitle=_("by {level}").format(level=i18n.areas()),
             data=downloads.area_data(data, "jobs_change", year),
             geo=("jobs_change", year, "neighborhood", None), extra_kinds=("neighborhoods",)))
     with right:

@@ -3,7 +3,7 @@ import streamlit as st
 
 from dashboard import cards, catalog, charts, downloads, frame, queries
 from dashboard.formatting import as_sentence, format_value, not_available_text
-from core import metrics
+from core import i18n, metrics
 from core.i18n import _
 
 TRENDS = ["formations", "closures", "active_businesses"]
@@ -35,10 +35,12 @@ if gaps:
     frame.missing(" ".join(gaps))
 
 st.subheader(_("Where to start"))
-frame.page_link("map", _("Which neighborhoods have the most and the fewest micro-businesses "
-                  "per resident?"), frame.link_params(metric="micro_per_1k_residents"))
+frame.page_link("map", _("Which {areas} have the most and the fewest micro-businesses "
+                  "per resident?").format(areas=i18n.areas(plural=True)),
+                frame.link_params(metric="micro_per_1k_residents"))
 frame.page_link("jobs", _("Where are jobs growing, and at small or young firms?"))
-frame.page_link("diversity", _("Which neighborhoods have the most varied businesses?"))
+frame.page_link("diversity", _("Which {areas} have the most varied businesses?").format(
+    areas=i18n.areas(plural=True)))
 frame.page_link("methods", _("Where do these numbers come from?"))
 
 series = queries.area_series(db, TRENDS, [])

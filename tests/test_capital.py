@@ -171,7 +171,7 @@ def test_data_and_methods_reads_the_loans_placement_from_the_database(con, tmp_p
         ["loans (PPP): borrower to neighborhood", 4, 2],     # the sources' order: PPP, SBA
         ["loans (504): borrower to neighborhood", 2, 1],
         ["loans (7(a)): borrower to neighborhood", 2, 1]]
-    assert set(loans["How it is split"]) == {catalog.METHOD_WORDS["zip"]}
+    assert set(loans["How it is split"]) == {catalog.method_words("zip")}
     assert len(shown) == con.execute("SELECT count(*) FROM apportionment").fetchone()[0]
 
 

@@ -71,7 +71,7 @@ def test_table_csv_has_a_header_block_and_never_a_hidden_number(tiny):
                                {"year": 2023, "category": "all"})
     header, body = read_csv(exports.table_csv(frame, meta))
     keys = [line.split(":", 1)[0] for line in header]
-    assert keys == ["# Title", "# City", "# Source", "# Filters", "# Definition",
+    assert keys == ["# Title", "# City", "# Areas", "# Source", "# Filters", "# Definition",
                     "# Suppressed", "# Flags", "# Made"]
     flags = next(line for line in header if line.startswith("# Flags"))
     assert "low_count: A rate, share, survival figure or diversity index computed from " \

@@ -13,6 +13,7 @@ seed another city. It stands in for every source of `data_pipeline.sources` at o
 - `patterns` — ZIP Business Patterns and county Nonemployer Statistics
 - `loans` — SBA 7(a)/504 and PPP loans by ZIP code
 - `words` — names, descriptions and licence words
+- `districts` — the second set of areas: six districts made of the neighborhoods
 """
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ import shapely
 
 from .. import canonical as c
 from ..load import Step, write_database
+from core import paths
+
 from . import census as demo_census
+from . import districts as demo_districts
 from . import geography as demo_geography
 from . import licenses as demo_licenses
 from . import loans as demo_loans
@@ -106,6 +110,8 @@ def _build_info(seed: int, neighborhoods: pd.DataFrame) -> dict[str, str]:
         "registry_note": ("The demo registry lists two-year license terms; renewals are "
                           "merged into one business location."),
         "data_as_of": str(AS_OF),
+        "layer": "neighborhoods", "area_singular": "neighborhood",
+        "area_plural": "neighborhoods",
     }
 
 
@@ -150,9 +156,16 @@ def _digest(frame: pd.DataFrame) -> str:
 
 
 def build_demo(db: Path | str, seed: int = 42, on_step: Step | None = None,
-               suppression_threshold: int | None = None) -> Path:
-    """Generate the synthetic demo city for `seed` and load it atomically into `db`."""
+               suppression_threshold: int | None = None, layers: bool = True) -> Path:
+    """Generate the synthetic demo city for `seed` and load it atomically into `db`; with
+    `layers`, its districts too, beside it (`demo.districts.duckdb`)."""
     step = on_step or (lambda message: None)
     step(f"generating the demo city (seed {seed})")
     data = generate(seed=seed)
-    return write_database(data, db, on_step=step, suppression_threshold=suppression_threshold)
+    districts = demo_districts.regroup(data) if layers else None
+    written = write_database(data, db, on_step=step, suppression_threshold=suppression_threshold)
+    if districts is not None:
+        step("the same city by district")
+        write_database(districts, paths.layer_path(Path(db), demo_districts.LAYER),
+                       on_step=step, suppression_threshold=suppression_threshold)
+    return written

@@ -1,0 +1,268 @@
+"""More than one set of areas per city (issue 17, part 1): a profile's `[[layers]]`, each
+built into a database of its own with its shapes standing in for the neighborhoods, and the
+dashboard's `?layer=` switch.
+
+The demo city's second layer is six districts made of its neighborhoods
+(`data_pipeline/demo/districts.py`); Chicago's is its 50 wards (../shared/realdata, skipped
+when absent).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from core import i18n, paths
+from core.metrics import REGISTRY
+from dashboard import db as dbmod
+from dashboard import exports, images, queries
+from data_pipeline import city, geo, profiles
+from data_pipeline.demo import districts as demo_districts
+from data_pipeline.load import write_database
+from tests import tiny_city as tiny
+from tests.apptest import assert_clean, run_page
+from tests.test_app_exports import buttons, made, read_download_csv  # noqa: F401, F811 (a fixture)
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+COUNTS = [m.id for m in REGISTRY.values() if m.kind == "count" and m.unit == "businesses"]
+
+
+def frame(path: Path, sql: str, params=()) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, list(params)).df()
+
+
+def by_area(path: Path) -> pd.DataFrame:
+    return frame(path, "SELECT geo_level, geo_id, year, metric_id, value, suppressed "
+                       "FROM metrics_long WHERE geo_level IN ('neighborhood', 'city')")
+
+
+# --- The profile -------------------------------------------------------------------------
+
+def test_each_shipped_profile_lists_a_second_layer():
+    found = {slug: [(layer.id, layer.singular) for layer in profiles.load_profile(slug).layers]
+             for slug in ("chicago", "nyc", "sf")}
+    assert found == {
+        "chicago": [("neighborhoods", "neighborhood"), ("wards", "ward")],
+        "nyc": [("neighborhoods", "neighborhood"), ("council_districts", "council district")],
+        "sf": [("neighborhoods", "neighborhood"),
+               ("supervisor_districts", "supervisor district")]}
+
+
+@pytest.mark.parametrize("layer,problem", [
+    ({"id": "wards", "singular": "ward", "plural": "wards"}, "key 'layers[1].id_field' is missing"),
+    ({"id": "Wards!", "singular": "ward", "plural": "wards", "id_field": "ward"},
+     "key 'layers[1].id' must be lowercase letters"),
+    ({"id": "neighborhoods", "singular": "x", "plural": "xs", "id_field": "x"},
+     "key 'layers[1].id' repeats 'neighborhoods'"),
+    ({"id": "wards", "singular": "ward", "plural": "wards", "id_field": "ward", "colour": "red"},
+     "key 'layers[1].colour' is not a known key"),
+    ({"id": "wards", "singular": "ward", "plural": "wards", "id_field": "ward", "dataset": "x"},
+     "key 'layers[1].dataset' must be a Socrata dataset id"),
+])
+def test_a_wrong_layer_is_named_by_its_key(layer, problem):
+    import tomllib
+    raw = tomllib.loads(profiles.profile_path("chicago").read_text(encoding="utf-8"))
+    raw["layers"] = [layer]
+    assert any(p.startswith(problem) for p in profiles.check(raw)), profiles.check(raw)
+
+
+def test_an_unknown_layer_is_one_sentence():
+    with pytest.raises(Exception, match="has no layer 'precincts'; its layers are "
+                                        "neighborhoods, wards"):
+        profiles.load_profile("chicago").layer("precincts")
+
+
+def test_a_layer_database_sits_beside_the_first(tmp_path):
+    assert paths.layer_path(tmp_path / "chicago.duckdb", "wards") == tmp_path / "chicago.wards.duckdb"
+    for name in ("demo.duckdb", "demo.districts.duckdb", "chicago.duckdb", "chicago.wards.duckdb"):
+        (tmp_path / name).touch()
+    assert list(dbmod.available_databases(tmp_path)) == ["demo", "chicago"]
+    assert dbmod.available_layers(tmp_path / "chicago.duckdb") == {
+        "neighborhoods": tmp_path / "chicago.duckdb", "wards": tmp_path / "chicago.wards.duckdb"}
+
+
+# --- The demo city's districts -------------------------------------------------------------
+
+def test_every_district_has_every_figure_a_neighborhood_has(demo_dir):
+    hoods, districts = by_area(demo_dir / "demo.duckdb"), by_area(demo_dir / "demo.districts.duckdb")
+    first = hoods[hoods["geo_level"] == "neighborhood"]
+    second = districts[districts["geo_level"] == "neighborhood"]
+    assert second["geo_id"].nunique() == 6
+    assert set(second["metric_id"]) == set(first["metric_id"])
+    per_district = second.groupby("geo_id")["metric_id"].nunique()
+    assert (per_district == first["metric_id"].nunique()).all()
+    info = dict(frame(demo_dir / "demo.districts.duckdb", "SELECT key, value FROM build_info")
+                .itertuples(index=False))
+    assert (info["layer"], info["area_singular"], info["area_plural"]) == (
+        "districts", "district", "districts")
+
+
+def test_district_counts_are_the_sums_of_their_neighborhoods_and_of_the_city(demo_dir):
+    """Counts (registry and apportioned Census residents) add up: a district's value is the
+    sum of its six neighborhoods', and the districts' sum is the city's, in every year."""
+    hoods = by_area(demo_dir / "demo.duckdb")
+    districts = by_area(demo_dir / "demo.districts.duckdb")
+    shapes = frame(demo_dir / "demo.duckdb", "SELECT neighborhood_id, geometry_wkb FROM neighborhoods")
+    shapes = gpd.GeoDataFrame(shapes, geometry=gpd.GeoSeries.from_wkb(
+        shapes["geometry_wkb"].map(bytes)), crs="EPSG:4326")
+    district_of = demo_districts.district_of(shapes)
+    for metric_id in ["active_businesses", "micro_businesses", "formations", "closures",
+                      "residents", "jobs_total"]:
+        first = hoods[(hoods["metric_id"] == metric_id) & (hoods["geo_level"] == "neighborhood")]
+        summed = (first.assign(geo_id=first["geo_id"].map(district_of))
+                  .groupby(["geo_id", "year"])["value"].sum())
+        second = districts[(districts["metric_id"] == metric_id)
+                           & (districts["geo_level"] == "neighborhood")]
+        assert not second.empty, metric_id
+        mine = second.set_index(["geo_id", "year"])["value"]
+        pd.testing.assert_series_equal(mine.sort_index(), summed.sort_index(), check_names=False,
+                                       rtol=1e-9)
+        town = districts[(districts["metric_id"] == metric_id)
+                         & (districts["geo_level"] == "city")].set_index("year")["value"]
+        by_year = second.groupby("year")["value"].sum()
+        assert by_year.to_dict() == pytest.approx(town.reindex(by_year.index).to_dict()), metric_id
+
+
+def test_district_shapes_are_unions_of_six_neighborhoods(demo_dir):
+    areas = frame(demo_dir / "demo.districts.duckdb", "SELECT neighborhood_id, name FROM neighborhoods "
+                                                     "ORDER BY neighborhood_id")
+    assert areas["neighborhood_id"].tolist() == [f"D{i}" for i in range(1, 7)]
+    assert areas["name"].tolist() == [f"District {i}" for i in range(1, 7)]
+    sources = frame(demo_dir / "demo.districts.duckdb",
+                    "SELECT rows_raw, rows_loaded, rows_merged FROM sources "
+                    "WHERE source_id = 'demo_neighborhoods'")
+    assert sources.iloc[0].tolist() == [36, 6, 30]
+
+
+# --- A hand-computed second layer on the tiny city ------------------------------------------
+
+def test_tiny_city_wards_by_hand(tmp_path):
+    """Two wards over the tiny city: W1 = N1 + N2 (x from 0 to 2 steps), W2 = N3. The
+    pipeline's own point placement and area weights do the apportioning:
+    T1 (x 0–1.5) lies in W1, T2 (x 1.5–3) one third in W1 and two thirds in W2, so
+    W1 has 150 + 2000/3 residents and W2 4000/3; the businesses are those of their
+    neighborhoods."""
+    data = tiny.tiny_city()
+    step = tiny.STEP
+    wards = gpd.GeoDataFrame({"neighborhood_id": ["W1", "W2"], "name": ["Ward 1", "Ward 2"]},
+                             geometry=[box(0, 0, 2 * step, step), box(2 * step, 0, 3 * step, step)],
+                             crs="EPSG:4326")
+    data.neighborhoods = wards
+    data.businesses["neighborhood_id"] = geo.assign_points(
+        data.businesses["latitude"], data.businesses["longitude"], wards, "neighborhood_id")
+    data.tract_weights = geo.tract_weights_by_area(data.tracts, wards)
+    data.zip_weights = data.zip_weights.iloc[0:0]
+    data.jobs = data.jobs.iloc[0:0]
+    data.other_tables = {k: v for k, v in data.other_tables.items() if k != "license_processing"}
+    data.build_info = {**data.build_info, **city.layer_info(profiles.Layer(
+        "wards", "ward", "wards", "ward"))}
+    path = write_database(data, tmp_path / "tiny.wards.duckdb")
+    values = by_area(path)
+    residents = values[(values["metric_id"] == "residents") & (values["year"] == 2022)]
+    got = residents.set_index("geo_id")["value"]
+    assert got["W1"] == pytest.approx(150 + 2000 / 3)
+    assert got["W2"] == pytest.approx(2000 * 2 / 3)
+    assert got["W1"] + got["W2"] == pytest.approx(got["city"])
+    active = values[(values["metric_id"] == "active_businesses") & (values["year"] == 2023)]
+    active = active.set_index("geo_id")["value"]
+    frame_ = tiny.businesses_frame()
+    alive = frame_[(pd.to_datetime(frame_["opened"]) <= "2023-12-31")
+                   & (frame_["closed"].isna() | (pd.to_datetime(frame_["closed"]) > "2023-12-31"))
+                   & ~(pd.to_datetime(frame_["closed"]) < pd.to_datetime(frame_["opened"]))]
+    in_w1 = alive["neighborhood_id"].isin(["N1", "N2"])
+    assert active["W1"] == in_w1.sum()
+    assert active["W2"] == (~in_w1).sum()
+
+
+# --- The dashboard ---------------------------------------------------------------------------
+
+def test_the_layer_switch_changes_profile_compare_and_map(app_env):
+    at = run_page("pages/profile.py", {"layer": "districts"})
+    assert_clean(at)
+    assert [s.label for s in at.sidebar.selectbox if s.label == "Areas"]
+    picker = next(s for s in at.selectbox if s.label == "District")
+    assert picker.options[:2] == ["District 1", "District 2"]
+    assert at.title[0].value == "District 1"
+    at = run_page("pages/compare.py", {"layer": "districts"})
+    assert_clean(at)
+    assert at.title[0].value == "Compare districts"
+    assert any(m.label == "Districts (two to four)" for m in at.multiselect)
+    at = run_page("pages/map.py", {"layer": "districts", **{"metric": "active_businesses"}})
+    assert_clean(at)
+    assert any(s.label == "Outline a district" for s in at.selectbox)
+    assert any("by district" in m.value for m in at.markdown)
+
+
+def test_without_the_layer_the_profile_is_of_neighborhoods(app_env):
+    at = run_page("pages/profile.py")
+    assert_clean(at)
+    assert any(s.label == "Neighborhood" for s in at.selectbox)
+    assert "layer" not in at.query_params
+
+
+def test_a_district_download_says_its_layer(app_env, made):  # noqa: F811 (the fixture)
+    at = run_page("pages/profile.py", {"layer": "districts", "n": "D2"})
+    assert_clean(at)
+    found = buttons(at, made)
+    assert found["figures_csv"]["file_name"] == "demo-districts_district-2_figures.csv"
+    header, _body = read_download_csv(found["figures_csv"]["make"]())
+    assert "# Areas: Districts" in header
+    assert any(line.startswith("# Filters: district=District 2 (D2)") for line in header)
+
+
+def test_district_words_in_spanish(demo_dir):
+    db = dbmod.open_database(demo_dir / "demo.districts.duckdb")
+    with i18n.using("es"), i18n.using_areas(*db.areas()):
+        assert i18n.areas(plural=True, capital=True) == "Distritos"
+        assert exports.city_info(db)["slug"] == "demo-districts"
+        assert "Distritos" in exports.metric_meta(db, ["active_businesses"], "t",
+                                                  pd.Timestamp("2024-01-01").date()).lines()[2]
+
+
+# --- Chicago's wards (real boundaries) --------------------------------------------------------
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason=f"the real-data samples are not at {REALDATA}")
+def test_chicago_wards_from_the_real_boundaries(tmp_path, monkeypatch):
+    """The 10k licence sample, the 2023 ward map and the Census tracts: 50 wards named
+    "Ward 1" … "Ward 50", each with every figure the community-area build has; the
+    registry's counts add up to the city's and the tracts' weights reconcile."""
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    given = dict(businesses=REALDATA / "chicago_business_licenses/business_licenses_sample10k_csv_2024.csv",
+                 tracts=REALDATA / "census_tracts_cb/cb_2018_17_tract_500k.geojson")
+    first = city.import_files("chicago", neighborhoods=REALDATA / "chicago_community_areas/"
+                              "community_areas_current.geojson", **given)
+    wards = city.import_files("chicago", neighborhoods=REALDATA / "chicago_wards/"
+                              "wards_2023_p293-wvbd_socrata_plus_fillcolor.geojson",
+                              layer="wards", **given)
+    assert wards == tmp_path / "chicago.wards.duckdb" and first == tmp_path / "chicago.duckdb"
+    names = frame(wards, "SELECT name FROM neighborhoods")["name"]
+    assert sorted(names) == sorted(f"Ward {i}" for i in range(1, 51))
+    areas, values = by_area(first), by_area(wards)
+    mine = values[values["geo_level"] == "neighborhood"]
+    theirs = areas[areas["geo_level"] == "neighborhood"]
+    assert set(mine["metric_id"]) == set(theirs["metric_id"])
+    assert (mine.groupby("geo_id")["metric_id"].nunique() == theirs["metric_id"].nunique()).all()
+    for metric_id in ("active_businesses", "micro_businesses", "formations"):
+        year = mine.loc[mine["metric_id"] == metric_id, "year"].max()
+        rows = values[(values["metric_id"] == metric_id) & (values["year"] == year)]
+        town = rows.loc[rows["geo_level"] == "city", "value"].iloc[0]
+        assert rows.loc[rows["geo_level"] == "neighborhood", "value"].sum() == town, metric_id
+    # Tract weights (the ACS apportionment; the sample has no ACS responses, PROVENANCE.md
+    # "Not found"): each tract's weights over the wards add up to the share of it inside
+    # the city, at most 1, and to within 0.1% of its weights over the community areas
+    # (the two maps' outer edges differ by survey lines).
+    weights = {path: frame(path, "SELECT geoid, sum(weight) AS w FROM tract_neighborhood_weights "
+                                 "GROUP BY geoid").set_index("geoid")["w"] for path in (first, wards)}
+    assert weights[wards].max() <= 1 + 1e-6
+    assert weights[wards].sum() == pytest.approx(weights[first].sum(), rel=1e-3)
+    assert len(weights[wards]) == len(weights[first]) > 800
+    db = dbmod.open_database(wards)
+    with i18n.using_areas(*db.areas()):
+        assert queries.areas(db)["name"].str.startswith("Ward ").all()
+        assert exports.figures_file_name(db, "12", "csv") == "chicago-wards_ward-12_figures.csv"
+    assert images.slugify("Ward 12") == "ward-12"
