@@ -54,7 +54,7 @@ def drawing_map(db: Database, area: BaseGeometry | None = None, height: int = 56
                                  name=_("Your area"), line={"color": theme.colour(0), "width": 2}))
     layout = theme.base_layout()
     layout.update(dragmode="lasso", height=height, showlegend=False,
-                  margin={"l": 0, "r": 0, "t": 10, "b": 0}, clickmode="none",
+                  margin={"l": 0, "r": 0, "t": 10, "b": 0},
                   xaxis={"visible": False, "range": [west, east]},
                   # a degree of longitude is cos(latitude) as long as one of latitude
                   yaxis={"visible": False, "range": [south, north], "scaleanchor": "x",

@@ -29,7 +29,8 @@ PAGES: list[PageSpec] = [
              "diversity", ("metric", "n", "year", "x")),
     PageSpec("pages/capital.py", N_("Capital & red tape"), ":material/account_balance:",
              "capital", ("n", "metric", "year")),
-    PageSpec("pages/any_area.py", N_("Any area"), ":material/draw:", "area", ("area",)),
+    PageSpec("pages/any_area.py", N_("Any area"), ":material/draw:", "any_area",
+             ("area",)),
     PageSpec("pages/methods.py", N_("Data & methods"), ":material/menu_book:", "methods"),
 ]
 # Reached by its address only (no sidebar entry): one chart alone, for an iframe (`embeds`).

@@ -126,10 +126,10 @@ for title, belongs in GROUPS:
     if not shown:
         continue
     st.subheader(title)
-    columns = st.columns(4)
-    for i, figure in enumerate(shown):
-        with columns[i % 4]:
-            _card(figure)
+    for start in range(0, len(shown), 4):     # row by row: a phone reads them in order
+        for column, figure in zip(st.columns(4), shown[start:start + 4]):
+            with column:
+                _card(figure)
 for note in result.notes:
     st.caption(note)
 if result.missing:

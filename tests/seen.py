@@ -401,7 +401,7 @@ def check_area(seen: Seen) -> None:
 
 PAGE_CHECKS = {"overview": check_overview, "map": check_map, "profile": check_profile,
                "compare": check_compare, "jobs": check_jobs, "diversity": check_diversity,
-               "capital": check_capital, "area": check_area, "methods": check_methods}
+               "capital": check_capital, "any_area": check_area, "methods": check_methods}
 
 
 def check_page(url_path: str, seen: Seen) -> None:
