@@ -76,7 +76,7 @@ def sentences(name: str, profile: pd.DataFrame) -> list[str]:
                    points=points))
         said.append(_("Its micro-businesses changed by {change} over the same years, {how} all "
                       "its businesses").format(change=i18n.number(micro, "{:+.0%}"), how=how)
-                    + (_(": the micro sector cushioned the neighborhood.")
+                    + (_(": the micro sector cushioned the {area}.").format(area=i18n.areas())
                        if cushion >= 0.5 else "."))
     return said
 

@@ -75,8 +75,12 @@ def metric_years(db: Database, metric_id: str, geo_level: str = "neighborhood") 
 
 
 def areas(db: Database, geo_level: str = "neighborhood") -> pd.DataFrame:
-    """geo_id and name of every area of a level, by name."""
-    return db.query(f"SELECT geo_id, name FROM ({area_sql(geo_level)}) ORDER BY name, geo_id")  # noqa: S608 (reviewed: placeholders only)
+    """geo_id and name of every area of a level, by name; a name ending in a number in
+    number order ("Ward 2" before "Ward 10")."""
+    return db.query(f"""SELECT geo_id, name FROM ({area_sql(geo_level)})
+        ORDER BY regexp_replace(name, '[0-9]+$', ''),
+                 TRY_CAST(regexp_extract(name, '([0-9]+)$', 1) AS BIGINT) NULLS FIRST,
+                 name, geo_id""")  # noqa: S608 (reviewed: placeholders only)
 
 
 def area_name(db: Database, geo_id: str, geo_level: str = "neighborhood") -> str | None:

@@ -20,11 +20,11 @@ city = db.info().get("city_name") or _("this city")   # translated by db.info
 unavailable = queries.not_available(db)
 present = set(queries.metric_ids(db))
 st.title(_("Capital & red tape"))
-st.markdown(_("Loans that reached the businesses of a neighborhood, set beside the city's, and "
+st.markdown(_("Loans that reached the businesses of a {area}, set beside the city's, and "
             "how long a licence took to come through. A loan counts where its borrower's "
             "address is when the city's addresses are geocoded; otherwise by the borrower's "
-            "ZIP code, split over the neighborhoods by where the ZIP's registered businesses "
-            "are."))
+            "ZIP code, split over the {areas} by where the ZIP's registered businesses "
+            "are.").format(area=i18n.areas(), areas=i18n.areas(plural=True)))
 
 top = st.columns([3, 4])
 hood, name = frame.neighborhood_picker(db, where=top[0])

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import any_area, catalog, frame, queries
 from dashboard.formatting import WITHHELD
-from core import metrics
+from core import i18n, metrics
 from core.i18n import _
 
 db = frame.database()
@@ -109,8 +109,18 @@ if apportion.empty:
     st.markdown(_("Nothing was split: every figure was counted where it was located."))
 else:
     st.markdown(_("Residents, jobs, Census establishments and loans come by tract, block or "
-                  "ZIP code; they reach neighborhoods by these weights."))
+                  "ZIP code; they reach {areas} by these weights.").format(
+                      areas=i18n.areas(plural=True)))
     table(apportion)
+st.markdown(_("**Sets of areas.** These figures are by {areas}. A city may be shown by more "
+              "than one set of areas (its neighborhoods, wards or council districts: the "
+              "sidebar's Areas switch). Each set is built on its own from the same sources, "
+              "its boundaries standing in for the neighborhoods': a business counts in the "
+              "area its point lies in, a tract's figures are split by the share of the "
+              "tract's area in each area, a ZIP code's by the share of its registered "
+              "businesses in each area, and jobs go where their census block lies. So the "
+              "areas of every set add up to the same city.").format(
+                  areas=i18n.areas(plural=True)))
 st.markdown(_(any_area.METHOD))
 
 st.header(_("Every figure, defined"))
