@@ -45,8 +45,10 @@ area, link, problem = None, st.query_params.get(KEY), None
 if link:
     try:
         area = area_shape.decode_area(link)
-    except area_shape.AreaError as error:
-        problem, link = str(error), None
+    except area_shape.AreaError as error:   # said as every page says a bad link value
+        st.warning(_("The link's area is not available here: {why}").format(why=error),
+                   icon=":material/link_off:")
+        link = None
         del st.query_params[KEY]
 
 draw, upload = st.tabs([_("Draw on the map"), _("Upload a GeoJSON file")])
@@ -84,8 +86,8 @@ if area is None:
     st.stop()
 try:
     result = any_area.profile(db, area)
-except area_shape.AreaError as error:
-    st.error(str(error), icon=":material/error:")
+except area_shape.AreaError as error:    # outside the city: a notice, as for a link's value
+    st.warning(str(error), icon=":material/wrong_location:")
     st.stop()
 
 st.header(_("Your area: {km2} km² inside the city").format(

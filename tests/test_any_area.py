@@ -259,9 +259,10 @@ def test_the_page_opened_from_a_link_shows_the_areas_figures(tmp_path, monkeypat
 
 
 def test_the_page_says_a_broken_link_in_one_sentence(tmp_path, monkeypatch):
-    from tests.apptest import run_page
+    from tests.apptest import param, run_page
     _tiny(tmp_path)
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
     at = run_page("pages/any_area.py", {"area": "_p~iF~ps|"})
-    assert any("damaged" in e.value for e in at.error)
-    assert not at.metric
+    assert any("not available here" in w.value and "damaged" in w.value for w in at.warning)
+    assert not at.metric and not at.error
+    assert param(at, "area") is None            # the broken value is dropped from the address

@@ -25,7 +25,7 @@ from tests.server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 URL_KEYS = ["city", "metric", "category", "level", "year", "classes", "k", "base", "n",
-            "compare", "x", "layer"]
+            "compare", "x", "layer", "area"]
 HOSTILE = {
     "sql": "'; DROP TABLE businesses; --",
     "script": "<script>window.__pwned=1</script>",
