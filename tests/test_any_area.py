@@ -266,3 +266,20 @@ def test_the_page_says_a_broken_link_in_one_sentence(tmp_path, monkeypatch):
     assert any("not available here" in w.value and "damaged" in w.value for w in at.warning)
     assert not at.metric and not at.error
     assert param(at, "area") is None            # the broken value is dropped from the address
+
+
+def test_a_neighborhood_drawn_as_an_area_has_the_marts_counts(demo_db):
+    """The same counting rules as the marts: a neighborhood's outline as the area gives its
+    published counts (the demo's points lie inside, not on, the edges)."""
+    import shapely
+    db = open_database(demo_db)
+    hood, wkb = db.query("SELECT neighborhood_id, geometry_wkb FROM neighborhoods "
+                         "ORDER BY neighborhood_id LIMIT 1 OFFSET 6").iloc[0]
+    found = any_area.profile(db, shapely.from_wkb(bytes(wkb)))
+    published = dict(db.query(
+        "SELECT metric_id, value FROM metrics_long WHERE geo_id = ? AND year = ? AND metric_id "
+        "IN ('active_businesses', 'micro_businesses', 'formations', 'closures', "
+        "'category_richness')", [hood, found.year]).itertuples(index=False))
+    assert len(published) == 5
+    for metric_id, value in published.items():
+        assert _value(found, metric_id) == value, metric_id
