@@ -41,14 +41,14 @@ EQUAL_AREA = "EPSG:6933"      # World Cylindrical Equal Area (as the pipeline's 
 Z90 = 1.645                   # ACS margins of error are at 90%
 ACS_EXTRA = {  # tract column → (label, unit) of a sum the neighborhood profile does not show
     "households": (N_("Households (ACS estimate)"), N_("households")),
-    "labor_force": (N_("Residents in the labour force (ACS estimate)"), N_("residents")),
+    "labor_force": (N_("Residents in the labor force (ACS estimate)"), N_("residents")),
     "employed": (N_("Employed residents (ACS estimate)"), N_("residents")),
 }
-EMPLOYED_SHARE = N_("Share of the labour force employed (ACS estimate)")
+EMPLOYED_SHARE = N_("Share of the labor force employed (ACS estimate)")
 SUM_FORMULA = N_("Σ weight × tract estimate over the tracts the area touches (weight = the "
                  "tract's area inside the area ÷ its area); MOE = √Σ (weight × tract MOE)².")
-PROPORTION_FORMULA = N_("employed ÷ labour force, both apportioned; MOE = √(MOE_employed² − "
-                        "share² × MOE_labour force²) ÷ labour force (ACS handbook, proportion; "
+PROPORTION_FORMULA = N_("employed ÷ labor force, both apportioned; MOE = √(MOE_employed² − "
+                        "share² × MOE_labor force²) ÷ labor force (ACS handbook, proportion; "
                         "the ratio formula with + when the term under the root is negative).")
 JOBS_FORMULA = N_("Σ LODES jobs of the census blocks whose stored point lies in the area; a "
                   "row without a stored point (or known by tract) × its tract's area share.")
@@ -255,7 +255,7 @@ def _unreliable(value: float, moe: float) -> bool:
 
 
 def acs_figures(weights: pd.DataFrame, acs_year: int | None) -> tuple[list[Figure], dict]:
-    """Residents, households, labour force, employed and the employed share; and the
+    """Residents, households, labor force, employed and the employed share; and the
     apportioned sums by column (for the per-resident rates)."""
     sums = {c: s for c in ("population", *ACS_EXTRA) if (s := _apportioned(weights, c))}
     out = []
@@ -271,7 +271,7 @@ def acs_figures(weights: pd.DataFrame, acs_year: int | None) -> tuple[list[Figur
     if {"employed", "labor_force"} <= sums.keys() and sums["labor_force"][0] > 0:
         (x, moe_x), (y, moe_y) = sums["employed"], sums["labor_force"]
         moe = proportion_moe(x, y, moe_x, moe_y)
-        out.append(Figure("employed_share", _(EMPLOYED_SHARE), _("share of the labour force"),
+        out.append(Figure("employed_share", _(EMPLOYED_SHARE), _("share of the labor force"),
                           acs_year, x / y, "{:.1%}", _(PROPORTION_FORMULA), moe, x, y,
                           unreliable=y < 100 or (x > 0 and moe / Z90 / (x / y) > 0.40)))
     return out, sums
@@ -465,7 +465,7 @@ METHOD = N_(
     "outline) ÷ (its area), in an equal-area projection; a sum is Σ w × estimate with margin "
     "of error √Σ (w × MOE)². Derived figures follow the Census Bureau's ACS handbook: a rate "
     "per 1,000 residents has MOE = 1,000 × √(MOE_X² + (X/Y)² × MOE_Y²) ÷ Y with MOE_X = 0, "
-    "the count being exact; a proportion such as the employed share of the labour force has "
+    "the count being exact; a proportion such as the employed share of the labor force has "
     "MOE = √(MOE_X² − (X/Y)² × MOE_Y²) ÷ Y, or the ratio's formula when the term under the "
     "root is negative. A median (household income) cannot be added up from tracts and is "
     "not given. LODES jobs count by census block when the build stores the block's point; "
