@@ -5,7 +5,7 @@ import logging
 
 import streamlit as st
 
-from dashboard import frame, views
+from dashboard import frame, registry, views
 from dashboard.registry import EMBED, PAGES, page
 from core.errors import PipelineError
 from core.i18n import _
@@ -15,8 +15,9 @@ log = logging.getLogger("atlas")
 st.set_page_config(page_title="Main Street Atlas", page_icon=":material/storefront:",
                    layout="wide")
 frame.start_language()    # before any word is written: ?lang=, the switch, the session's
+frame.start_areas()       # … and the areas' nouns (?layer=): the titles name them
 navigation = st.navigation([
-    *[st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
+    *[st.Page(spec.path, title=registry.title(spec), icon=spec.icon, url_path=spec.url_path,
               default=(i == 0)) for i, spec in enumerate(PAGES)],
     st.Page(EMBED.path, title=_(EMBED.title), icon=EMBED.icon, url_path=EMBED.url_path,
             visibility="hidden"),

@@ -94,6 +94,11 @@ def areas(plural: bool = False, capital: bool = False) -> str:
     return word[:1].upper() + word[1:] if capital else word
 
 
+def areas_are_first() -> bool:
+    """Whether this run shows the neighborhoods (the first set of areas)."""
+    return _areas.get() == FIRST_AREAS
+
+
 @contextmanager
 def using_areas(singular: str, plural: str) -> Iterator[tuple[str, str]]:
     token = _areas.set((singular, plural))

@@ -69,6 +69,30 @@ def current_database() -> dbmod.Database:
 LAYER_KEY = "layer"
 
 
+def start_areas() -> None:
+    """Set this run's areas' nouns before the navigation is drawn (its titles name them):
+    the city and layer the URL, the sidebar or the session chose, as `current_database`
+    will choose them."""
+    found = dbmod.available_databases()
+    if not found:
+        return
+    city = _chosen("city", list(found)) or next(iter(found))
+    layers = dbmod.available_layers(found[city])
+    path = layers[_chosen(LAYER_KEY, list(layers)) or dbmod.FIRST_LAYER]
+    i18n.set_areas(*_open(str(path), path.stat().st_mtime).areas())
+
+
+def _chosen(key: str, options: list[str]) -> str | None:
+    """The value of URL key `key` by the precedence of every URL control (`_start_value`),
+    if it is one of `options`."""
+    raw, memory = st.query_params.get(key), _memory()
+    if raw is not None and raw != memory.get(key) and raw in options:
+        return raw
+    if st.session_state.get(f"w_{key}") in options:
+        return st.session_state[f"w_{key}"]
+    return memory.get(key) if memory.get(key) in options else None
+
+
 def _layer_switch(first: Path) -> Path:
     """The city's set of areas (URL key `layer`: neighborhoods, wards, districts…), chosen
     in the sidebar's "Areas" when the city has more than one; the first leaves the address

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.i18n import N_
+from core import i18n
+from core.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,15 @@ def page(url_path: str) -> PageSpec:
         return found[url_path]
     except KeyError:
         raise KeyError(f"no page at /{url_path}; known: {', '.join(found)}") from None
+
+# Titles that name the areas, said for a set of areas other than the neighborhoods ("Ward
+# profile", "Compare wards"); the neighborhoods keep the titles above.
+AREA_TITLES = {"profile": N_("{Area} profile"), "compare": N_("Compare {areas}")}
+
+
+def title(spec: PageSpec) -> str:
+    """The page's title in the sidebar, in the reader's language, naming the areas shown."""
+    if spec.url_path not in AREA_TITLES or i18n.areas_are_first():
+        return _(spec.title)
+    return _(AREA_TITLES[spec.url_path]).format(Area=i18n.areas(capital=True),
+                                                areas=i18n.areas(plural=True))

@@ -266,3 +266,14 @@ def test_chicago_wards_from_the_real_boundaries(tmp_path, monkeypatch):
         assert queries.areas(db)["name"].tolist() == [f"Ward {i}" for i in range(1, 51)]
         assert exports.figures_file_name(db, "12", "csv") == "chicago-wards_ward-12_figures.csv"
     assert images.slugify("Ward 12") == "ward-12"
+
+
+def test_page_titles_name_the_areas_shown():
+    from dashboard.registry import page, title
+    assert title(page("profile")) == "Neighborhood profile"
+    with i18n.using_areas("ward", "wards"):
+        assert (title(page("profile")), title(page("compare")), title(page("map"))) == (
+            "Ward profile", "Compare wards", "Map explorer")
+        with i18n.using("es"):
+            assert (title(page("profile")), title(page("compare"))) == (
+                "Perfil: Distrito municipal", "Comparar distritos municipales")
