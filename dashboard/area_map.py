@@ -45,16 +45,18 @@ def drawing_map(db: Database, area: BaseGeometry | None = None, height: int = 56
                              marker={"size": 3, "color": "rgba(0,0,0,0.04)"},
                              name=_("Points to draw around"), showlegend=False))
     centres = [s.representative_point() for s in shapes]
-    fig.add_trace(go.Scatter(x=[p.x for p in centres], y=[p.y for p in centres], mode="text",
-                             text=list(hoods["name"]), textfont={"size": 10, "color": "#555"},
-                             hoverinfo="skip", showlegend=False))
+    # names on hover, not as type: a name set in type runs past a phone-wide map's edge
+    fig.add_trace(go.Scatter(x=[p.x for p in centres], y=[p.y for p in centres],
+                             mode="markers", hovertext=list(hoods["name"]), hoverinfo="text",
+                             marker={"size": 6, "color": "#8a8f98"}, showlegend=False,
+                             name=_("Neighborhoods")))
     if area is not None:
         ax, ay = _lines([area])
         fig.add_trace(go.Scatter(x=ax, y=ay, mode="lines", fill="toself", hoverinfo="skip",
                                  name=_("Your area"), line={"color": theme.colour(0), "width": 2}))
     layout = theme.base_layout()
     layout.update(dragmode="lasso", height=height, showlegend=False,
-                  margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                  margin={"l": 10, "r": 10, "t": 10, "b": 10},
                   xaxis={"visible": False, "range": [west, east]},
                   # a degree of longitude is cos(latitude) as long as one of latitude
                   yaxis={"visible": False, "range": [south, north], "scaleanchor": "x",

@@ -386,8 +386,9 @@ def check_methods(seen: Seen) -> None:
 
 
 def check_area(seen: Seen) -> None:
-    """Any area, first seen: the map to draw on holds every neighborhood's outline and name
-    (one ring per polygon ring of the database, in one trace), and no figure before an area."""
+    """Any area, first seen: the map to draw on holds every neighborhood's outline (one ring
+    per polygon ring of the database, in one trace) and name (on hover), and no figure
+    before an area."""
     import shapely
     assert len(seen.figures) == 1, f"{len(seen.figures)} charts"
     rows = seen.con.execute("SELECT name, geometry_wkb FROM neighborhoods ORDER BY name").fetchall()
@@ -395,7 +396,7 @@ def check_area(seen: Seen) -> None:
     rings = sum(1 + len(p.interiors) for s in shapes for p in getattr(s, "geoms", [s]))
     lines, _grid, names = seen.traces(0)[:3]
     assert values(lines["x"]).count(None) == rings
-    assert values(names["text"]) == [name for name, _ in rows]
+    assert values(names["hovertext"]) == [name for name, _ in rows]
     assert "No area yet" in seen.text
 
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WIDE, PHONE = (1440, 900), (390, 844)
 # Charts each page draws on the demo city (as tests/seen.py counts them).
 CHARTS = {"overview": 2, "map": 1, "profile": 5, "compare": 4, "jobs": 8, "diversity": 4,
-          "capital": 12, "methods": 0}
+          "capital": 12, "any_area": 1, "methods": 0}
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 # Marks a chart has drawn: bars, lines, points, map canvases (0 for a blank chart).
