@@ -325,6 +325,18 @@ def job_weights(db: Database, area: BaseGeometry, rows: pd.DataFrame,
     return share, int(located.sum()), int((~located).sum())
 
 
+def _job_sums(db: Database, area: BaseGeometry, tracts: pd.DataFrame, year: int
+              ) -> tuple[dict[str, float | None], int, int]:
+    """Each jobs column summed over the area for a year (None: no value that year)."""
+    rows = db.query("SELECT geo_level, geo_id, tract_geoid, jobs_total, jobs_private, "
+                    "jobs_small_firms, jobs_young_firms FROM jobs WHERE year = ?", [year])
+    weight, located, apportioned = job_weights(db, area, rows, tracts)
+    sums = {c: (None if rows[c].isna().all() else
+                float((weight * rows[c].astype("float64").fillna(0).to_numpy()).sum()))
+            for c in JOB_COLUMNS}
+    return sums, located, apportioned
+
+
 def jobs_figures(db: Database, area: BaseGeometry, tracts: pd.DataFrame
                  ) -> tuple[list[Figure], str | None]:
     """The jobs figures of the area for LODES's last year, and a note on how they were placed."""
@@ -332,12 +344,7 @@ def jobs_figures(db: Database, area: BaseGeometry, tracts: pd.DataFrame
     if year is None or pd.isna(year):
         return [], None
     year = int(year)
-    rows = db.query("SELECT geo_level, geo_id, tract_geoid, jobs_total, jobs_private, "
-                    "jobs_small_firms, jobs_young_firms FROM jobs WHERE year = ?", [year])
-    weight, located, apportioned = job_weights(db, area, rows, tracts)
-    sums = {c: (None if rows[c].isna().all() else
-                float((weight * rows[c].astype("float64").fillna(0).to_numpy()).sum()))
-            for c in JOB_COLUMNS}
+    sums, located, apportioned = _job_sums(db, area, tracts, year)
     out = []
     for column in JOB_COLUMNS:
         if sums[column] is not None:
@@ -351,6 +358,11 @@ def jobs_figures(db: Database, area: BaseGeometry, tracts: pd.DataFrame
             out.append(Figure(m.id, m.label, m.unit, year, sums[part] / whole, m.format,
                               m.formula, numerator=sums[part], denominator=whole,
                               low_count=whole < metrics.LOW_COUNT))
+    before = _job_sums(db, area, tracts, year - 1)[0]["jobs_total"]
+    if before is not None:
+        m = metrics.get("jobs_change")
+        out.append(Figure(m.id, m.label, m.unit, year, sums["jobs_total"] - before, m.format,
+                          m.formula))
     note = _("Jobs of {year}: {located} census block(s) counted by their point, {apportioned} "
              "row(s) without a stored point split by their tract's area share.").format(
         year=year, located=i18n.integer(located), apportioned=i18n.integer(apportioned))
@@ -359,6 +371,8 @@ def jobs_figures(db: Database, area: BaseGeometry, tracts: pd.DataFrame
 
 # --- The whole profile ---------------------------------------------------------------------
 
+ZIP_WHY = N_("Census Business Patterns come by ZIP code, and this build stores no ZIP code "
+             "shapes, so the share of a ZIP code inside a drawn area cannot be measured")
 MEDIAN_INCOME_WHY = N_("a median cannot be added up from tracts: it would need the households "
                        "by income bracket of each tract, which this build does not load")
 
@@ -415,6 +429,9 @@ def _say_missing(db: Database, result: AreaProfile, tracts: pd.DataFrame) -> Non
         else:
             reason = _("the tracts it touches lack the ACS figure or its margin of error")
         result.missing.append((metrics.get(metric_id).label, reason))
+    census = metrics.get("census_micro_establishments")
+    result.missing.append((census.label, not_available_text(city, why[census.id])
+                           if census.id in why else _(ZIP_WHY)))
     result.missing.append((_("Median household income"), _(MEDIAN_INCOME_WHY)))
 
 

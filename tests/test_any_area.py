@@ -126,6 +126,9 @@ def test_jobs_without_block_points_are_split_by_tract_area_share(result):
     assert result.get("jobs_total").year == 2022
     assert _value(result, "jobs_total") == pytest.approx(W1 * (44 + 18) + W2 * 120, rel=1e-6)
     assert any("0 census block" in n and "3 row" in n for n in result.notes)
+    # 2021: T1's blocks 40 + 20, T2's 100, split by the same shares
+    assert _value(result, "jobs_change") == pytest.approx(
+        W1 * (44 + 18) + W2 * 120 - (W1 * (40 + 20) + W2 * 100), rel=1e-6)
 
 
 def test_jobs_come_from_the_blocks_whose_point_is_in_the_area(tmp_path):
@@ -138,8 +141,11 @@ def test_jobs_come_from_the_blocks_whose_point_is_in_the_area(tmp_path):
     assert any("3 census block" in n for n in found.notes)
 
 
-def test_the_median_income_says_why_it_is_missing(result):
-    assert any("median" in why for _label, why in result.missing)
+def test_what_an_area_cannot_have_says_why(result):
+    why = dict(result.missing)
+    assert "median cannot be added up" in why["Median household income"]
+    assert "no ZIP code shapes" in why[
+        "Establishments with 1–4 employees (Census ZIP Business Patterns, apportioned)"]
 
 
 def test_registry_counts_are_withheld_when_the_build_hides_small_counts(tmp_path):
