@@ -3,7 +3,7 @@ built into a database of its own with its shapes standing in for the neighborhoo
 dashboard's `?layer=` switch.
 
 The demo city's second layer is six districts made of its neighborhoods
-(`data_pipeline/demo/districts.py`); Chicago's is its 50 wards (../shared/realdata, skipped
+and its twelve ZIP codes (`data_pipeline/demo/layers.py`); Chicago's is its 50 wards (../shared/realdata, skipped
 when absent).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from core.metrics import REGISTRY
 from dashboard import db as dbmod
 from dashboard import exports, images, queries
 from data_pipeline import city, geo, profiles
-from data_pipeline.demo import districts as demo_districts
+from data_pipeline.demo import layers as demo_layers
 from data_pipeline.load import write_database
 from tests import tiny_city as tiny
 from tests.apptest import assert_clean, run_page
@@ -82,6 +82,7 @@ def test_a_layer_database_sits_beside_the_first(tmp_path):
     for name in ("demo.duckdb", "demo.districts.duckdb", "chicago.duckdb", "chicago.wards.duckdb"):
         (tmp_path / name).touch()
     assert list(dbmod.available_databases(tmp_path)) == ["demo", "chicago"]
+    assert list(dbmod.available_layers(tmp_path / "demo.duckdb")) == ["neighborhoods", "districts"]
     assert dbmod.available_layers(tmp_path / "chicago.duckdb") == {
         "neighborhoods": tmp_path / "chicago.duckdb", "wards": tmp_path / "chicago.wards.duckdb"}
 
@@ -110,7 +111,7 @@ def test_district_counts_are_the_sums_of_their_neighborhoods_and_of_the_city(dem
     shapes = frame(demo_dir / "demo.duckdb", "SELECT neighborhood_id, geometry_wkb FROM neighborhoods")
     shapes = gpd.GeoDataFrame(shapes, geometry=gpd.GeoSeries.from_wkb(
         shapes["geometry_wkb"].map(bytes)), crs="EPSG:4326")
-    district_of = demo_districts.district_of(shapes)
+    district_of = demo_layers.district_of(shapes)
     for metric_id in ["active_businesses", "micro_businesses", "formations", "closures",
                       "residents", "jobs_total"]:
         first = hoods[(hoods["metric_id"] == metric_id) & (hoods["geo_level"] == "neighborhood")]
@@ -137,6 +138,25 @@ def test_district_shapes_are_unions_of_six_neighborhoods(demo_dir):
                     "SELECT rows_raw, rows_loaded, rows_merged FROM sources "
                     "WHERE source_id = 'demo_neighborhoods'")
     assert sources.iloc[0].tolist() == [36, 6, 30]
+
+
+def test_the_demo_zip_codes_get_their_own_census_counts_whole(demo_dir):
+    """The demo's ZIP-code layer: each area is one ZIP code, so the Census establishments
+    with 1 to 4 employees of a ZIP code reach it whole (12 pairs for 12 ZIP codes)."""
+    path = demo_dir / "demo.zips.duckdb"
+    mine = frame(path, "SELECT geo_id, year, value FROM metrics_long WHERE geo_level = "
+                       "'neighborhood' AND metric_id = 'census_micro_establishments'")
+    zbp = frame(path, "SELECT geo_id, year, establishments::DOUBLE AS value FROM "
+                      "business_patterns WHERE geo_level = 'zip' AND naics = '00' "
+                      "AND size_class = '212'")
+    both = mine.merge(zbp, on=["geo_id", "year"], suffixes=("", "_zbp"))
+    assert len(both) == len(mine) == len(zbp) > 0
+    assert (both["value"] == both["value_zbp"]).all()
+    steps = frame(path, "SELECT method, pairs, source_units FROM apportionment "
+                        "WHERE step LIKE 'Census establishments%'")
+    assert steps.iloc[0].tolist() == ["business_share", 12, 12]
+    names = frame(path, "SELECT name FROM neighborhoods ORDER BY 1")["name"]
+    assert names.iloc[0] == "ZIP code 99001" and len(names) == 12
 
 
 # --- A hand-computed second layer on the tiny city ------------------------------------------
@@ -184,7 +204,8 @@ def test_tiny_city_wards_by_hand(tmp_path):
 def test_the_layer_switch_changes_profile_compare_and_map(app_env):
     at = run_page("pages/profile.py", {"layer": "districts"})
     assert_clean(at)
-    assert [s.label for s in at.sidebar.selectbox if s.label == "Areas"]
+    areas = next(s for s in at.sidebar.selectbox if s.label == "Areas")
+    assert areas.options == ["Neighborhoods", "Districts", "ZIP codes"]
     picker = next(s for s in at.selectbox if s.label == "District")
     assert picker.options[:2] == ["District 1", "District 2"]
     assert at.title[0].value == "District 1"

@@ -13,7 +13,7 @@ seed another city. It stands in for every source of `data_pipeline.sources` at o
 - `patterns` — ZIP Business Patterns and county Nonemployer Statistics
 - `loans` — SBA 7(a)/504 and PPP loans by ZIP code
 - `words` — names, descriptions and licence words
-- `districts` — the second set of areas: six districts made of the neighborhoods
+- `layers` — further sets of areas: six districts and twelve ZIP codes made of the neighborhoods
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from ..load import Step, write_database
 from core import paths
 
 from . import census as demo_census
-from . import districts as demo_districts
+from . import layers as demo_layers
 from . import geography as demo_geography
 from . import licenses as demo_licenses
 from . import loans as demo_loans
@@ -158,14 +158,16 @@ def _digest(frame: pd.DataFrame) -> str:
 def build_demo(db: Path | str, seed: int = 42, on_step: Step | None = None,
                suppression_threshold: int | None = None, layers: bool = True) -> Path:
     """Generate the synthetic demo city for `seed` and load it atomically into `db`; with
-    `layers`, its districts too, beside it (`demo.districts.duckdb`)."""
+    `layers`, its districts and ZIP codes too, beside it (`demo.districts.duckdb`,
+    `demo.zips.duckdb`)."""
     step = on_step or (lambda message: None)
     step(f"generating the demo city (seed {seed})")
     data = generate(seed=seed)
-    districts = demo_districts.regroup(data) if layers else None
+    others = [(layer, demo_layers.regroup(data, layer))
+              for layer in (demo_layers.LAYERS if layers else ())]
     written = write_database(data, db, on_step=step, suppression_threshold=suppression_threshold)
-    if districts is not None:
-        step("the same city by district")
-        write_database(districts, paths.layer_path(Path(db), demo_districts.LAYER),
-                       on_step=step, suppression_threshold=suppression_threshold)
+    for layer, regrouped in others:
+        step(f"the same city by {layer.singular}")
+        write_database(regrouped, paths.layer_path(Path(db), layer.id), on_step=step,
+                       suppression_threshold=suppression_threshold)
     return written
