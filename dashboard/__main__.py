@@ -3,6 +3,7 @@
     python -m dashboard brief --city demo --neighborhood N07 --out union-flats.pdf
     python -m dashboard brief --city demo --out city.pdf          # the city's brief
     python -m dashboard brief --city chicago --all --out-dir briefs/
+    python -m dashboard brief --city chicago --layer wards --neighborhood "Ward 12"
 
 Errors are one sentence and exit status 1; `--debug` shows the traceback.
 """
@@ -36,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("brief", help="a one- or two-page PDF brief of a neighborhood or the city")
     cmd.add_argument("--city", help="a built city: its slug (file name in the data folder) or "
                      "name; default the demo city")
-    cmd.add_argument("--db", type=Path, help="a database file (overrides --city)")
+    cmd.add_argument("--layer", help="a set of areas of the city other than its neighborhoods "
+                     "(wards: data/<city>.wards.duckdb); default the neighborhoods")
+    cmd.add_argument("--db", type=Path, help="a database file (overrides --city and --layer)")
     cmd.add_argument("--neighborhood", default="city",
                      help="a neighborhood id or name; 'city' or omitted: the city's brief")
     which = cmd.add_mutually_exclusive_group()
@@ -61,7 +64,8 @@ def _brief(args: argparse.Namespace) -> int:
     i18n.set_language(args.lang)
     if args.all and not args.out_dir:
         raise BriefError("--all writes one file per neighborhood: add --out-dir FOLDER.")
-    db = _open(find_database(args.city, args.db))
+    db = _open(find_database(args.city, args.db, args.layer))
+    i18n.set_areas(*db.areas())    # the brief names the areas it is of: "Ward 12", "wards"
     made_on = args.date or date.today()
     if args.all:
         targets = [None, *queries.areas(db)["geo_id"]]
@@ -76,8 +80,8 @@ def _brief(args: argparse.Namespace) -> int:
     return 0
 
 
-def find_database(city: str | None, db_path: Path | None) -> Path:
-    """The database file for `--db` or `--city` (a slug or a city's name)."""
+def find_database(city: str | None, db_path: Path | None, layer: str | None = None) -> Path:
+    """The database file for `--db`, or `--city` (a slug or a city's name) and `--layer`."""
     if db_path is not None:
         if not db_path.is_file():
             raise BriefError(f"No database file at {db_path}: check the path, or build one "
@@ -88,14 +92,25 @@ def find_database(city: str | None, db_path: Path | None) -> Path:
     slug = slugify(wanted).replace("-", "_")
     for key in (wanted, wanted.lower(), slug):
         if key in found:
-            return found[key]
+            return _layer(found[key], layer)
     for path in found.values():
         if _city_name(path).lower() == wanted.lower():
-            return path
+            return _layer(path, layer)
     known = ", ".join(found) or "none yet"
     raise BriefError(f"No built database for city {wanted!r} in {paths.data_dir()} (built: "
                      f"{known}): run `python -m data_pipeline build --city {slug}` "
                      "(or --demo), or pass --db PATH.")
+
+
+def _layer(first: Path, layer: str | None) -> Path:
+    layers = dbmod.available_layers(first)
+    if layer is None or layer == dbmod.FIRST_LAYER:
+        return first
+    if layer not in layers:
+        raise BriefError(f"No {layer!r} built for {first.stem} (built: {', '.join(layers)}): "
+                         f"run `python -m data_pipeline build --city {first.stem}`, or "
+                         f"`import --layer {layer}`.")
+    return layers[layer]
 
 
 def _city_name(path: Path) -> str:
@@ -133,7 +148,7 @@ def find_neighborhood(db: dbmod.Database, wanted: str | None) -> str | None:
         if not match.empty:
             return str(match.iloc[0]["geo_id"])
     examples = ", ".join(f"{i} ({n})" for i, n in areas.head(3).itertuples(index=False))
-    raise BriefError(f"No neighborhood {text!r} in {exports.city_info(db)['name']}: give an id "
+    raise BriefError(f"No {i18n.areas()} {text!r} in {exports.city_info(db)['name']}: give an id "
                      f"or name such as {examples}, or 'city' for the city's brief.")
 
 

@@ -298,3 +298,16 @@ def test_page_titles_name_the_areas_shown():
         with i18n.using("es"):
             assert (title(page("profile")), title(page("compare"))) == (
                 "Perfil: Distrito municipal", "Comparar distritos municipales")
+
+
+def test_the_brief_from_the_command_line_of_a_district(demo_dir, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    from dashboard.__main__ import main
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(demo_dir))
+    out = tmp_path / "d2.pdf"
+    assert main(["brief", "--city", "demo", "--layer", "districts", "--neighborhood",
+                 "District 2", "--out", str(out)]) == 0
+    text = PdfReader(out).pages[0].extract_text()
+    assert "DISTRICT BRIEF" in text and "of 6 districts" in text.replace("\n", " ")
+    assert main(["brief", "--city", "demo", "--layer", "wards", "--out", str(out)]) == 1
