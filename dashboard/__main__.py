@@ -65,7 +65,11 @@ def _brief(args: argparse.Namespace) -> int:
     if args.all and not args.out_dir:
         raise BriefError("--all writes one file per neighborhood: add --out-dir FOLDER.")
     db = _open(find_database(args.city, args.db, args.layer))
-    i18n.set_areas(*db.areas())    # the brief names the areas it is of: "Ward 12", "wards"
+    with i18n.using_areas(*db.areas()):    # the brief names its areas: "Ward 12", "wards"
+        return _write_briefs(args, db)
+
+
+def _write_briefs(args: argparse.Namespace, db: dbmod.Database) -> int:
     made_on = args.date or date.today()
     if args.all:
         targets = [None, *queries.areas(db)["geo_id"]]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import shapely
 
+from core import i18n
 from core.i18n import _
 
 from . import queries
@@ -78,8 +79,8 @@ class Result:
 
     def sentence(self) -> str:
         if self.found and self.how == BY_NAME:
-            return _("“{query}” is the neighborhood {name}.").format(query=self.query,
-                                                                     name=self.name)
+            return _("“{query}” is the {area} {name}.").format(query=self.query,
+                                                               name=self.name, area=i18n.areas())
         if self.found:
             return _("“{query}” is in {name} ({how}).").format(query=self.query, name=self.name,
                                                                how=self.how)
@@ -123,7 +124,8 @@ def search(db: Database, text: str, online: bool | None = None, client=None) -> 
     `client`: an HttpClient to ask it with (tests)."""
     query = " ".join(str(text or "").split())[:MAX_QUERY]
     if not query:
-        return Result(query, message=_("Type a street address or a neighborhood's name."))
+        return Result(query, message=_("Type a street address or a {area}'s name.").format(
+            area=i18n.areas()))
     hoods = dict(queries.areas(db).itertuples(index=False))
     named = by_name(query, hoods)
     if named is not None:
@@ -145,11 +147,11 @@ def search(db: Database, text: str, online: bool | None = None, client=None) -> 
     if exact is not None:
         return Result(query, message=_(
             "The city registry lists no business address within {near} house numbers of "
-            "“{query}”: check the number, or type a neighborhood's name.").format(near=NEAR,
-                                                                                 query=query))
+            "“{query}”: check the number, or type a {area}'s name.").format(
+                near=NEAR, query=query, area=i18n.areas()))
     return Result(query, message=_(
-        "No neighborhood of {city} matches “{query}”: try a street address with its house "
-        "number, or a neighborhood's name.").format(city=city_name(db), query=query))
+        "No {area} of {city} matches “{query}”: try a street address with its house "
+        "number, or a {area}'s name.").format(city=city_name(db), query=query, area=i18n.areas()))
 
 
 def by_name(query: str, hoods: dict[str, str]) -> Result | None:
@@ -166,9 +168,9 @@ def by_name(query: str, hoods: dict[str, str]) -> Result | None:
     if same:
         names = sorted(hoods[g] for g in same)
         shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
-        return Result(query, message=_("“{query}” matches {count} neighborhoods ({shown}): type "
+        return Result(query, message=_("“{query}” matches {count} {areas} ({shown}): type "
                                        "the whole name.").format(query=query, count=len(names),
-                                                                 shown=shown))
+                                                                 shown=shown, areas=i18n.areas(plural=True)))
     return None
 
 
@@ -196,12 +198,13 @@ def by_address(db: Database, query: str, address: Address, hoods: dict[str, str]
         places = sorted({hoods[g] for _, g, _, _ in listed if g in hoods})
         if len(places) == 1:
             geo_id = listed[0][1]
-            return Result(query, geo_id, hoods[geo_id], _("the only neighborhood on that street"))
+            return Result(query, geo_id, hoods[geo_id], _("the only {area} on that street").format(
+                area=i18n.areas()))
         shown = ", ".join(places[:5]) + (" …" if len(places) > 5 else "")
-        return Result(query, message=_("“{query}” runs through {count} neighborhoods ({shown}): "
+        return Result(query, message=_("“{query}” runs through {count} {areas} ({shown}): "
                                        "add a house number.").format(query=query,
                                                                      count=len(places),
-                                                                     shown=shown))
+                                                                     shown=shown, areas=i18n.areas(plural=True)))
     numbered = [r for r in listed if r[0] is not None]
     if not near:
         same = [r for r in numbered if r[0] == address.number]
@@ -231,7 +234,7 @@ def by_point(db: Database, query: str, point: tuple[float, float],
             return Result(query, geo_id, hoods.get(geo_id, geo_id),
                           _("placed by the US Census Geocoder"))
     return Result(query, message=_("The US Census Geocoder places “{query}” outside {city}'s "
-                                   "neighborhoods.").format(query=query, city=city_name(db)))
+                                   "{areas}.").format(query=query, city=city_name(db), areas=i18n.areas(plural=True)))
 
 
 # --- Online: the US Census Geocoder ----------------------------------------------------

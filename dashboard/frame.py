@@ -569,8 +569,9 @@ def optional_neighborhood(db: dbmod.Database, label: str = N_("Outline a {area}"
 
 @st.cache_data(show_spinner=False, max_entries=512, ttl=3600)
 def _search(path: str, mtime: float, text: str, lang: str) -> find.Result:
-    with i18n.using(lang):      # its sentences are in the language it was asked in
-        return find.search(_open(path, mtime), text)
+    db = _open(path, mtime)
+    with i18n.using(lang), i18n.using_areas(*db.areas()):   # its sentences: in the language
+        return find.search(db, text)                          # asked in, naming its areas
 
 
 def find_box(db: dbmod.Database, where=st, key: str = "find") -> find.Result | None:

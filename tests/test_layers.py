@@ -311,3 +311,14 @@ def test_the_brief_from_the_command_line_of_a_district(demo_dir, tmp_path, monke
     text = PdfReader(out).pages[0].extract_text()
     assert "DISTRICT BRIEF" in text and "of 6 districts" in text.replace("\n", " ")
     assert main(["brief", "--city", "demo", "--layer", "wards", "--out", str(out)]) == 1
+
+
+def test_find_names_the_areas_shown(demo_dir):
+    from dashboard import find
+    db = dbmod.open_database(demo_dir / "demo.districts.duckdb")
+    with i18n.using_areas(*db.areas()):
+        assert find.search(db, "district 2").sentence() == "“district 2” is the district District 2."
+        assert "matches 6 districts" in find.search(db, "district").sentence()
+        with i18n.using("es"):
+            assert find.search(db, "district 2").sentence() == (
+                "“district 2” es el distrito District 2.")
