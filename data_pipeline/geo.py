@@ -53,6 +53,7 @@ GRID_SIDE = 2048            # cells along the longer side: int32 labels, 16 MB a
 EDGE_MARGIN = 1e-6
 POLYGONAL = (3, 6)          # shapely type ids of Polygon and MultiPolygon
 UNSURE = -2                 # a grid region's answer for the marked cells: test each point
+PIECES = 65_536             # edge pieces (or grid cells) handled at a time
 
 
 def assign_points(lat, lon, polygons: gpd.GeoDataFrame, id_column: str) -> np.ndarray:
@@ -166,16 +167,30 @@ def _edge_cells(shapes: np.ndarray, frame: tuple) -> np.ndarray:
     """Boolean rows × columns: the cells an edge crosses or comes within `EDGE_MARGIN` of.
 
     Each segment between two consecutive vertices of a shape, in cell units, is cut into
-    pieces at most one cell long; a piece's bounding box, widened by the margin, covers at
-    most 3 × 3 cells, all marked. (The segment joining one ring's last vertex to the next
-    ring's first is marked too: a few cells more to test exactly, never one fewer.)
+    pieces at most one cell long, `PIECES` pieces at a time (memory stays a few MB); a
+    piece's bounding box, widened by the margin, covers at most 3 × 3 cells, all marked.
+    (The segment joining one ring's last vertex to the next ring's first is marked too: a
+    few cells more to test exactly, never one fewer.)
     """
     x0, y0, cell, width, height = frame
     coords, shape = shapely.get_coordinates(shapes, return_index=True)
     uv = (coords - (x0, y0)) / cell
-    same = shape[1:] == shape[:-1]
-    start, span = uv[:-1][same], (uv[1:] - uv[:-1])[same]
+    same = np.flatnonzero(shape[1:] == shape[:-1])
+    start, span = uv[same], uv[same + 1] - uv[same]
     steps = np.maximum(np.ceil(np.abs(span).max(axis=1)), 1).astype(np.intp)
+    edge = np.zeros(height * width, dtype=bool)
+    total = int(steps.sum())
+    ends = np.searchsorted(np.cumsum(steps), np.arange(PIECES, total + PIECES, PIECES), "right")
+    first = 0
+    for last in ends:
+        _mark_pieces(edge, width, start[first:last], span[first:last], steps[first:last])
+        first = last
+    return edge.reshape(height, width)
+
+
+def _mark_pieces(edge: np.ndarray, width: int, start: np.ndarray, span: np.ndarray,
+                 steps: np.ndarray) -> None:
+    """Mark in the flat `edge` the cells of each segment's `steps` pieces (see `_edge_cells`)."""
     segment = np.repeat(np.arange(len(steps)), steps)
     step = np.arange(len(segment)) - np.repeat(np.cumsum(steps) - steps, steps)
     start, span, fraction = start[segment], span[segment], 1 / steps[segment]
@@ -183,13 +198,11 @@ def _edge_cells(shapes: np.ndarray, frame: tuple) -> np.ndarray:
     b = a + span * fraction[:, None]
     low = np.floor(np.minimum(a, b) - EDGE_MARGIN).astype(np.intp)
     extra = np.floor(np.maximum(a, b) + EDGE_MARGIN).astype(np.intp) - low
-    edge = np.zeros(height * width, dtype=bool)
     corner = low[:, 1] * width + low[:, 0]
     for across in range(3):
         for up in range(3):
             reach = (extra[:, 0] >= across) & (extra[:, 1] >= up)
             edge[corner[reach] + up * width + across] = True
-    return edge.reshape(height, width)
 
 
 def _region_answers(labels: np.ndarray, count: int, frame: tuple,
@@ -200,7 +213,9 @@ def _region_answers(labels: np.ndarray, count: int, frame: tuple,
     loop over the shapes would cost more)."""
     x0, y0, cell, width, _ = frame
     cell_of = np.empty(count + 1, dtype=np.int32)
-    cell_of[labels.ravel()] = np.arange(labels.size, dtype=np.int32)
+    for top in range(0, len(labels), PIECES // width + 1):     # a few MB at a time
+        block = labels[top:top + PIECES // width + 1].ravel()
+        cell_of[block] = np.arange(top * width, top * width + block.size, dtype=np.int32)
     row, column = np.divmod(cell_of[1:], width)
     centres = shapely.points(x0 + (column + 0.5) * cell, y0 + (row + 0.5) * cell)
     region, shape = shapely.STRtree(shapes).query(centres, predicate="intersects")

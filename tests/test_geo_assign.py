@@ -246,3 +246,12 @@ def test_the_benchmark_holds_assignment_to_twice_the_speed_of_sjoin():
     assert bench_assign.misses(fast, 0) == []
     assert "against ≥ 2× sjoin" in bench_assign.misses(slow, 0)[0]
     assert "for 3 points" in bench_assign.misses(fast, 3)[0]
+
+
+def test_edges_marked_a_few_pieces_at_a_time_are_the_edges_marked_at_once(monkeypatch):
+    shapes = bench_assign.polygons(30).geometry.to_numpy()
+    frame = geo._grid_frame(shapely.bounds(shapes), 256)
+    monkeypatch.setattr(geo, "PIECES", 10**9)
+    at_once = geo._edge_cells(shapes, frame)
+    monkeypatch.setattr(geo, "PIECES", 7)
+    assert (geo._edge_cells(shapes, frame) == at_once).all() and 0.01 < at_once.mean() < 0.5
