@@ -32,7 +32,7 @@ MIN_SENTENCES = 2     # the fewest the first page keeps when it would overflow
 METHODS = N_(
     "Counts come from the city's business registry: a business is active in a year if it "
     "was open on 31 December. Rates per 1,000 residents use one ACS 5-year estimate of the "
-    "population, split from census tracts to neighborhoods. Jobs are LEHD LODES workplace "
+    "population, split from census tracts to {areas}. Jobs are LEHD LODES workplace "
     "jobs; small firms have fewer than 20 employees and young firms are 0 to 3 years old, "
     "both measured for the whole firm nationwide, private jobs only. {disclosure} A rate, "
     "share or index computed from fewer than 20 businesses or events is marked \"low "
@@ -91,7 +91,8 @@ def gather(db: Database, neighborhood_id: str | None, made_on: date) -> BriefCon
                    queries.not_available(db)),
         jobs_year=_year_of(latest, "jobs_total"),
         sources=_sources(db), methods=_(METHODS).format(disclosure=_(WITHHELD_RULE).format(
-            t=threshold, small=suppressed_text(threshold)) if threshold > 0 else _(PUBLISHED)),
+            t=threshold, small=suppressed_text(threshold)) if threshold > 0 else _(PUBLISHED),
+            areas=i18n.areas(plural=True)),
         shapes=_shapes(db), highlight=neighborhood_id,
         demo_note=_(db.info().get("demo_note") or DEMO_NOTE),
         downturn=_downturn_rows(latest, threshold, neighborhood_id is None,
