@@ -37,11 +37,10 @@ def _tiny(folder, threshold=0, block_points=False):
         tracts[f"{column}_moe"] = tracts["geoid"].map(lambda g: values[g][1])
     path = folder / "tiny.duckdb"
     write_database(data, path, suppression_threshold=threshold)
-    if block_points:   # what a build that stores block points holds (see any_area's doc)
+    if block_points:   # what an import given the LODES crosswalk stores (see lodes.py)
         con = duckdb.connect(str(path))
-        con.execute("CREATE TABLE block_points AS SELECT * FROM (VALUES "
-                    "('990010001001001', 0.005, 0.005), ('990010001001002', 0.005, 0.012), "
-                    "('990010002001001', 0.005, 0.025)) t(geoid, latitude, longitude)")
+        con.execute("INSERT INTO block_points VALUES ('990010001001001', 0.005, 0.005), "
+                    "('990010001001002', 0.005, 0.012), ('990010002001001', 0.005, 0.025)")
         con.close()
     return path
 
@@ -289,3 +288,28 @@ def test_a_neighborhood_drawn_as_an_area_has_the_marts_counts(demo_db):
     assert len(published) == 5
     for metric_id, value in published.items():
         assert _value(found, metric_id) == value, metric_id
+
+
+def test_an_imported_lodes_crosswalk_places_the_job_blocks_by_point(tmp_path, monkeypatch):
+    """`import --lodes` with the state's crosswalk beside the WAC files stores the city's job
+    blocks' points, and a drawn area counts the jobs of the blocks inside it, whole."""
+    from pathlib import Path
+    from data_pipeline import city
+    local = Path(__file__).resolve().parent / "fixtures" / "local"
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    xwalk = tmp_path / "il_xwalk.csv"
+    xwalk.write_text("tabblk2020,st,blklatdd,blklondd\n"
+                     "170310001001000,17,41.95,-87.65\n"       # 40 jobs (tract …0100)
+                     "170310002001000,17,41.85,-87.69\n"       # 10 jobs (tract …0200)
+                     "170310003001000,17,41.85,-87.62\n"       # 8 jobs, outside the area
+                     "170310009009000,17,41.85,-87.61\n")      # no jobs: not kept
+    db_path = city.import_files(
+        "chicago", local / "chicago_licenses.csv", local / "neighborhoods.csv",
+        tracts=local / "tracts.geojson", lodes=[local / "il_wac_S000_JT00_2021.csv",
+                                                local / "il_wac_S000_JT02_2021.csv", xwalk])
+    db = open_database(db_path)
+    points = db.query("SELECT geoid FROM block_points ORDER BY geoid")["geoid"].tolist()
+    assert points == ["170310001001000", "170310002001000", "170310003001000"]
+    found = any_area.profile(db, box(-87.70, 41.80, -87.64, 41.98))
+    assert _value(found, "jobs_total") == 40 + 10
+    assert any("3 census block" in n and " 0 row" in n for n in found.notes)

@@ -305,14 +305,56 @@ def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> 
     return fetch(profile.geography.state_abbr.lower(), list(profile.years.lodes), cache, client)
 
 
+# --- Where each block is: the LODES geography crosswalk ------------------------------------
+# `<st>_xwalk.csv.gz` (LODES technical documentation, "Geography crosswalk") lists every 2020
+# block (`tabblk2020`) with its internal point (`blklatdd`, `blklondd`, decimal degrees). Given
+# to `import --lodes` beside the WAC files, it places the city's job blocks by point, so a
+# drawn area (dashboard/any_area.py) counts a block's jobs where the block is.
+XWALK_ID, XWALK_LAT, XWALK_LON = "tabblk2020", "blklatdd", "blklondd"
+BLOCK_POINTS_SCHEMA = """
+CREATE TABLE block_points (          -- a job block's internal point (LODES crosswalk)
+    geoid     VARCHAR PRIMARY KEY,   -- 15-character 2020 census block
+    latitude  DOUBLE NOT NULL,
+    longitude DOUBLE NOT NULL
+);"""
+
+
+def is_crosswalk(path: Path) -> bool:
+    """Whether a file is a LODES geography crosswalk (by its header, gzip or plain)."""
+    header = _content(Path(path)).split(b"\n", 1)[0].decode("utf-8", "replace").lower()
+    return {XWALK_ID, XWALK_LAT, XWALK_LON} <= {c.strip().strip('"') for c in header.split(",")}
+
+
+def block_points(paths: list[Path], blocks: set[str]) -> pd.DataFrame:
+    """geoid, latitude, longitude of the `blocks` the crosswalk files list."""
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(io.BytesIO(_content(Path(path))), usecols=[XWALK_ID, XWALK_LAT, XWALK_LON],
+                            dtype={XWALK_ID: "string"})
+        frame = frame.rename(columns={XWALK_ID: "geoid", XWALK_LAT: "latitude",
+                                      XWALK_LON: "longitude"})
+        frame["geoid"] = _padded(frame["geoid"], 15)
+        frames.append(frame[frame["geoid"].isin(blocks)])
+    points = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["geoid", "latitude", "longitude"])
+    points = points.dropna().drop_duplicates("geoid")
+    return points[["geoid", "latitude", "longitude"]].reset_index(drop=True)
+
+
 def read_into_build(files: list[Path], build: Build) -> None:
-    """Jobs of the city's blocks, placed in neighborhoods by location or by tract weights."""
+    """Jobs of the city's blocks, placed in neighborhoods by location or by tract weights;
+    a crosswalk among the files gives the blocks' points (`block_points`)."""
     profile = build.profile
+    crosswalks = [f for f in files if is_crosswalk(f)]
+    files = [f for f in files if f not in crosswalks]
     build.step(f"reading {len(files)} LODES file(s)")
     jobs, by_sector, _ = parse(files, keep_geoids_prefixes=profile.county_geoids)
     counted, sectors = tc.place_jobs(jobs, by_sector, profile.county_geoids,
                                      build.tables.get("tracts"), build.weights)
     build.tables["jobs"], build.tables["jobs_by_sector"] = counted.frame, sectors
+    if crosswalks:
+        blocks = counted.frame.loc[counted.frame["geo_level"] == "block", "geo_id"]
+        build.tables["block_points"] = block_points(crosswalks, set(blocks))
     years = sorted(set(counted.frame["year"].astype(int))) if len(counted.frame) else []
     vintage = f"{years[0]}–{years[-1]}" if years else "none in the city"
     build.add_row(LODES, vintage, files, counted,
@@ -320,6 +362,8 @@ def read_into_build(files: list[Path], build: Build) -> None:
 
 
 LODES = Source(
-    help="LODES WAC CSV or CSV.gz files", many=True,
+    help="LODES WAC CSV or CSV.gz files, and the state's crosswalk (<st>_xwalk.csv.gz) to "
+         "place job blocks by point", many=True,
     name=CACHE_SOURCE, kind="jobs", label="LODES jobs", tables=("jobs", "jobs_by_sector"),
-    provenance=SOURCE, fetch=fetch_for_build, read=read_into_build, absent="no LODES jobs were loaded")
+    provenance=SOURCE, fetch=fetch_for_build, read=read_into_build, absent="no LODES jobs were loaded",
+    schema=BLOCK_POINTS_SCHEMA)
