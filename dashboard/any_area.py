@@ -128,7 +128,8 @@ def in_city(db: Database, area: BaseGeometry) -> BaseGeometry:
     inside = shapely.intersection(area, city_shape(db))
     if inside.is_empty or inside.area <= 0:
         raise AreaError(_("The area lies outside {city}: draw or upload one that overlaps "
-                          "its neighborhoods.").format(city=exports.city_info(db)["name"]))
+                          "its {areas}.").format(city=exports.city_info(db)["name"],
+                                                 areas=i18n.areas(plural=True)))
     return inside
 
 
