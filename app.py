@@ -35,7 +35,7 @@ try:
         frame.copy_link()
         st.sidebar.markdown("### Main Street Atlas")
         frame.language_switch()
-    database = frame.current_database()
+    database = frame.current_database(switch=not alone)
     st.session_state["database"] = database
     if not alone:
         frame.demo_banner(database.info())

@@ -51,8 +51,10 @@ def _build_demo(path: Path) -> None:
         build_demo(path)
 
 
-def current_database() -> dbmod.Database:
-    """The database the visitor picked (URL `city`), building the demo if none exists."""
+def current_database(switch: bool = True) -> dbmod.Database:
+    """The database the visitor picked (URL `city`, and `layer`: the sidebar's Areas switch,
+    or the URL alone without `switch`: a slide or an embed shows no sidebar), building the
+    demo if none exists."""
     found = dbmod.available_databases()
     if not found:
         _build_demo(paths.database_path(paths.DEMO_SLUG))
@@ -60,7 +62,7 @@ def current_database() -> dbmod.Database:
     slugs = list(found)
     choice = url_select(_("City"), slugs, "city", slugs[0], where=st.sidebar,
                         format_func=_city_label, hide_if_single=True)
-    path = _layer_switch(found[choice])
+    path = _layer_switch(found[choice]) if switch else _layer_of(found[choice])
     database = CachedDatabase(path, _open(str(path), path.stat().st_mtime).con)
     i18n.set_areas(*database.areas())
     return database
@@ -77,8 +79,7 @@ def start_areas() -> None:
     if not found:
         return
     city = _chosen("city", list(found)) or next(iter(found))
-    layers = dbmod.available_layers(found[city])
-    path = layers[_chosen(LAYER_KEY, list(layers)) or dbmod.FIRST_LAYER]
+    path = _layer_of(found[city])
     i18n.set_areas(*_open(str(path), path.stat().st_mtime).areas())
 
 
@@ -106,6 +107,12 @@ def _layer_switch(first: Path) -> Path:
     if chosen == dbmod.FIRST_LAYER and LAYER_KEY in st.query_params:
         del st.query_params[LAYER_KEY]
     return layers[chosen]
+
+
+def _layer_of(first: Path) -> Path:
+    """The chosen layer's database, read from the URL or the session with no widget."""
+    layers = dbmod.available_layers(first)
+    return layers[_chosen(LAYER_KEY, list(layers)) or dbmod.FIRST_LAYER]
 
 
 def _capital(word: str) -> str:

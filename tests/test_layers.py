@@ -322,3 +322,16 @@ def test_find_names_the_areas_shown(demo_dir):
         with i18n.using("es"):
             assert find.search(db, "district 2").sentence() == (
                 "“district 2” es el distrito District 2.")
+
+
+def test_a_slide_and_an_embed_of_a_district_take_the_layer_from_the_link(app_env):
+    at = run_page("pages/profile.py", {"layer": "districts", "n": "D2", "present": "1",
+                                       "slide": "1"})
+    assert_clean(at)
+    assert not at.sidebar.children          # presentation mode: no sidebar, no switch
+    assert "District 2" in " ".join(str(m.value) for m in at.markdown)
+    at = run_page("pages/embed.py", {"layer": "districts", "chart": "map", "n": "D2",
+                                     "metric": "active_businesses"})
+    assert_clean(at)
+    assert not at.sidebar.children
+    assert "by district" in " ".join(str(m.value) for m in [*at.markdown, *at.caption, *at.title])
