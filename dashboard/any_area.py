@@ -468,6 +468,10 @@ def as_csv(db: Database, result: AreaProfile, link: str | None, made_on: date) -
     return exports.as_csv(figures_frame(result), figures_meta(db, result, link, made_on))
 
 
+def as_xlsx(db: Database, result: AreaProfile, link: str | None, made_on: date) -> bytes:
+    return exports.as_xlsx(figures_frame(result), figures_meta(db, result, link, made_on))
+
+
 def file_name(db: Database, ext: str = "csv") -> str:
     return exports.file_name(exports.city_info(db)["slug"], _("drawn area"), None, ext,
                              "figures")

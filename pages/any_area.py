@@ -92,15 +92,17 @@ except area_shape.AreaError as error:    # outside the city: a notice, as for a 
 
 st.header(_("Your area: {km2} km² inside the city").format(
     km2=format_value(result.area_km2, "{:,.2f}")))
-files = st.columns(3)
+files = st.columns(4)
 today = date.today()
 frame.file_button(_("Figures (CSV)"), lambda: any_area.as_csv(db, result, link, today),
                   any_area.file_name(db, "csv"), "area_csv", where=files[0])
+frame.file_button(_("Figures (Excel)"), lambda: any_area.as_xlsx(db, result, link, today),
+                  any_area.file_name(db, "xlsx"), "area_xlsx", where=files[1])
 frame.file_button(_("Outline (GeoJSON)"), lambda: json.dumps(
     {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(area)}).encode(),
-    any_area.file_name(db, "geojson"), "area_geojson", where=files[1])
+    any_area.file_name(db, "geojson"), "area_geojson", where=files[2])
 if link:
-    files[2].caption(_("The address of this page holds the area: copy it to share the view."))
+    files[3].caption(_("The address of this page holds the area: copy it to share the view."))
 
 GROUPS = [(_("Businesses (city registry, exact counts)"),
            lambda f: f.moe is None and not f.id.startswith("jobs") and f.id not in any_area.ACS_EXTRA),

@@ -166,6 +166,16 @@ def test_the_csv_holds_the_figures_with_sources_and_formulas(tiny, result):
     assert "Business b" not in text        # never a business's name
 
 
+def test_the_workbook_holds_the_same_figures(tiny, result):
+    import io
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(any_area.as_xlsx(tiny, result, "abc", date(2026, 1, 2))))
+    rows = list(book["Figures"].iter_rows(values_only=True))
+    residents = next(r for r in rows if r[0] == "residents")
+    assert residents[4:6] == (884, 122)
+    assert any("MOE = √Σ (weight × tract MOE)²" in str(r[1]) for r in book["About"].iter_rows(values_only=True))
+
+
 def test_an_area_outside_the_city_is_refused(tiny):
     with pytest.raises(area_shape.AreaError, match="outside"):
         any_area.profile(tiny, box(1, 1, 2, 2))
