@@ -258,10 +258,9 @@ def test_a_link_beyond_the_limit_is_refused_with_a_clear_error():
 
 # --- The page ----------------------------------------------------------------------------
 
-def test_the_page_opened_from_a_link_shows_the_areas_figures(tmp_path, monkeypatch):
+def test_the_page_opened_from_a_link_shows_the_areas_figures(tiny, monkeypatch):
     from tests.apptest import run_page
-    _tiny(tmp_path)
-    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tiny.path.parent))
     at = run_page("pages/any_area.py", {"area": area_shape.encode_area(AREA)})
     shown = {m.label: m.value for m in at.metric}
     assert shown["Active businesses"] == "10"
@@ -273,10 +272,9 @@ def test_the_page_opened_from_a_link_shows_the_areas_figures(tmp_path, monkeypat
     assert not at.error
 
 
-def test_the_page_says_a_broken_link_in_one_sentence(tmp_path, monkeypatch):
+def test_the_page_says_a_broken_link_in_one_sentence(tiny, monkeypatch):
     from tests.apptest import param, run_page
-    _tiny(tmp_path)
-    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tiny.path.parent))
     at = run_page("pages/any_area.py", {"area": "_p~iF~ps|"})
     assert any("not available here" in w.value and "damaged" in w.value for w in at.warning)
     assert not at.metric and not at.error
