@@ -37,11 +37,13 @@ def _link(area) -> str | None:
     except area_shape.AreaError as error:
         st.warning(str(error), icon=":material/link_off:")
         return None
-    st.query_params[KEY] = text
+    st.query_params[KEY] = st.session_state[REMEMBERED] = text
     return text
 
 
-area, link, problem = None, st.query_params.get(KEY), None
+# A link's area, else the one this session last looked at (the sidebar's links drop the query)
+REMEMBERED = "any_area_link"
+area, link, problem = None, st.query_params.get(KEY) or st.session_state.get(REMEMBERED), None
 if link:
     try:
         area = area_shape.decode_area(link)
@@ -49,7 +51,10 @@ if link:
         st.warning(_("The link's area is not available here: {why}").format(why=error),
                    icon=":material/link_off:")
         link = None
-        del st.query_params[KEY]
+        st.query_params.pop(KEY, None)
+        st.session_state.pop(REMEMBERED, None)
+    else:
+        st.query_params[KEY] = st.session_state[REMEMBERED] = link
 
 draw, upload = st.tabs([_("Draw on the map"), _("Upload a GeoJSON file")])
 with upload:

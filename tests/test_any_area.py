@@ -272,6 +272,18 @@ def test_the_page_opened_from_a_link_shows_the_areas_figures(tiny, monkeypatch):
     assert not at.error
 
 
+def test_the_area_is_still_there_after_a_visit_to_another_page(tiny, monkeypatch):
+    from tests.apptest import param, run_page
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tiny.path.parent))
+    link = area_shape.encode_area(AREA)
+    at = run_page("pages/any_area.py", {"area": link})
+    at.switch_page("pages/methods.py").run()
+    del at.query_params["area"]                  # the sidebar's links carry no query
+    at.switch_page("pages/any_area.py").run()
+    assert {m.label: m.value for m in at.metric}["Active businesses"] == "10"
+    assert param(at, "area") == link
+
+
 def test_the_page_says_a_broken_link_in_one_sentence(tiny, monkeypatch):
     from tests.apptest import param, run_page
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tiny.path.parent))
