@@ -35,7 +35,7 @@ def withheld_dir(tmp_path_factory) -> Path:
     (`--suppress-below 3`): small counts and their complements withheld."""
     from data_pipeline.demo import build_demo
     folder = tmp_path_factory.mktemp("withheld")
-    build_demo(folder / "demo.duckdb", suppression_threshold=3)
+    build_demo(folder / "demo.duckdb", suppression_threshold=3, layers=False)   # neighborhoods only
     return folder
 
 
