@@ -43,6 +43,7 @@ PORTAL = "https://data.cityofchicago.org/resource/"
 ROUTES = [
     ("businesses", re.compile(re.escape(PORTAL) + r"r5kz-chrr\.json")),
     ("neighborhoods", re.compile(re.escape(PORTAL) + r"igwz-8jzy\.geojson")),
+    ("wards", re.compile(re.escape(PORTAL) + r"p293-wvbd\.geojson")),   # the profile's second layer
     ("tracts", re.compile(r"https://www2\.census\.gov/geo/tiger/GENZ\d{4}/shp/cb_\d{4}_17_tract_500k\.zip")),
     ("acs", re.compile(r"https://api\.census\.gov/data/\d{4}/acs/acs5")),
     ("lodes", re.compile(r"https://lehd\.ces\.census\.gov/data/lodes/LODES8/il/wac/"
@@ -125,7 +126,7 @@ class FakeServers:
         if route == "cbp":
             scope = "zip-001" if query["for"].startswith("zip code") else "county-17"
             return 200, JSON, (LOCAL / f"cbp-2022-{scope}-00.json").read_bytes()
-        files = {"neighborhoods": "neighborhoods.geojson", "acs": "acs5-2023-17031.json",
+        files = {"neighborhoods": "neighborhoods.geojson", "wards": "wards.geojson", "acs": "acs5-2023-17031.json",
                  "nonemp": "nonemp-2022-17.json"}
         return 200, JSON, (LOCAL / files[route]).read_bytes()
 
@@ -226,7 +227,7 @@ def test_a_clean_build_asks_each_thing_once(servers, served, capsys):
     code, err = build(served, capsys)
     assert_complete(code, err, served)
     assert offsets(servers.asked("businesses")) == [0, 1, 2, 3, 4]
-    assert len(servers.calls) == len(set(servers.calls)) == 5 + 1 + 1 + 1 + 16 + 2 + 1
+    assert len(servers.calls) == len(set(servers.calls)) == 5 + 1 + 1 + 1 + 1 + 16 + 2 + 1
     assert [s for s, *_ in reconciled(served)] == ["acs", "business_patterns", "businesses",
                                                    "lodes", "neighborhoods", "nonemployers", "tracts"]
 
@@ -353,8 +354,8 @@ def test_a_dropped_optional_column_still_builds_and_reconciles(servers, served, 
 def test_a_census_table_without_a_variable_leaves_that_input_out(servers, served, capsys):
     table = json.loads((LOCAL / "acs5-2023-17031.json").read_text())
     dropped = table[0].index("B01003_001E")
-    servers.faults["acs"] = [(200, JSON, json.dumps([[*row[:dropped], *row[dropped + 1:]]
-                                                     for row in table]))]
+    answer = (200, JSON, json.dumps([[*row[:dropped], *row[dropped + 1:]] for row in table]))
+    servers.faults["acs"] = [answer, answer]     # the wards layer's build asks again
     code, err = build(served, capsys)
     assert_complete(code, err, served)
     assert "ACS 5-year tract figures not available (Census API at " in err
@@ -550,7 +551,7 @@ def test_builds_killed_at_random_moments_keep_the_served_database_and_resume(
     rng = random.Random(seed)
     runner = Runner(tmp_path, served, zipped_tracts)
     before = digest(served)
-    total = 5 + 1 + 1 + 1 + 16 + 2 + 1       # requests of an uninterrupted build
+    total = 5 + 1 + 1 + 1 + 1 + 16 + 2 + 1   # requests of an uninterrupted build (wards: + 1)
     kills = 0
     for _ in range(3):
         asked = len(set(runner.requests()))
@@ -583,4 +584,6 @@ def test_builds_killed_at_random_moments_keep_the_served_database_and_resume(
     assert len(set(asked)) == total, f"seed {seed}"
     # Only a request in flight when a build was killed may have been asked twice.
     assert len(asked) - len(set(asked)) <= kills, f"seed {seed}: {len(asked)} requests"
-    assert sorted(p.name for p in served.parent.iterdir()) == ["chicago.duckdb"]
+    # no half-built file left behind: the city and its wards layer, nothing else
+    assert sorted(p.name for p in served.parent.iterdir()) == ["chicago.duckdb",
+                                                                "chicago.wards.duckdb"]
