@@ -440,3 +440,27 @@ def test_a_naics_code_without_a_description_is_the_raw_category():
     raw, sector = transform_fields.sectors(frame, sf)
     assert raw.iloc[:2].tolist() == ["4400-4599", "Food Services"] and pd.isna(raw.iloc[2])
     assert sector.iloc[:2].tolist() == ["44-45", "72"] and pd.isna(sector.iloc[2])
+
+
+def test_a_naics_code_decides_the_sector_before_the_category_text(tmp_path):
+    """A profile with a NAICS field (San Francisco's): the code's sector wins over the
+    category text's, a code in a range ('4400-4599') is its sector, and a row without a
+    code falls back to its category text."""
+    from tests import tiny_city
+    rows = tiny_city.registry_rows()
+    for row in rows:
+        row["NAICS"] = ""
+    rows[0]["NAICS"], rows[1]["NAICS"] = "722511", "4400-4599"
+    profile = tiny_city.PROFILE.replace('category = "category"',
+                                        'category = "category"\nnaics = "naics"', 1)
+    assert profile != tiny_city.PROFILE
+    (tmp_path / "tiny.toml").write_text(profile)
+    pd.DataFrame(rows).to_csv(tmp_path / "tiny.csv", index=False)
+    coded = run(tmp_path / "tiny.csv", profiles.load_profile(tmp_path / "tiny.toml"),
+                tiny_city.neighborhoods(), as_of="2024-01-15").businesses.set_index("source_key")
+    plain = tiny_run(tmp_path).businesses.set_index("source_key")
+    first, second = (str(rows[i]["License ID"]) for i in (0, 1))
+    assert coded.loc[first, "naics_sector"] == "72"
+    assert coded.loc[second, "naics_sector"] == "44-45"
+    untouched = coded.index.difference([first, second])
+    assert coded.loc[untouched, "naics_sector"].equals(plain.loc[untouched, "naics_sector"])
