@@ -48,6 +48,7 @@ ROUTES = [
     ("acs", re.compile(r"https://api\.census\.gov/data/\d{4}/acs/acs5")),
     ("lodes", re.compile(r"https://lehd\.ces\.census\.gov/data/lodes/LODES8/il/wac/"
                          r"il_wac_S000_(JT0\d)_\d{4}\.csv\.gz")),
+    ("xwalk", re.compile(r"https://lehd\.ces\.census\.gov/data/lodes/LODES8/il/il_xwalk\.csv\.gz")),
     ("cbp", re.compile(r"https://api\.census\.gov/data/\d{4}/cbp")),
     ("nonemp", re.compile(r"https://api\.census\.gov/data/\d{4}/nonemp")),
 ]
@@ -123,6 +124,8 @@ class FakeServers:
         if route == "lodes":
             name = f"il_wac_S000_{match.group(1)}_2021.csv"
             return 200, {}, gzip.compress((LOCAL / name).read_bytes())
+        if route == "xwalk":
+            return 200, {}, gzip.compress((LOCAL / "il_xwalk.csv").read_bytes())
         if route == "cbp":
             scope = "zip-001" if query["for"].startswith("zip code") else "county-17"
             return 200, JSON, (LOCAL / f"cbp-2022-{scope}-00.json").read_bytes()
@@ -227,9 +230,15 @@ def test_a_clean_build_asks_each_thing_once(servers, served, capsys):
     code, err = build(served, capsys)
     assert_complete(code, err, served)
     assert offsets(servers.asked("businesses")) == [0, 1, 2, 3, 4]
-    assert len(servers.calls) == len(set(servers.calls)) == 5 + 1 + 1 + 1 + 1 + 16 + 2 + 1
+    assert len(servers.calls) == len(set(servers.calls)) == 5 + 1 + 1 + 1 + 1 + 16 + 1 + 2 + 1
     assert [s for s, *_ in reconciled(served)] == ["acs", "business_patterns", "businesses",
                                                    "lodes", "neighborhoods", "nonemployers", "tracts"]
+    with duckdb.connect(str(served), read_only=True) as con:      # the crosswalk places blocks
+        points = con.execute("SELECT geoid, latitude, longitude FROM block_points ORDER BY 1").fetchall()
+        blocks = [b for (b,) in con.execute("SELECT DISTINCT geo_id FROM jobs "
+                                            "WHERE geo_level = 'block' ORDER BY 1").fetchall()]
+    assert [p[0] for p in points] == blocks and len(blocks) >= 3      # Cook County's only
+    assert points[0] == ("170310001001000", 41.95, -87.65)
 
 
 def test_429_and_503_are_waited_out_as_retry_after_asks(servers, served, capsys, naps):
@@ -551,7 +560,7 @@ def test_builds_killed_at_random_moments_keep_the_served_database_and_resume(
     rng = random.Random(seed)
     runner = Runner(tmp_path, served, zipped_tracts)
     before = digest(served)
-    total = 5 + 1 + 1 + 1 + 1 + 16 + 2 + 1   # requests of an uninterrupted build (wards: + 1)
+    total = 5 + 1 + 1 + 1 + 1 + 16 + 1 + 2 + 1   # an uninterrupted build's requests
     kills = 0
     for _ in range(3):
         asked = len(set(runner.requests()))

@@ -225,9 +225,25 @@ def test_lodes_downloads_both_job_types_per_year(cache, client, tmp_path):
     for jt in ("JT00", "JT02"):
         responses.get(f"{base}ca_wac_S000_{jt}_2021.csv.gz",
                       body=gzipped(f"ca_wac_S000_{jt}_2021.csv", tmp_path).read_bytes())
+    crosswalk = ("tabblk2020,st,stusps,blklatdd,blklondd\n"
+                 "060750101001000,06,CA,37.8,-122.41\n060750102001000,06,CA,37.79,-122.42\n")
+    responses.get("https://lehd.ces.census.gov/data/lodes/LODES8/ca/ca_xwalk.csv.gz",
+                  body=gzip.compress(crosswalk.encode()))
     paths = lodes.fetch("CA", [2021], cache, client)
-    assert [p.name for p in paths] == ["ca_wac_S000_JT00_2021.csv.gz", "ca_wac_S000_JT02_2021.csv.gz"]
-    assert [e["rows"] for e in cache.entries("lodes")] == [5, 4]
+    assert [p.name for p in paths] == ["ca_wac_S000_JT00_2021.csv.gz", "ca_wac_S000_JT02_2021.csv.gz",
+                                       "ca_xwalk.csv.gz"]
+    assert [e["rows"] for e in cache.entries("lodes")] == [5, 4, 2]
+    assert lodes.is_crosswalk(paths[2]) and not lodes.is_crosswalk(paths[0])
+    points = lodes.block_points(paths[2:], {"060750102001000", "069999999999999"})
+    assert points.values.tolist() == [["060750102001000", 37.79, -122.42]]
+
+
+@responses.activate
+def test_a_state_without_a_crosswalk_says_so(cache, client):
+    url = "https://lehd.ces.census.gov/data/lodes/LODES8/zz/zz_xwalk.csv.gz"
+    responses.get(url, status=404)
+    with pytest.raises(FetchError, match=r"LODES has no geography crosswalk for ZZ .*zz_xwalk"):
+        lodes.fetch("zz", [], cache, client)
 
 
 @responses.activate

@@ -39,6 +39,7 @@ from ..source import Build, Source, facts
 
 CACHE_SOURCE = "lodes"
 URL = "https://lehd.ces.census.gov/data/lodes/LODES8/{st}/wac/{st}_wac_S000_{job_type}_{year}.csv.gz"
+XWALK_URL = "https://lehd.ces.census.gov/data/lodes/LODES8/{st}/{st}_xwalk.csv.gz"
 SOURCE = {
     "name": "LEHD Origin-Destination Employment Statistics (LODES 8), workplace area characteristics",
     "publisher": "US Census Bureau, Longitudinal Employer-Household Dynamics (LEHD) program",
@@ -70,18 +71,21 @@ class WacFile:
 
 
 def fetch(state_abbr: str, years, cache: RawCache, client: HttpClient,
-          job_types=(ALL_JOBS, PRIVATE_JOBS)) -> list[Path]:
-    """Download the WAC file of each year and job type into the cache; return the files."""
+          job_types=(ALL_JOBS, PRIVATE_JOBS), crosswalk: bool = True) -> list[Path]:
+    """Download the WAC file of each year and job type, and the state's geography crosswalk
+    (where each block is), into the cache; return the files."""
     st = state_abbr.lower()
+    wanted = [(URL.format(st=st, job_type=job_type, year=year), job_type, year)
+              for year in years for job_type in job_types]
+    if crosswalk:
+        wanted.append((XWALK_URL.format(st=st), None, None))
     with cache.replacing(CACHE_SOURCE, resume=True) as target:
-        for year in years:
-            for job_type in job_types:
-                url = URL.format(st=st, job_type=job_type, year=year)
-                if cache.kept(target, url.rsplit("/", 1)[1]):   # fetched before an interruption
-                    continue
-                content = _download(client, url, st, job_type, year)
-                rows = max(gzip.decompress(content).count(b"\n") - 1, 0)
-                cache.write(target, url.rsplit("/", 1)[1], content, url, {}, rows)
+        for url, job_type, year in wanted:
+            if cache.kept(target, url.rsplit("/", 1)[1]):   # fetched before an interruption
+                continue
+            content = _download(client, url, st, job_type, year)
+            rows = max(gzip.decompress(content).count(b"\n") - 1, 0)
+            cache.write(target, url.rsplit("/", 1)[1], content, url, {}, rows)
     return cache.files(CACHE_SOURCE)
 
 
@@ -91,6 +95,9 @@ def _download(client: HttpClient, url: str, st: str, job_type: str, year: int) -
     except FetchError as error:
         if error.status != 404:
             raise
+        if job_type is None:
+            raise FetchError(f"LODES has no geography crosswalk for {st.upper()} ({url}); check "
+                             "the state in the city profile (geography.state_abbr).", url, 404) from None
         raise FetchError(f"LODES has no {job_type} file for {st.upper()} {year} ({url}); LODES is "
                          "published about two years after the fact: choose other years in the "
                          "city profile (years.lodes).", url, 404) from None
@@ -307,9 +314,10 @@ def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> 
 
 # --- Where each block is: the LODES geography crosswalk ------------------------------------
 # `<st>_xwalk.csv.gz` (LODES technical documentation, "Geography crosswalk") lists every 2020
-# block (`tabblk2020`) with its internal point (`blklatdd`, `blklondd`, decimal degrees). Given
-# to `import --lodes` beside the WAC files, it places the city's job blocks by point, so a
-# drawn area (dashboard/any_area.py) counts a block's jobs where the block is.
+# block (`tabblk2020`) with its internal point (`blklatdd`, `blklondd`, decimal degrees).
+# Fetched by a build beside the WAC files, or given to `import --lodes` with them, it places
+# the city's job blocks by point, so a drawn area (dashboard/any_area.py) counts a block's
+# jobs where the block is.
 XWALK_ID, XWALK_LAT, XWALK_LON = "tabblk2020", "blklatdd", "blklondd"
 BLOCK_POINTS_SCHEMA = """
 CREATE TABLE block_points (          -- a job block's internal point (LODES crosswalk)
