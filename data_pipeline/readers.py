@@ -285,15 +285,19 @@ def _missing_column(registry: Registry, profile: Profile, key: str, name: str) -
 # ----------------------------------------------------------------------------- boundaries
 
 def read_shapes(path: Path, fallback_crs: str | None = None, what: str = "boundary file",
-                profile_label: str = "the profile") -> gpd.GeoDataFrame:
-    """Shapes of a GeoJSON, shapefile (zipped or not) or WKT CSV file, in WGS84."""
+                profile_label: str = "the profile",
+                within: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Shapes of a GeoJSON, shapefile (zipped or not) or WKT CSV file, in WGS84; given
+    `within`, a GeoJSON or shapefile is read only where it meets `within`'s bounding box
+    (a national file read for one city)."""
     path = Path(path)
-    head = path.read_bytes()[:4]
+    with open(path, "rb") as handle:
+        head = handle.read(4)
     try:
         if head[:2] == b"PK":
-            shapes = gpd.read_file(f"zip://{path.resolve()}")
+            shapes = gpd.read_file(f"zip://{path.resolve()}", bbox=within)
         elif path.suffix.lower() == ".shp" or head.lstrip()[:1] in (b"{",):
-            shapes = gpd.read_file(path)
+            shapes = gpd.read_file(path, bbox=within)
         else:
             shapes = _read_wkt_csv(path)
     except PipelineError:
@@ -354,16 +358,18 @@ class Boundaries:
     rejected: list[tuple[int, str, dict]]   # (row number, reason, raw properties)
 
 
-def read_boundaries(path: Path, profile: Profile,
-                    place: gpd.GeoDataFrame | None = None) -> Boundaries:
+def read_boundaries(path: Path, profile: Profile, place: gpd.GeoDataFrame | None = None,
+                    within: gpd.GeoDataFrame | None = None) -> Boundaries:
     """Neighborhood polygons with the profile's id and name, repaired and deduplicated.
 
     Features the profile's `[boundaries]` filter cuts off are rejected as outside the city;
     given the Census `place` (the city limits), every feature is clipped to it and those
-    (nearly) wholly outside are rejected as outside the city limits.
+    (nearly) wholly outside are rejected as outside the city limits. Given `within`, only
+    the features in its bounding box are read (and counted).
     """
     g = profile.geography
-    shapes = read_shapes(path, g.boundary_crs, "neighborhood boundary file", profile.display_path)
+    shapes = read_shapes(path, g.boundary_crs, "neighborhood boundary file", profile.display_path,
+                         within)
     id_col = _property(shapes, path, profile, "geography.neighborhood_id", g.neighborhood_id)
     name_col = _property(shapes, path, profile, "geography.neighborhood_name", g.neighborhood_name)
     out = gpd.GeoDataFrame({"neighborhood_id": id_text(shapes[id_col]),

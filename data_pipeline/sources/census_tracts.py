@@ -47,13 +47,16 @@ def fetch(state: str, year: int, cache: RawCache, client: HttpClient) -> Path:
 
 
 def fetch_zip(url: str, source: str, cache: RawCache, client: HttpClient, year: int,
-              state: str) -> Path:
-    """Download one cartographic boundary zip into `source` of the cache; return its path."""
+              state: str, check: str | None = None) -> Path:
+    """Download one cartographic boundary zip into `source` of the cache; return its path.
+    `check`: what to do when the server sends no zip (default: check the profile's year and
+    state)."""
     response = client.get(url)
     content = response.content
     if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise FetchError(f"The Census download server at {url} did not send a zip file; check "
-                         f"the year ({year}) and state ({state}) in the city profile.", url)
+        check = check or f"check the year ({year}) and state ({state}) in the city profile"
+        raise FetchError(f"The Census download server at {url} did not send a zip file; "
+                         f"{check}.", url)
     rows = pyogrio.read_info(io.BytesIO(content))["features"]
     with cache.replacing(source) as target:
         cache.write(target, url.rsplit("/", 1)[1], content, url, {}, rows)

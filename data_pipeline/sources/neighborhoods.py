@@ -29,9 +29,16 @@ def fetch_for_build(profile: Profile, cache: RawCache, client, build: Build) -> 
 
 
 def read_into_build(files: list[Path], build: Build) -> None:
-    path = files[0]
+    path, portal = files[0], build.profile.portal
     build.step(f"reading the neighborhood boundaries ({path.name})")
-    boundaries = readers.read_boundaries(path, build.profile, build.place)
+    add_boundaries(build, path, readers.read_boundaries(path, build.profile, build.place),
+                   portal_facts(build.profile, portal.neighborhoods, portal.neighborhoods_title))
+
+
+def add_boundaries(build: Build, path: Path, boundaries: readers.Boundaries, meta,
+                   vintage: str = "current") -> None:
+    """The areas read, for the sources after them, with their `sources` row (`meta`: where
+    they come from) and the features set aside."""
     if boundaries.rejected:
         build.step(f"{len(boundaries.rejected):,} of {boundaries.rows_raw:,} boundary features "
                    "set aside (outside the city, or without an id or a polygon)")
@@ -40,9 +47,7 @@ def read_into_build(files: list[Path], build: Build) -> None:
     build.reject(NEIGHBORHOODS.name, boundaries.rejected)
     counted = tc.Counted(boundaries.shapes, boundaries.rows_raw, len(boundaries.rejected),
                          boundaries.rows_merged)
-    portal = build.profile.portal
-    build.add_row(NEIGHBORHOODS, "current", [path], counted,
-                  meta=portal_facts(build.profile, portal.neighborhoods, portal.neighborhoods_title))
+    build.add_row(NEIGHBORHOODS, vintage, [path], counted, meta=meta)
 
 
 def _max_age(profile: Profile) -> timedelta:
