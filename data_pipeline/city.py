@@ -25,7 +25,7 @@ from .http import HttpClient
 from .load import write_database
 from .profiles import FIRST_LAYER, Layer, Profile, load_profile
 from .source import Build, Origin, Source, Step
-from .sources import SOURCES, socrata
+from .sources import SOURCES, census_zctas, socrata
 from .sources import source as sources_named
 from .sources.neighborhoods import NEIGHBORHOODS
 
@@ -39,9 +39,10 @@ def _quiet(message: str) -> None:
 Obtain = Callable[[Source, Build], list[Path]]   # a source's files for this build ([]: none)
 
 
-def read_sources(build: Build, obtain: Obtain) -> c.CityData:
+def read_sources(build: Build, obtain: Obtain, sources: tuple[Source, ...] = SOURCES
+                 ) -> c.CityData:
     """Read every source the profile uses, in order, with the files `obtain` finds for it."""
-    for source in SOURCES:
+    for source in sources:
         if not source.applies(build.profile):
             continue
         files = [Path(f) for f in obtain(source, build)]
@@ -114,16 +115,14 @@ def import_sources(city: str | Path, files: dict[str, list[Path]], db: Path | No
         if given:
             build.origins[source.name] = _file_origin(given)
             return given
-        if source is NEIGHBORHOODS and the_layer.id != FIRST_LAYER:
-            source = layer_source(the_layer)
         if source.required or source.on_import:
             return _from_cache(source, profile, cache, build, imported=True)
         return []
 
     build = Build(profile, step, cache=cache, client=HttpClient() if geocode else None,
                   imported=True, geocode=geocode)
-    return _write(profile, the_layer, read_sources(build, obtain), db, step,
-                  suppression_threshold)
+    return _write(profile, the_layer, read_sources(build, obtain, layer_sources(the_layer)),
+                  db, step, suppression_threshold)
 
 
 def _file_origin(files: list[Path]) -> Origin:
@@ -138,11 +137,12 @@ def build_city(city: str | Path, db: Path | None = None, offline: bool = False,
                on_step: Step | None = None, suppression_threshold: int | None = None) -> Path:
     """Fetch what is missing or stale into the raw cache (or use it alone), then build every
     layer of the profile: the neighborhoods into `db`, each other layer beside it. A layer
-    without a portal dataset is said in one sentence and left to `import --layer`."""
+    without a portal dataset or a Census file is said in one sentence and left to
+    `import --layer`."""
     full, step = load_profile(city), on_step or _quiet
     first = build_layer(full, full.layers[0], db, offline, step, suppression_threshold)
     for layer in full.layers[1:]:
-        if layer.dataset is None:
+        if layer.dataset is None and layer.census is None:
             step(f"the {layer.plural} have no portal dataset in the profile; build them with "
                  f"`python -m data_pipeline import --city {full.slug} --layer {layer.id} "
                  "--neighborhoods FILE …`")
@@ -167,14 +167,13 @@ def build_layer(full: Profile, layer: Layer, db: Path | None, offline: bool, ste
         if source.required:
             build.as_of = build.as_of or (cache.fetched_at(source.folder)
                                           if source.max_age(profile) else None)
-        if source is NEIGHBORHOODS and layer.id != FIRST_LAYER:
-            source = layer_source(layer)
         return _cached_or_fetched(source, profile, cache, client, build)
 
     build = Build(profile, step, cache=cache, client=client, geocode=client is not None)
     if layer.id != FIRST_LAYER:
         db = db or paths.database_path(profile.slug, layer.id)
-    return _write(profile, layer, read_sources(build, obtain), db, step, suppression_threshold)
+    return _write(profile, layer, read_sources(build, obtain, layer_sources(layer)), db, step,
+                  suppression_threshold)
 
 
 # ----------------------------------------------------------------------------- layers
@@ -182,16 +181,21 @@ def build_layer(full: Profile, layer: Layer, db: Path | None, offline: bool, ste
 def for_layer(profile: Profile, layer: Layer) -> Profile:
     """The profile with `layer`'s shapes standing in for the neighborhoods: its id and name
     properties, its portal dataset; the `[boundaries]` property filter is the neighborhood
-    file's and is dropped (the city limits still clip)."""
+    file's and is dropped (the city limits still clip, and always clip a Census layer)."""
     if layer.id == FIRST_LAYER:
         return profile
     geography = dataclasses.replace(profile.geography, neighborhood_id=layer.id_field,
                                     neighborhood_name=layer.name_field or layer.id_field)
     portal = dataclasses.replace(profile.portal, neighborhoods=layer.dataset or "",
                                  neighborhoods_title=layer.title or layer.plural)
+    clip = profile.boundaries.clip_to_place or layer.census is not None
     rules = dataclasses.replace(profile.boundaries, keep_property=None, keep_values=(),
-                                drop_values=())
+                                drop_values=(), clip_to_place=clip)
     return dataclasses.replace(profile, geography=geography, portal=portal, boundaries=rules)
+
+
+# A layer's `census` value (profiles.CENSUS_LAYERS) → the parts of its boundary source
+CENSUS_FILES = {"zcta": census_zctas.layer_unit}
 
 
 def layer_folder(layer: Layer) -> str:
@@ -199,15 +203,26 @@ def layer_folder(layer: Layer) -> str:
     return f"layer_{layer.id}"
 
 
+def layer_sources(layer: Layer) -> tuple[Source, ...]:
+    """The sources of a build of `layer`: the layer's boundaries in the neighborhoods' place."""
+    if layer.id == FIRST_LAYER:
+        return SOURCES
+    return tuple(layer_source(layer) if source is NEIGHBORHOODS else source
+                 for source in SOURCES)
+
+
 def layer_source(layer: Layer) -> Source:
-    """The boundary source fetching and caching this layer's dataset in its own folder."""
+    """The boundary source fetching and caching this layer's dataset (or Census file) in its
+    own folder."""
     folder = layer_folder(layer)
 
     def fetch(profile: Profile, cache: RawCache, client, build: Build) -> list[Path]:
         build.step(f"fetching {profile.portal.neighborhoods_title} from {profile.portal.domain}")
         return [socrata.fetch_geojson(profile.portal.domain, profile.portal.neighborhoods,
                                       cache, client, source=folder)]
-    return dataclasses.replace(NEIGHBORHOODS, cache=folder, fetch=fetch,
+
+    unit = {} if layer.census is None else CENSUS_FILES[layer.census](folder)
+    return dataclasses.replace(NEIGHBORHOODS, cache=folder, **{"fetch": fetch, **unit},
                                label=f"the {layer.plural}' boundaries",
                                missing=f"No cached boundaries of the {layer.plural} for "
                                        "{slug} in {path}; run `python -m data_pipeline "

@@ -68,6 +68,7 @@ class Layer:
     name_field: str | None = None   # property holding the name (None: "<Singular> <id>")
     dataset: str | None = None      # Socrata dataset id on the profile's portal (build --city)
     title: str | None = None        # the dataset's title on the portal
+    census: str | None = None       # or a Census boundary file instead ("zcta": ZIP codes)
 
     def name_of(self, area_id: str) -> str:
         """The name an area without a name property gets: "Ward 12"."""
@@ -77,7 +78,9 @@ class Layer:
 FIRST_LAYER = "neighborhoods"
 LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 LAYER_KEYS = {"id": True, "singular": True, "plural": True, "id_field": True,
-              "name_field": False, "dataset": False, "title": False}
+              "name_field": False, "dataset": False, "title": False, "census": False}
+# A layer's `census` value → the Census boundary file its areas come from (sources/census_zctas.py)
+CENSUS_LAYERS = {"zcta": "the ZIP Code Tabulation Areas"}
 
 
 @dataclass(frozen=True)
@@ -307,6 +310,30 @@ def check(raw: dict) -> list[str]:
     problems += _check_aliases(raw.get("aliases", {}))
     problems += _check_coherence(raw)
     problems += _check_layers(raw.get("layers", []))
+    problems += _check_census_layers(raw)
+    return problems
+
+
+def _check_census_layers(raw: dict) -> list[str]:
+    """A `census` layer: a known Census file, not also a portal dataset, and the city limits
+    (`geography.place_fips`) to choose and cut its areas by."""
+    layers = raw.get("layers", [])
+    if not isinstance(layers, list):
+        return []
+    problems, known = [], ", ".join(f'"{k}" ({v})' for k, v in CENSUS_LAYERS.items())
+    for i, layer in enumerate(layers, start=1):
+        if not isinstance(layer, dict) or "census" not in layer:
+            continue
+        where = f"layers[{i}]"
+        if _is_text(layer["census"]) and layer["census"] not in CENSUS_LAYERS:
+            problems.append(f"key '{where}.census' is {layer['census']!r}, which is not a "
+                            f"Census boundary file the pipeline reads; use {known}")
+        if "dataset" in layer:
+            problems.append(f"keys '{where}.census' and '{where}.dataset' cannot be given "
+                            "together")
+        if _lookup(raw, "geography.place_fips") is None:
+            problems.append(f"key '{where}.census' needs 'geography.place_fips' (the city "
+                            "limits its areas are chosen by and cut to)")
     return problems
 
 

@@ -19,7 +19,7 @@ from data_pipeline.cache import RawCache
 from core.errors import PipelineError
 from data_pipeline.http import FetchError, HttpClient
 from data_pipeline.sources import (business_patterns, census_acs, census_places, census_tracts,
-                                   lodes, nonemployer, socrata)
+                                   census_zctas, lodes, nonemployer, socrata)
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED = ROOT / "tests" / "fixtures" / "recorded"
@@ -376,8 +376,8 @@ def test_no_content_from_the_census_means_an_empty_table(cache, client):
 
 # Every source describes itself, and the docs say the same ------------------------------------
 
-SOURCE_MODULES = [socrata, census_acs, census_tracts, census_places, lodes, business_patterns,
-                  nonemployer]
+SOURCE_MODULES = [socrata, census_acs, census_tracts, census_places, census_zctas, lodes,
+                  business_patterns, nonemployer]
 
 
 @pytest.mark.parametrize("module", SOURCE_MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
