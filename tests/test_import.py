@@ -213,8 +213,8 @@ def test_offline_build_uses_every_cached_source(data_dir):
 
 
 def test_a_build_fetches_only_what_is_missing_or_stale(data_dir, monkeypatch):
-    from data_pipeline.sources import (business_patterns, census_acs, census_tracts, lodes,
-                                       nonemployer, socrata)
+    from data_pipeline.sources import (business_patterns, census_acs, census_places,
+                                       census_tracts, census_zctas, lodes, nonemployer, socrata)
     calls = []
 
     def fetch_dataset(domain, dataset_id, cache, client, source="businesses", **kwargs):
@@ -234,11 +234,13 @@ def test_a_build_fetches_only_what_is_missing_or_stale(data_dir, monkeypatch):
 
     monkeypatch.setattr(socrata, "fetch_dataset", fetch_dataset)
     monkeypatch.setattr(socrata, "fetch_geojson", fetch_geojson)
-    for module in (census_acs, census_tracts, lodes, business_patterns, nonemployer):
+    for module in (census_acs, census_tracts, lodes, business_patterns, nonemployer,
+                   census_places, census_zctas):       # the last two: the ZIP-code layer
         monkeypatch.setattr(module, "fetch", unreachable)
     steps = []
     city.build_city("chicago", on_step=steps.append)
-    assert calls[:2] == ["igwz-8jzy", "r5kz-chrr"] and calls.count("census") == 5
+    # 5 Census inputs, then the ZIP-code layer's city limits and ZCTA file
+    assert calls[:2] == ["igwz-8jzy", "r5kz-chrr"] and calls.count("census") == 5 + 2
     assert any("not available (The Census API did not answer" in s for s in steps)
     calls.clear()
     city.build_city("chicago", on_step=steps.append)     # fresh cache: no registry fetch

@@ -43,14 +43,20 @@ def by_area(path: Path) -> pd.DataFrame:
 
 # --- The profile -------------------------------------------------------------------------
 
-def test_each_shipped_profile_lists_a_second_layer():
+def test_each_shipped_profile_lists_its_districts_and_its_zip_codes():
     found = {slug: [(layer.id, layer.singular) for layer in profiles.load_profile(slug).layers]
              for slug in ("chicago", "nyc", "sf")}
+    zips = ("zips", "ZIP code")
     assert found == {
-        "chicago": [("neighborhoods", "neighborhood"), ("wards", "ward")],
-        "nyc": [("neighborhoods", "neighborhood"), ("council_districts", "council district")],
+        "chicago": [("neighborhoods", "neighborhood"), ("wards", "ward"), zips],
+        "nyc": [("neighborhoods", "neighborhood"), ("council_districts", "council district"),
+                zips],
         "sf": [("neighborhoods", "neighborhood"),
-               ("supervisor_districts", "supervisor district")]}
+               ("supervisor_districts", "supervisor district"), zips]}
+    for slug in found:   # the ZIP codes from the Census file, cut to the city limits
+        profile = profiles.load_profile(slug)
+        assert profile.layer("zips").census == "zcta" and profile.geography.place_fips
+        assert profile.layer(found[slug][1][0]).dataset is not None
 
 
 @pytest.mark.parametrize("layer,problem", [
@@ -73,7 +79,7 @@ def test_a_wrong_layer_is_named_by_its_key(layer, problem):
 
 def test_an_unknown_layer_is_one_sentence():
     with pytest.raises(Exception, match="has no layer 'precincts'; its layers are "
-                                        "neighborhoods, wards"):
+                                        "neighborhoods, wards, zips"):
         profiles.load_profile("chicago").layer("precincts")
 
 
