@@ -94,6 +94,18 @@ def areas(plural: bool = False, capital: bool = False) -> str:
     return word[:1].upper() + word[1:] if capital else word
 
 
+def in_areas(message: str) -> str:
+    """`message` in the current language with this run's areas named where it says
+    {area}, {areas}, {Area} or {Areas} (the registry's words, which every layer shares)."""
+    text = gettext(message)
+    if "{" not in text:
+        return text
+    for word, plural, capital in (("{area}", False, False), ("{areas}", True, False),
+                                  ("{Area}", False, True), ("{Areas}", True, True)):
+        text = text.replace(word, areas(plural, capital))
+    return text
+
+
 def areas_are_first() -> bool:
     """Whether this run shows the neighborhoods (the first set of areas)."""
     return _areas.get() == FIRST_AREAS

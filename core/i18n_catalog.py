@@ -45,9 +45,9 @@ def registry_words() -> list[str]:
     words += [value for name, value in vars(metrics).items()
               if name.isupper() and isinstance(value, str) and " " in value]
     for metric in metrics.all_metrics():
-        words += [metric.english(field) for field in metrics.WORDS]
+        words += [metric.msgid(field) for field in metrics.WORDS]
         if metric.id.endswith("_loans"):     # a loan program's name ('PPP loans'), as pages say it
-            words.append(metric.english("label").removesuffix(" approved"))
+            words.append(metric.msgid("label").removesuffix(" approved"))
     return list(dict.fromkeys(w for w in words if w)) + layer_words()
 
 

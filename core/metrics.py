@@ -29,10 +29,10 @@ LODES_CAVEAT = ("LODES counts jobs where people work (not where they live) and a
 CBP_CAVEAT = ("The Census '1 to 4 employees' class also holds establishments that had no "
               "paid employees in mid-March; since 2017 Census drops cells of fewer than 3 "
               "establishments, so sums over ZIP codes undercount; ZIP codes are split among "
-              "neighborhoods by the documented ZIP weights, so neighborhood figures are "
+              "{areas} by the documented ZIP weights, so figures by {area} are "
               "estimates.")
 ACS_CAVEAT = ("Residents come from one ACS 5-year vintage, split from census tracts to "
-              "neighborhoods by the documented weights; the same population is the "
+              "{areas} by the documented weights; the same population is the "
               "denominator for every year, so per-resident rates of other years assume the "
               "population did not change. Margins of error are 90% and approximate.")
 SURVIVAL_CAVEAT = ("Only cohorts whose horizon has ended are shown: a survival rate over "
@@ -50,13 +50,13 @@ MICRO_DEFINITION = (f"Businesses the city's registry marks as very small: {MICRO
 
 SBA_CAVEAT = ("SBA data cover only loans the SBA guarantees (7(a)) or co-finances (504), "
               "not other bank credit; a loan without a geocoded address is placed by the "
-              "borrower's ZIP code, split over the neighborhoods by where the ZIP's registered "
+              "borrower's ZIP code, split over the {areas} by where the ZIP's registered "
               "businesses are.")
 PPP_CAVEAT = ("PPP business types and jobs are as the borrowers reported them; jobs are jobs "
               "retained, not a headcount. The July 2020 release gives only a band for loans "
               "of $150,000 and over, which count as loans but not in amounts. A loan without a "
               "geocoded address is placed by the borrower's ZIP code, split over the "
-              "neighborhoods by where the ZIP's registered businesses are.")
+              "{areas} by where the ZIP's registered businesses are.")
 LOW_COUNT = 20
 # Why a figure is marked unreliable, unless its registry entry says otherwise.
 UNRELIABLE_WORDS = "fewer than 100 residents or a wide margin of error"
@@ -92,10 +92,16 @@ class Metric:
 
     def __getattribute__(self, name: str):
         value = object.__getattribute__(self, name)
-        return i18n.gettext(value) if name in WORDS else value
+        return i18n.in_areas(value) if name in WORDS else value
 
     def english(self, field: str) -> str:
-        """A word of the entry as written here, whatever the reader's language."""
+        """A word of the entry in English, whatever the reader's language, with the areas
+        shown named ("split from tracts to wards")."""
+        with i18n.using(i18n.DEFAULT):
+            return i18n.in_areas(object.__getattribute__(self, field))
+
+    def msgid(self, field: str) -> str:
+        """A word of the entry as written here, its areas a placeholder: the catalog's id."""
         return object.__getattribute__(self, field)
 
 
@@ -103,7 +109,7 @@ def _loans(family: str, program: str, sources: tuple[str, ...], caveat: str) -> 
     """The figures of one loan program: loans, per 1,000 businesses, total and median amount,
     share to businesses reporting fewer than 5 jobs."""
     placed = ("each loan placed at the borrower's geocoded address when the build geocodes "
-              "addresses, else by ZIP code: each neighborhood counts the ZIP's share of the "
+              "addresses, else by ZIP code: each {area} counts the ZIP's share of the "
               "city's registered businesses it holds")
     tables = ("loans", "zip_neighborhood_weights")
     return [
@@ -152,7 +158,7 @@ def _count(id, label, description, formula, *, tables=("businesses",), sources=(
 def _per_1k(id, label, description, counted, *, group=BUSINESSES, better=True):
     return Metric(
         id, label, description, "per 1,000 residents",
-        f"{counted} ÷ residents (ACS, split from tracts to neighborhoods) × 1,000. Its "
+        f"{counted} ÷ residents (ACS, split from tracts to {{areas}}) × 1,000. Its "
         "margin of error treats the count as exact: MOE = count × 1,000 × MOE(residents) "
         "÷ residents² (ACS handbook, derived ratio).",
         ("businesses", "tracts", "tract_neighborhood_weights"), better,
@@ -220,9 +226,9 @@ _METRICS: list[Metric] = [
     _count("census_micro_establishments",
            "Establishments with 1–4 employees (Census ZIP Business Patterns, apportioned)",
            "Census count of employer establishments with 1 to 4 employees, split from ZIP "
-           "codes to neighborhoods.",
+           "codes to {areas}.",
            "ZIP Business Patterns establishments of size class '1 to 4 employees' (all "
-           "sectors) × the ZIP's weight in the neighborhood, summed over ZIP codes.",
+           "sectors) × the ZIP's weight in the {area}, summed over ZIP codes.",
            tables=("business_patterns", "zip_neighborhood_weights"),
            sources=("business_patterns",), unit="establishments", caveat=CBP_CAVEAT,
            kind="estimate"),

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from core import i18n
 from core.i18n import _
 
 from . import theme
@@ -41,7 +42,7 @@ def drawing_map(db: Database, area: BaseGeometry | None = None, height: int = 56
     shapes = list(shapely.simplify(shapes, (east - west) / 2000, preserve_topology=True))
     fig = go.Figure()
     xs, ys = _lines(shapes)
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", name=_("Neighborhoods"),
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", name=i18n.areas(plural=True, capital=True),
                              line={"color": "#8a8f98", "width": 1}))
     gx, gy = np.meshgrid(np.linspace(west, east, GRID), np.linspace(south, north, GRID))
     fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", hoverinfo="skip",
@@ -52,7 +53,7 @@ def drawing_map(db: Database, area: BaseGeometry | None = None, height: int = 56
     fig.add_trace(go.Scatter(x=[p.x for p in centres], y=[p.y for p in centres],
                              mode="markers", hovertext=list(hoods["name"]), hoverinfo="text",
                              marker={"size": 6, "color": "#8a8f98"}, showlegend=False,
-                             name=_("Neighborhoods")))
+                             name=i18n.areas(plural=True, capital=True)))
     if area is not None:
         ax, ay = _lines([area])
         fig.add_trace(go.Scatter(x=ax, y=ay, mode="lines", fill="toself", hoverinfo="skip",

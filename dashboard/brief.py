@@ -157,7 +157,7 @@ def _rows(latest: pd.DataFrame, ids: list[str], threshold: int, is_city: bool,
         label = _short(m.label) if m.group == metrics.RESILIENCE else f"{_short(m.label)}, {r['year']}"
         city = "" if is_city else value_words(m, r.get("city_value"),
                                               bool(r.get("city_suppressed")), threshold)
-        rank = "" if is_city else rank_text(r.get("rank"), r.get("ranked"))
+        rank = "" if is_city else rank_text(r.get("rank"), r.get("ranked"), r.get("areas"))
         rows.append(Row(label, here, city, rank, unreliable=why, metric_id=metric_id))
     return rows
 
@@ -172,10 +172,14 @@ def value_words(metric: metrics.Metric, value, suppressed: bool, threshold: int)
     return format_value(value, metric.format)
 
 
-def rank_text(rank, ranked) -> str:
-    """'3rd of 36'; '' without a rank."""
+def rank_text(rank, ranked, areas=None) -> str:
+    """'3rd of 36'; '1st of 2 ranked, out of 50' when some areas are not ranked (low count,
+    unreliable, withheld, no figure); '' without a rank."""
     if is_missing(rank) or is_missing(ranked) or int(ranked) < 2:   # '1st of 1' ranks nothing
         return ""
+    if not is_missing(areas) and int(areas) > int(ranked):
+        return _("{rank} of {ranked} ranked, out of {areas}").format(
+            rank=ordinal(int(rank)), ranked=int(ranked), areas=int(areas))
     return _("{rank} of {ranked}").format(rank=ordinal(int(rank)), ranked=int(ranked))
 
 

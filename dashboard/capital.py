@@ -151,7 +151,7 @@ def own_caveat(metric: Metric) -> str:
     """The figure's caveat without the registry's and the ACS's (said once on the page)."""
     text = metric.caveat
     for shared in SHARED_CAVEATS:
-        text = text.replace(_(shared), "")
+        text = text.replace(i18n.in_areas(shared), "")
     return " ".join(text.split())
 
 

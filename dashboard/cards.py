@@ -56,7 +56,7 @@ def _card(metric, row: pd.Series | None, threshold: int, geo_level: str,
     if pd.notna(row["city_value"]) and not bool(row["city_suppressed"]):
         notes.append(_("City: {value}").format(value=format_value(row["city_value"],
                                                                   metric.format)))
-    rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level)
+    rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level, row.get("areas"))
     if rank and not hidden and metric.id != "residents" and metric.english("unit") != "year":
         notes.append(rank)
     if bool(row.get("low_count", False)) and not hidden:

@@ -71,6 +71,15 @@ def unmapped_categories(db: Database) -> pd.DataFrame:
         FROM unmapped_categories ORDER BY rows DESC LIMIT 25""")
 
 
+def _said(metric_id: str, field: str, english):
+    """A registry word of the database in the reader's language: the code's entry when it
+    still says the same in English, else the word as the catalog has it."""
+    metric = metrics.REGISTRY.get(metric_id)
+    if metric is not None and metric.english(field) == english:
+        return getattr(metric, field)
+    return _(english) if isinstance(english, str) else english
+
+
 def registry(db: Database) -> pd.DataFrame:
     """The metric registry as this database was built (with the sources' vintages);
     the code's registry when the table is missing."""
@@ -79,8 +88,9 @@ def registry(db: Database) -> pd.DataFrame:
         if i18n.language() == i18n.DEFAULT:
             return frame
         for column in ("label", "description", "unit", "formula", "caveat"):
-            if column in frame:
-                frame[column] = frame[column].map(lambda w: _(w) if isinstance(w, str) else w)
+            if column in frame:     # the registry's words, translated with the areas named
+                frame[column] = [_said(metric_id, column, w)
+                                 for metric_id, w in zip(frame["metric_id"], frame[column])]
         if "source_vintages" in frame:     # 'name, vintage; …' with each source's own words
             said = db.query("SELECT name, vintage FROM sources")
             words = [w for pair in said.itertuples(index=False) for w in pair if w]
@@ -144,7 +154,7 @@ MISSING_SOURCE = {
     "acs": N_("No census population (ACS) was loaded, so figures per 1,000 residents are "
            "not available."),
     "jobs": N_("No LODES jobs were loaded, so the jobs figures are not available."),
-    "tracts": N_("No census tracts were loaded, so maps show neighborhoods only."),
+    "tracts": N_("No census tracts were loaded, so maps show {areas} only."),
     "business_patterns": N_("No Census Business Patterns were loaded, so the Census count of "
                          "establishments with 1–4 employees is not available."),
 }
@@ -159,7 +169,7 @@ def gaps(db: Database) -> list[str]:
         "tracts": has_rows(db, "tracts"),
         "business_patterns": has_rows(db, "business_patterns"),
     }
-    return [_(MISSING_SOURCE[kind]) for kind, found in present.items() if not found]
+    return [i18n.in_areas(MISSING_SOURCE[kind]) for kind, found in present.items() if not found]
 
 
 def disclosure(db: Database) -> pd.DataFrame:

@@ -418,6 +418,15 @@ def page_style() -> None:
     st.html(styles.page_css())
 
 
+def file_uploader(label: str, types: tuple[str, ...], key: str, max_mb: int):
+    """`st.file_uploader` of one file of `types` up to `max_mb` MB, its button and size
+    limit in the reader's language (Streamlit's own are English only)."""
+    css = styles.uploader_css(key, max_mb, types)
+    if css:
+        st.html(css)
+    return st.file_uploader(label, type=list(types), key=key, max_upload_size=max_mb)
+
+
 def copy_link() -> None:
     """A visible "Copy link" (top right): the address holds the view, so the link reopens
     it. Our own fixed HTML and script, never a visitor's text."""
@@ -600,8 +609,8 @@ def find_box(db: dbmod.Database, where=st, key: str = "find") -> find.Result | N
                      placeholder=_("A street address or a {area}'s name").format(
                          area=i18n.areas()),
                      help=_("An address of the city's business registry or any street address "
-                            "(online, the US Census Geocoder places it), or a neighborhood's "
-                            "name."))
+                            "(online, the US Census Geocoder places it), or a {area}'s "
+                            "name.").format(area=i18n.areas()))
     result = st.session_state.get(f"{key}_result")
     if result is not None:
         text = _markdown_text(result.sentence())

@@ -107,7 +107,8 @@ def hover_text(frame: pd.DataFrame, view: MapView) -> list[str]:
         lines = [f"<b>{row.name}</b>",
                  f"{metric.label}: {wording.value_text(metric, row.value, suppressed, view.threshold)}"]
         if not suppressed:
-            rank = wording.rank_phrase(row.rank, row.ranked, view.geo_level)
+            rank = wording.rank_phrase(row.rank, row.ranked, view.geo_level,
+                                       getattr(row, "areas", None))
             behind = wording.count_behind(metric, row.numerator, row.denominator)
             lines += [_("Rank: {rank}").format(rank=rank)] * bool(rank) + \
                 [_("Based on: {count}").format(count=behind)] * bool(behind)

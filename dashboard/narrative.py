@@ -46,7 +46,7 @@ def _sentence(name: str, metric, row: pd.Series, geo_level: str) -> str:
         return ""
     value = format_value(row["value"], metric.format)
     noun = wording.noun(metric) or metric.label.lower()
-    rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level)
+    rank = wording.rank_phrase(row["rank"], row["ranked"], geo_level, row.get("areas"))
     city = ("" if pd.isna(row["city_value"]) or bool(row["city_suppressed"])
             else _("; city-wide: {value}").format(value=format_value(row["city_value"],
                                                                      metric.format)))

@@ -103,7 +103,8 @@ def ranked_by_area(db: Database, values_sql: str, params: list,
     """Every area of the level with its row of `values_sql` (geo_id, value, numerator,
     denominator, suppressed, unreliable, low_count), ranked by value (1 = highest). Only
     sound values are ranked: hidden, missing, low-count and unreliable values get no rank
-    and come after the ranked ones. `ranked` is how many areas have a rank."""
+    and come after the ranked ones. `ranked` is how many areas have a rank, `areas` how
+    many the level has."""
     return db.query(f"""
         WITH m AS ({values_sql})
         SELECT a.geo_id, a.name, m.value, m.numerator, m.denominator,
@@ -112,7 +113,8 @@ def ranked_by_area(db: Database, values_sql: str, params: list,
                coalesce(m.low_count, false) AS low_count,
                CASE WHEN {SOUND} THEN rank() OVER (PARTITION BY ({SOUND})
                                                    ORDER BY m.value DESC) END AS rank,
-               count(CASE WHEN {SOUND} THEN 1 END) OVER () AS ranked
+               count(CASE WHEN {SOUND} THEN 1 END) OVER () AS ranked,
+               count(*) OVER () AS areas
         FROM ({area_sql(geo_level)}) a LEFT JOIN m USING (geo_id)
         ORDER BY coalesce({SOUND}, false) DESC, m.value DESC NULLS LAST, a.name""", params)  # noqa: S608 (reviewed: placeholders only)
 
@@ -173,8 +175,9 @@ def latest_city_values(db: Database, metric_ids: list[str]) -> pd.DataFrame:
 def area_profile(db: Database, geo_id: str, metric_ids: list[str],
                  geo_level: str = "neighborhood") -> pd.DataFrame:
     """For each metric, the area's figures in the latest year the metric has at this level
-    (published or hidden), with the city's value and the area's rank that year."""
-    return db.query(f"""
+    (published or hidden), with the city's value and the area's rank that year (`ranked`:
+    how many areas have a rank, `areas`: how many the level has)."""
+    frame = db.query(f"""
         WITH latest AS (
             SELECT metric_id, max(year) AS year FROM metrics_long
             WHERE geo_level = ? AND metric_id IN ({_marks(metric_ids)})
@@ -188,12 +191,15 @@ def area_profile(db: Database, geo_id: str, metric_ids: list[str],
             FROM metrics_long m JOIN latest l USING (metric_id, year)
             WHERE m.geo_level = ?)
         SELECT r.metric_id, r.year, r.value, r.numerator, r.denominator, r.suppressed,
-               r.unreliable, r.low_count, r.moe, r.rank, r.ranked, c.value AS city_value,
-               c.suppressed AS city_suppressed
+               r.unreliable, r.low_count, r.moe, r.rank, r.ranked,
+               c.value AS city_value, c.suppressed AS city_suppressed
         FROM ranked r
         LEFT JOIN metrics_long c ON c.geo_level = 'city' AND c.metric_id = r.metric_id
                                 AND c.year = r.year
         WHERE r.geo_id = ?""", [geo_level, *metric_ids, geo_level, geo_id])  # noqa: S608 (reviewed: placeholders only)
+    if geo_level not in GEO_LEVELS:    # the city's own row: no areas to rank among
+        return frame.assign(areas=None)
+    return frame.assign(areas=db.scalar(f"SELECT count(*) FROM ({area_sql(geo_level)})"))  # noqa: S608 (reviewed: a fixed query)
 
 
 def processing_by_category(db: Database, geo_id: str = "city") -> pd.DataFrame:

@@ -94,8 +94,8 @@ def business_mix(place: Place) -> Slide:
     figure.update_layout(legend={"font": {"size": MIX_LABEL_FONT + 1}}, margin={"b": 120})
     return Slide(_("Kinds of business in {name}, {year}").format(name=place.name, year=years[-1]),
                  [], [], figure, exports.source_line(place.db, ["category_count"]),
-                 note=_("Bars: the share of the neighborhood's businesses in each kind; "
-                        "grey tick: the city's share."))
+                 note=_("Bars: the share of the {area}'s businesses in each kind; "
+                        "grey tick: the city's share.").format(area=i18n.areas()))
 
 
 def jobs(place: Place) -> Slide:

@@ -138,6 +138,31 @@ def page_css() -> str:
     return f"<style>{screen}{PRINT_CSS}</style>"
 
 
+# Streamlit writes a file uploader's button and size limit in English only: in another
+# language the page hides them (from sight and from screen readers) and says its own.
+UPLOADER_CSS = """
+.st-key-%(key)s [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
+.st-key-%(key)s [data-testid="stFileUploaderDropzoneInstructions"] span {
+  visibility: hidden; font-size: 0; }
+.st-key-%(key)s [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: %(upload)s; visibility: visible; font-size: 14px; }
+.st-key-%(key)s [data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: %(limit)s; visibility: visible; font-size: 14px; }
+"""
+
+
+def uploader_css(key: str, max_mb: int, types: tuple[str, ...]) -> str:
+    """The uploader `key`'s button and size limit in the reader's language, as a `<style>`
+    block ('' in English, which Streamlit's own words already are)."""
+    if i18n.language() == i18n.DEFAULT:
+        return ""
+    limit = _("At most {size} MB per file · {types}").format(
+        size=i18n.integer(max_mb), types=", ".join(t.upper() for t in types))
+    return "<style>" + UPLOADER_CSS % {
+        "key": key, "upload": json.dumps(_("Upload"), ensure_ascii=False),
+        "limit": json.dumps(limit, ensure_ascii=False)} + "</style>"
+
+
 def copy_link_html() -> str:
     """The button, the fallback field (hidden until needed) and a status line."""
     script = COPY_LINK_JS % {"id": COPY_LINK_ID, "lang": json.dumps(i18n.language()),

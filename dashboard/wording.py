@@ -75,9 +75,11 @@ def noun(metric: Metric) -> str:
     return label[:1].lower() + label[1:] if not label[:2].isupper() else label
 
 
-def rank_phrase(rank, ranked, geo_level: str = "neighborhood") -> str:
-    """'3rd of 36 neighborhoods', '36th of 36 neighborhoods (the lowest)'; '' with no rank
-    or when only one area is ranked. Rank 1 is the highest value."""
+def rank_phrase(rank, ranked, geo_level: str = "neighborhood", areas=None) -> str:
+    """'3rd of 36 neighborhoods', '36th of 36 neighborhoods (the lowest)'; when some areas
+    are not ranked (low count, unreliable, withheld or no figure), out of how many:
+    '1st of the 2 wards ranked, out of 50 (the highest)'. '' with no rank or when only one
+    area is ranked. Rank 1 is the highest value."""
     if _missing(rank) or _missing(ranked):
         return ""
     rank, ranked = int(rank), int(ranked)
@@ -86,6 +88,9 @@ def rank_phrase(rank, ranked, geo_level: str = "neighborhood") -> str:
     plural = level_nouns(geo_level)[1]
     extreme = _(" (the highest)") if rank == 1 and ranked > 1 else \
         _(" (the lowest)") if rank == ranked and ranked > 1 else ""
+    if not _missing(areas) and int(areas) > ranked:
+        return _("{rank} of the {ranked} {plural} ranked, out of {areas}").format(
+            rank=ordinal(rank), ranked=ranked, plural=plural, areas=int(areas)) + extreme
     return _("{rank} of {ranked} {plural}").format(rank=ordinal(rank), ranked=ranked,
                                                    plural=plural) + extreme
 

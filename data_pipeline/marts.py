@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .sources import SOURCES
-from core import categories, metrics
+from core import categories, i18n, metrics
 from .suppression import protect_cells
 
 MARTS_DIR = Path(__file__).with_name("sql") / "marts"
@@ -143,8 +143,28 @@ def _one_blas_thread():
 
 # --- Registry and wide tables --------------------------------------------------------------
 
+def _build_areas(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """The English nouns of the areas this build shows ("ward", "wards"), from `build_info`."""
+    found = dict(con.execute("SELECT key, value FROM build_info WHERE key IN "
+                             "('area_singular', 'area_plural')").fetchall())
+    if found.get("area_singular") and found.get("area_plural"):
+        return found["area_singular"], found["area_plural"]
+    return i18n.FIRST_AREAS
+
+
 def _write_registry(con: duckdb.DuckDBPyConnection) -> None:
-    """`_registry_rows` from metrics.REGISTRY; 50_registry.sql adds sources and vintages."""
+    """`_registry_rows` from metrics.REGISTRY, its words naming the build's areas ("split
+    from tracts to wards"); 50_registry.sql adds sources and vintages."""
+    singular, plural = _build_areas(con)
+    with i18n.using(i18n.DEFAULT), i18n.using_areas(singular, plural):
+        rows = _registry_frame()
+    con.register("registry_frame", rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE _registry_rows AS SELECT * FROM registry_frame")
+    con.unregister("registry_frame")
+    _write_source_kinds(con)
+
+
+def _registry_frame() -> pd.DataFrame:
     rows = pd.DataFrame([{
         "metric_id": m.id, "label": m.label, "description": m.description, "unit": m.unit,
         "formula": m.formula, "tables": ", ".join(m.tables),
@@ -154,10 +174,7 @@ def _write_registry(con: duckdb.DuckDBPyConnection) -> None:
     } for i, m in enumerate(metrics.REGISTRY.values())])
     rows["low_count_basis"] = rows["low_count_basis"].astype("string")
     rows["higher_is_better"] = rows["higher_is_better"].astype("boolean")
-    con.register("registry_frame", rows)
-    con.execute("CREATE OR REPLACE TEMP TABLE _registry_rows AS SELECT * FROM registry_frame")
-    con.unregister("registry_frame")
-    _write_source_kinds(con)
+    return rows
 
 
 def _write_source_kinds(con: duckdb.DuckDBPyConnection) -> None:

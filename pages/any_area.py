@@ -61,8 +61,8 @@ with upload:
     st.caption(_("A Polygon or MultiPolygon in longitude and latitude (WGS84), alone or in a "
                  "Feature or FeatureCollection; at most {size} MB. It is read, never "
                  "stored.").format(size=area_shape.MAX_UPLOAD_BYTES // 1_000_000))
-    file = st.file_uploader(_("GeoJSON file"), type=list(area_shape.UPLOAD_TYPES),
-                            key="area_upload", max_upload_size=2)
+    file = frame.file_uploader(_("GeoJSON file"), area_shape.UPLOAD_TYPES, "area_upload",
+                               area_shape.MAX_UPLOAD_BYTES // 1_000_000)
     if file is not None and _taken("upload", (file.file_id, file.size)):
         try:
             area = area_shape.parse_geojson(file.getvalue(), file.name)

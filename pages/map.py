@@ -8,6 +8,7 @@ from dashboard import catalog, classify, downloads, downturn, explorer, frame, m
 from dashboard.formatting import grey_note
 from dashboard.wording import level_nouns
 from core import metrics
+from core import i18n
 from core.i18n import _
 
 db = frame.database()
@@ -17,7 +18,8 @@ st.title(_("Map explorer"))
 levels = queries.geo_levels(db)
 if not levels:
     frame.missing(_("This database has no published figures to map yet: it needs at least "
-                    "the business registry and the neighborhood boundaries."))
+                    "the business registry and the boundaries of the {areas}.").format(
+                       areas=i18n.areas(plural=True)))
     st.stop()
 
 left, right = st.columns([5, 3])   # the map first, the controls beside (below on a phone)
@@ -32,7 +34,8 @@ with right:
                                 start.category, where=category_box, known=mix.categories(db),
                                 format_func=lambda c: _("All categories") if c == mix.ALL else _(c),
                                 help=None if kinds else _("Business categories are counted by "
-                                                          "neighborhood only."))
+                                                          "{area} only.").format(
+                                                              area=i18n.areas()))
     gaps = catalog.gaps(db)
     if gaps:
         st.caption(" ".join(gaps))

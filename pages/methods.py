@@ -75,8 +75,9 @@ if threshold > 0:
         "- Some larger counts are withheld as well (complementary suppression), chosen so that a "
         "withheld count cannot be worked out by subtracting the shown ones from a total. They "
         "read “withheld” too: saying which cells were hidden for which reason would give the "
-        "small counts away. A neighborhood's or the city's number of active businesses is "
-        "never withheld.").format(threshold=threshold, withheld=_(WITHHELD), below=threshold - 1))
+        "small counts away. A {area}'s or the city's number of active businesses is "
+        "never withheld.").format(threshold=threshold, withheld=_(WITHHELD), below=threshold - 1,
+                                  area=i18n.areas()))
 else:
     st.markdown(_(
         "- **Counts are published as the registry shows them.** The registry is public record: "

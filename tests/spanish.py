@@ -26,6 +26,7 @@ yet still back kinds kind category categories variety density change changes gai
 between against because should could would will been being have has had did does done
 show shows shown click see open opened image size embed page pages source sources made
 demo synthetic number numbers people living area areas tract tracts level levels
+upload file files drag drop browse limit
 """.split())
 
 # Written as they are in either language: names of places, programmes, sources and

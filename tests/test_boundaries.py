@@ -7,6 +7,7 @@ The hand-made city is Riverton (docs/cities.md) on a county-wide boundary file: 
 from __future__ import annotations
 
 import json
+import re
 import math
 import zipfile
 from pathlib import Path
@@ -312,10 +313,16 @@ def test_a_build_fetches_the_missing_place(data_dir, tmp_path, monkeypatch):
 # Profile keys ---------------------------------------------------------------------------------
 
 CHICAGO = ROOT / "data" / "cities" / "chicago.toml"
+NO_PLACE = "# no place_fips"
 
 
 def chicago_with(folder: Path, geography: str = "", boundaries: str = "") -> Path:
-    text = CHICAGO.read_text().replace('state_abbr = "IL"\n', f'state_abbr = "IL"\n{geography}\n')
+    """The shipped Chicago profile with `geography` added; a `place_fips` in it (or
+    NO_PLACE) stands in place of the profile's own."""
+    text = CHICAGO.read_text()
+    if "place_fips" in geography:
+        text = re.sub(r"(?m)^place_fips = .*\n", "", text)
+    text = text.replace('state_abbr = "IL"\n', f'state_abbr = "IL"\n{geography}\n')
     path = folder / "chicago.toml"
     path.write_text(text + (f"\n[boundaries]\n{boundaries}\n" if boundaries else ""))
     return path
@@ -334,7 +341,9 @@ def chicago_with(folder: Path, geography: str = "", boundaries: str = "") -> Pat
      "key 'boundaries.drop_values' must be a string or a list of strings"),
     ('place_fips = "14000"', 'clip_to_place = "yes"',
      "key 'boundaries.clip_to_place' must be true or false"),
-    ("", "clip_to_place = true", "key 'boundaries.clip_to_place' needs 'geography.place_fips'"),
+    (NO_PLACE, "clip_to_place = true",
+     "key 'boundaries.clip_to_place' needs 'geography.place_fips'; key 'layers[2].census' needs "
+     "'geography.place_fips' (the city limits its areas are chosen by and cut to)"),
     ("", 'keep_property = "type"',
      "key 'boundaries.keep_property' needs 'boundaries.keep_values' or 'boundaries.drop_values'"),
     ("", 'keep_values = ["City"]',

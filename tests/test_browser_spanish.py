@@ -55,6 +55,17 @@ CUT_LABELS = """() => {
 }"""
 
 
+# Tabs whose words Streamlit writes itself (a file uploader's button and size limit), opened
+# and read too: the AppTest reading of the other tabs cannot see them.
+OPENED_TABS = {"any_area": "Subir un archivo GeoJSON"}
+
+
+# What the page says in their place (CSS generated text, which innerText leaves out).
+UPLOADER_WORDS = """() => ['button [data-testid="stMarkdownContainer"] p',
+  '[data-testid="stFileUploaderDropzoneInstructions"] span'].map(s => getComputedStyle(
+  document.querySelector('[data-testid="stFileUploaderDropzone"] ' + s), '::after').content)"""
+
+
 def address(spec) -> str:
     return "" if spec == PAGES[0] else spec.url_path
 
@@ -79,6 +90,12 @@ def test_every_page_reads_in_spanish(streamlit_server, browser, place_names, spe
             assert len(drawn) >= CHARTS[spec.url_path] and all(n > 0 for n in drawn), drawn
             texts = [*page.evaluate(PAGE_TEXT), *page.evaluate(CHART_TEXT),
                      *page.evaluate(TOOLBAR)]
+            if spec.url_path in OPENED_TABS:
+                page.get_by_role("tab", name=OPENED_TABS[spec.url_path]).click()
+                page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=10_000)
+                texts += page.evaluate(PAGE_TEXT)
+                said = page.evaluate(UPLOADER_WORDS)
+                assert said == ['"Subir archivo"', '"Hasta 2 MB por archivo · GEOJSON, JSON"'], said
             english = english_words(texts, place_names)
             assert not english, f"English on /{spec.url_path} at {width} px: {english}"
             assert page.get_by_role("button", name="Copiar enlace").is_visible()

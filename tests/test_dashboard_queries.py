@@ -12,7 +12,7 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard import cards, catalog, explorer, geometry, mix, narrative, queries
+from dashboard import brief, cards, catalog, explorer, geometry, mix, narrative, queries, wording
 from dashboard.db import open_database
 
 
@@ -108,8 +108,10 @@ def test_ranking_lists_hidden_areas_last_without_a_number(tiny):
 
 
 def test_a_partial_import_says_what_is_missing(partial):
-    assert catalog.gaps(partial) == [catalog.MISSING_SOURCE[k] for k in
-                                     ("acs", "jobs", "tracts", "business_patterns")]
+    gaps = catalog.gaps(partial)
+    assert gaps == [catalog.MISSING_SOURCE[k] for k in ("acs", "jobs")] + [
+        "No census tracts were loaded, so maps show neighborhoods only.",
+        catalog.MISSING_SOURCE["business_patterns"]]
     assert queries.geo_levels(partial) == ["neighborhood"]
     assert "micro_per_1k_residents" not in queries.metric_ids(partial)
 
@@ -130,3 +132,34 @@ def test_map_figures_share_the_shapes_instead_of_copying_them(tiny):
     sent = json.loads(figure.to_json())["data"][0]["geojson"]   # what the browser gets
     ring = sent["features"][0]["geometry"]["coordinates"][0]
     assert {tuple(p) for p in ring} == {(0, 0), (0.01, 0), (0.01, 0.01), (0, 0.01)}
+
+
+def test_a_rank_says_out_of_how_many_areas_when_some_are_not_ranked():
+    assert wording.rank_phrase(1, 2, "neighborhood", 50) == (
+        "1st of the 2 neighborhoods ranked, out of 50 (the highest)")
+    assert wording.rank_phrase(3, 36, "neighborhood", 36) == "3rd of 36 neighborhoods"
+    assert wording.rank_phrase(1, 1, "neighborhood", 50) == ""     # one ranked ranks nothing
+    assert brief.rank_text(2, 5, 12) == "2nd of 5 ranked, out of 12"
+    assert brief.rank_text(2, 12, 12) == "2nd of 12"
+
+
+def test_a_card_counts_the_ranked_areas_by_hand(demo_db):
+    """A figure some neighborhoods cannot be ranked on (low count): the card, the sentence
+    and the map's hover say the rank among the ranked ones, out of all 36."""
+    db = open_database(demo_db)
+    rows = db.query("SELECT metric_id, year, geo_id, value, suppressed, low_count, unreliable "
+                    "FROM metrics_long WHERE geo_level = 'neighborhood' "
+                    "AND metric_id = 'formations_per_100_active'")
+    year = int(rows["year"].max())
+    latest = rows[rows["year"] == year]
+    sound = latest[latest["value"].notna() & ~latest["suppressed"] & ~latest["low_count"]
+                   & ~latest["unreliable"]].sort_values("value", ascending=False)
+    assert 2 <= len(sound) < 36     # the demo's small neighborhoods have low counts
+    top = sound.iloc[0]["geo_id"]
+    profile = queries.area_profile(db, top, ["formations_per_100_active"])
+    card, = cards.cards(profile, ["formations_per_100_active"], 0)
+    assert card.note.endswith(f"1st of the {len(sound)} neighborhoods ranked, out of 36 "
+                              "(the highest)")
+    hover = queries.metric_by_area(db, "formations_per_100_active", year).set_index("geo_id")
+    assert (hover.loc[top, "rank"], hover.loc[top, "ranked"], hover.loc[top, "areas"]) == (
+        1, len(sound), 36)

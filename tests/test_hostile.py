@@ -103,6 +103,7 @@ SAFE_INTERPOLATIONS = {
     "queries.py:areas:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:area_name:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:ranked_by_area:area_sql(geo_level)": "one of two fixed queries; anything else raises",
+    "queries.py:area_profile:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:ranked_by_area:values_sql": "SQL text its callers write (scanned there too)",
     "queries.py:area_series:area_sql(geo_level)": "one of two fixed queries; anything else raises",
     "queries.py:processing_by_category:area_sql('neighborhood')": "a fixed query (a literal level)",

@@ -20,7 +20,7 @@ from babel.messages import pofile
 from pypdf import PdfReader
 
 from core import i18n, i18n_catalog, metrics
-from dashboard import brief, charts, downloads, exports, queries
+from dashboard import brief, catalog, charts, downloads, exports, queries
 from dashboard.__main__ import main as dashboard_cli
 from dashboard.db import open_database
 from dashboard.registry import EMBED, PAGES, page
@@ -216,3 +216,30 @@ def test_find_my_neighborhood_answers_in_spanish(app_env):
     assert any("es el barrio Old Mill" in s for s in said), said
     at.text_input(key="w_find").set_value("zzzz nowhere").run()
     assert any("Ningún barrio de" in e.value for e in at.info), [e.value for e in at.info]
+
+
+def test_the_registry_words_name_the_areas_shown(demo_dir):
+    """A caveat or formula that says how a figure reaches the areas names the areas shown,
+    in the code's registry, in the table the build writes and on Spanish Data & methods."""
+    said = "Census count of employer establishments with 1 to 4 employees, split from ZIP codes to "
+    first = open_database(demo_dir / "demo.duckdb")
+    districts = open_database(demo_dir / "demo.districts.duckdb")
+    words = ("label", "description", "unit", "formula", "caveat")
+    for db, english, spanish in ((first, "neighborhoods", "barrios"),
+                                 (districts, "districts", "distritos")):
+        table = catalog.registry(db).set_index("metric_id")
+        assert table.loc["census_micro_establishments", "description"] == said + english + "."
+        with i18n.using_areas(*db.areas()):
+            assert metrics.REGISTRY["census_micro_establishments"].description == said + english + "."
+            assert f"each {english[:-1]} counts the ZIP's share" in metrics.REGISTRY["sba_loans"].formula
+            with i18n.using("es"):
+                translated = catalog.registry(db).set_index("metric_id")
+                assert translated.loc["census_micro_establishments", "description"].endswith(
+                    f"repartido de los códigos postales a los {spanish}.")
+                assert f"a los {spanish} con los pesos documentados" in translated.loc[
+                    "residents", "caveat"]
+                shown = " ".join(translated[list(words)].fillna("").to_numpy().ravel())
+                assert "{area" not in shown and "{Area" not in shown
+        if db is districts:
+            shown = " ".join(table[list(words)].fillna("").to_numpy().ravel())
+            assert "neighborhood" not in shown and "{area" not in shown
