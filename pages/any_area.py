@@ -70,8 +70,9 @@ with upload:
         except area_shape.AreaError as error:
             problem = str(error)
 with draw:
-    st.caption(_("Choose the lasso in the map's toolbar if it is not on, then hold the mouse "
-                 "button and draw around the area. Double-click to start again."))
+    st.caption(_("Choose the lasso in the map's toolbar if it is not on, then draw around the "
+                 "area with the mouse button held down, or with a finger on a touchscreen. "
+                 "Draw again to change it."))
     event = st.plotly_chart(area_map.drawing_map(db, area), on_select="rerun", theme=None,
                             selection_mode="lasso", key="area_draw", width="stretch",
                             config=frame.plotly_config())
