@@ -1,6 +1,7 @@
 """The one module that touches the database from the app: read-only, parameterized."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,11 @@ class Database:
     con: duckdb.DuckDBPyConnection
 
     def query(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+        """Run a parameterized query; its `name` column says numbered areas in the reader's
+        language (`said_names`)."""
+        return self.said_names(self.run(sql, params))
+
+    def run(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
         """Run a parameterized query on a private cursor (safe across sessions/threads)."""
         cursor = self.con.cursor()
         try:
@@ -47,10 +53,29 @@ class Database:
     def areas(self) -> tuple[str, str]:
         """The English nouns of the areas this database shows ("ward", "wards"); a build
         from before layers shows neighborhoods."""
-        found = dict(self.query("SELECT key, value FROM build_info WHERE key IN "
-                                "('area_singular', 'area_plural')").itertuples(index=False))
+        found = dict(self.run("SELECT key, value FROM build_info WHERE key IN "
+                              "('area_singular', 'area_plural')").itertuples(index=False))
         return (found.get("area_singular") or "neighborhood",
                 found.get("area_plural") or "neighborhoods")
+
+    def said_names(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """`frame` with the numbered names of a layer's areas in the reader's language. A
+        layer whose boundary file names nothing calls its areas "<Singular> <id>" ("Ward 12",
+        `profiles.Layer.name_of`): words of ours, read "Distrito municipal 12" in Spanish.
+        Names from a boundary file are the city's own and stay as written."""
+        if "name" not in frame.columns or i18n.language() == i18n.DEFAULT or frame.empty:
+            return frame
+        singular = self.areas()[0]
+        if (singular, self.areas()[1]) == i18n.FIRST_AREAS:
+            return frame
+        said = i18n.gettext(singular)
+        if said == singular:
+            return frame
+        frame = frame.copy()
+        frame["name"] = frame["name"].str.replace(
+            rf"^{re.escape(singular[:1].upper() + singular[1:])} (?=\S+$)",
+            said[:1].upper() + said[1:] + " ", regex=True)
+        return frame
 
 
 SHOWN_INFO = ("city_name", "demo_note", "demo_guide", "registry_note")

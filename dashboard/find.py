@@ -128,6 +128,12 @@ def search(db: Database, text: str, online: bool | None = None, client=None) -> 
             area=i18n.areas()))
     hoods = dict(queries.areas(db).itertuples(index=False))
     named = by_name(query, hoods)
+    if named is None and i18n.language() != i18n.DEFAULT:   # "Ward 12" as well as its Spanish
+        with i18n.using(i18n.DEFAULT):
+            written = dict(queries.areas(db).itertuples(index=False))
+        named = by_name(query, written) if written != hoods else None
+        if named is not None and named.found:
+            named = Result(query, named.geo_id, hoods[named.geo_id], BY_NAME)
     if named is not None:
         return named
     address = parse_address(query)

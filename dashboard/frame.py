@@ -128,19 +128,20 @@ def _city_label(slug: str) -> str:
 class CachedDatabase(dbmod.Database):
     """The same read-only database, with every query result cached once per process."""
 
-    def query(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+    def run(self, sql: str, params: list | tuple | None = None) -> pd.DataFrame:
         return _cached_query(str(self.path), self.path.stat().st_mtime, sql,
                              tuple(params or ())).copy()
 
 
 @st.cache_data(show_spinner=False, max_entries=4000)
 def _cached_query(path: str, mtime: float, sql: str, params: tuple) -> pd.DataFrame:
-    return _open(path, mtime).query(sql, list(params))
+    return _open(path, mtime).run(sql, list(params))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _cached_shapes(path: str, mtime: float, level: str) -> dict:
-    return geometry.shapes_geojson(_open(path, mtime), level)
+    with i18n.using(i18n.DEFAULT):     # shared by every session, whatever its language
+        return geometry.shapes_geojson(_open(path, mtime), level)
 
 
 def shapes(db: dbmod.Database, level: str) -> dict:

@@ -83,7 +83,7 @@ def test_a_hostile_value_in_one_key_keeps_the_others(tiny_env):
 
 # ----------------------------------------------------------------------------- SQL in dashboard/
 
-SQL_CALLS = {"query", "scalar", "execute", "sql", "read_sql"}
+SQL_CALLS = {"query", "run", "scalar", "execute", "sql", "read_sql"}
 # Helpers that take SQL text, and where it is among their arguments.
 SQL_HELPERS = {"ranked_by_area": 1}
 # What may be formatted or concatenated into SQL, where (file:function:expression), and why.
@@ -91,6 +91,7 @@ SQL_HELPERS = {"ranked_by_area": 1}
 # expressions that finally reach the SQL are listed; a string constant needs no entry.
 SAFE_INTERPOLATIONS = {
     "db.py:query:sql": "the database wrapper runs what its callers write (scanned there)",
+    "db.py:run:sql": "the database wrapper runs what its callers write (scanned there)",
     "db.py:scalar:sql": "the database wrapper runs what its callers write (scanned there)",
     "frame.py:_cached_query:sql": "the cache runs what its callers write (scanned there)",
     "geometry.py:neighbors:shapely.buffer(geoms, 1e-05)": "not SQL: shapely's STRtree.query",

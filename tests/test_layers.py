@@ -19,7 +19,7 @@ from shapely.geometry import box
 from core import i18n, paths
 from core.metrics import REGISTRY
 from dashboard import db as dbmod
-from dashboard import exports, images, queries
+from dashboard import exports, find, images, queries
 from data_pipeline import city, geo, profiles
 from data_pipeline.demo import layers as demo_layers
 from data_pipeline.load import write_database
@@ -225,6 +225,30 @@ def test_the_layer_switch_changes_profile_compare_and_map(app_env):
     assert any("by district" in m.value for m in at.markdown)
 
 
+
+def test_numbered_areas_are_named_in_the_readers_language(app_env, demo_dir):
+    """"District 2", "ZIP code 99001" are the build's own words for areas without a name:
+    a Spanish reader sees "Distrito 2", "Código postal 99001" (and can search for them);
+    a name from a boundary file ("Old Mill") stays as the city writes it."""
+    at = run_page("pages/profile.py", {"layer": "districts", "n": "D2", "lang": "es"})
+    assert_clean(at)
+    assert at.title[0].value == "Distrito 2"
+    picker = next(s for s in at.selectbox if s.label == "Distrito")
+    assert picker.options[:2] == ["Distrito 1", "Distrito 2"]
+    for layer, english, spanish in (("zips", "ZIP code 99001", "Código postal 99001"),
+                                    ("districts", "District 1", "Distrito 1")):
+        db = dbmod.open_database(demo_dir / f"demo.{layer}.duckdb")
+        assert queries.areas(db)["name"].iloc[0] == english
+        with i18n.using("es"), i18n.using_areas(*db.areas()):
+            assert queries.areas(db)["name"].iloc[0] == spanish
+            assert exports.area_name(db, queries.areas(db)["geo_id"].iloc[0]) == spanish
+            found = find.search(db, spanish.lower())
+            assert found.found and found.name == spanish
+    first = dbmod.open_database(demo_dir / "demo.duckdb")
+    english = queries.areas(first)["name"].tolist()
+    with i18n.using("es"):
+        assert queries.areas(first)["name"].tolist() == english and "Old Mill" in english
+
 def test_without_the_layer_the_profile_is_of_neighborhoods(app_env):
     at = run_page("pages/profile.py")
     assert_clean(at)
@@ -295,6 +319,52 @@ def test_chicago_wards_from_the_real_boundaries(tmp_path, monkeypatch):
     assert images.slugify("Ward 12") == "ward-12"
 
 
+
+# New York's council districts and San Francisco's supervisor districts (real boundaries)
+OTHER_DISTRICTS = {
+    "nyc": ("council_districts", "Council district", 51,
+            dict(businesses="nyc_dcwp_businesses/legally_operating_businesses_redhook_csv.csv"),
+            "nyc_nta/nynta2020_23a/nynta2020.shp",
+            "nyc_council_districts/council_districts_2023_socrata.geojson"),
+    "sf": ("supervisor_districts", "Supervisor district", 11,
+           dict(businesses="sf_registered_business/registered_business_gas_stations_soda_2017.json",
+                tracts="sf_census_geography/cb_2020_06_tract_500k_clipped_to_sf.geojson"),
+           "sf_analysis_neighborhoods/analysis_neighborhoods_socrata.geojson",
+           "sf_supervisor_districts/supervisor_districts_2022_trimmed_hcgx-vtsb.geojson"),
+}
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason=f"the real-data samples are not at {REALDATA}")
+@pytest.mark.parametrize("slug", sorted(OTHER_DISTRICTS))
+def test_real_district_maps_of_new_york_and_san_francisco(tmp_path, monkeypatch, slug):
+    """The DCWP Red Hook sample on the 51 council districts (2023 map), the DataSF sample on
+    the 11 supervisor districts (2022): every district named, the same figures as the
+    neighborhood build, the businesses of each set adding up to the same city, and (SF) the
+    tracts' weights over the districts within 0.1% of those over the neighborhoods."""
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path))
+    layer, noun, count, given, first_file, layer_file = OTHER_DISTRICTS[slug]
+    given = {key: REALDATA / path for key, path in given.items()}
+    first = city.import_files(slug, neighborhoods=REALDATA / first_file, **given)
+    districts = city.import_files(slug, neighborhoods=REALDATA / layer_file, layer=layer, **given)
+    assert districts == tmp_path / f"{slug}.{layer}.duckdb"
+    db = dbmod.open_database(districts)
+    with i18n.using_areas(*db.areas()):
+        assert queries.areas(db)["name"].tolist() == [f"{noun} {i}" for i in range(1, count + 1)]
+    mine, theirs = by_area(districts), by_area(first)
+    assert set(mine["metric_id"]) == set(theirs["metric_id"])
+    for values in (mine, theirs):
+        rows = values[values["metric_id"] == "active_businesses"]
+        year = rows["year"].max()
+        rows = rows[rows["year"] == year]
+        town = rows.loc[rows["geo_level"] == "city", "value"].iloc[0]
+        assert rows.loc[rows["geo_level"] == "neighborhood", "value"].sum() == town > 0
+    placed = "SELECT count(*) AS n FROM businesses"
+    assert frame(districts, placed)["n"][0] == frame(first, placed)["n"][0]
+    if "tracts" in given:
+        weights = {path: frame(path, "SELECT sum(weight) AS w FROM tract_neighborhood_weights")
+                   ["w"][0] for path in (first, districts)}
+        assert weights[districts] == pytest.approx(weights[first], rel=1e-3)
+
 def test_page_titles_name_the_areas_shown():
     from dashboard.registry import page, title
     assert title(page("profile")) == "Neighborhood profile"
@@ -327,7 +397,7 @@ def test_find_names_the_areas_shown(demo_dir):
         assert "matches 6 districts" in find.search(db, "district").sentence()
         with i18n.using("es"):
             assert find.search(db, "district 2").sentence() == (
-                "“district 2” es el distrito District 2.")
+                "“district 2” es el distrito Distrito 2.")       # its English name found too
 
 
 def test_a_slide_and_an_embed_of_a_district_take_the_layer_from_the_link(app_env):
