@@ -419,13 +419,18 @@ def page_style() -> None:
     st.html(styles.page_css())
 
 
+# Streamlit refuses a file of the wrong type or size in the browser, in English, before the
+# page sees it: the uploader takes any file up to this many times the page's limit, and the
+# page's own check says what is wrong with it in the reader's language.
+UPLOAD_CEILING = 5
+
+
 def file_uploader(label: str, types: tuple[str, ...], key: str, max_mb: int):
-    """`st.file_uploader` of one file of `types` up to `max_mb` MB, its button and size
-    limit in the reader's language (Streamlit's own are English only)."""
-    css = styles.uploader_css(key, max_mb, types)
-    if css:
-        st.html(css)
-    return st.file_uploader(label, type=list(types), key=key, max_upload_size=max_mb)
+    """`st.file_uploader` of one file, its button and limit ("At most 2 MB per file ·
+    GEOJSON, JSON") in the reader's language; the caller checks the file's type and size
+    (up to UPLOAD_CEILING × `max_mb` MB reach it)."""
+    st.html(styles.uploader_css(key, max_mb, types))
+    return st.file_uploader(label, key=key, max_upload_size=max_mb * UPLOAD_CEILING)
 
 
 def copy_link() -> None:

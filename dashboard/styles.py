@@ -138,8 +138,9 @@ def page_css() -> str:
     return f"<style>{screen}{PRINT_CSS}</style>"
 
 
-# Streamlit writes a file uploader's button and size limit in English only: in another
-# language the page hides them (from sight and from screen readers) and says its own.
+# Streamlit writes a file uploader's button and size limit in English only (and its limit
+# is not the page's): the page hides them (from sight and from screen readers) and says its
+# own.
 UPLOADER_CSS = """
 .st-key-%(key)s [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
 .st-key-%(key)s [data-testid="stFileUploaderDropzoneInstructions"] span {
@@ -152,10 +153,8 @@ UPLOADER_CSS = """
 
 
 def uploader_css(key: str, max_mb: int, types: tuple[str, ...]) -> str:
-    """The uploader `key`'s button and size limit in the reader's language, as a `<style>`
-    block ('' in English, which Streamlit's own words already are)."""
-    if i18n.language() == i18n.DEFAULT:
-        return ""
+    """The uploader `key`'s button and the page's limit in the reader's language, as a
+    `<style>` block."""
     limit = _("At most {size} MB per file · {types}").format(
         size=i18n.integer(max_mb), types=", ".join(t.upper() for t in types))
     return "<style>" + UPLOADER_CSS % {

@@ -16,6 +16,7 @@ import shapely
 
 from conftest import screenshot
 from dashboard import area_shape
+from test_browser_spanish import UPLOADER_WORDS
 from tests.test_browser import assert_no_error
 
 pytestmark = pytest.mark.browser
@@ -91,3 +92,26 @@ def test_an_area_drawn_on_the_map_gets_its_figures(streamlit_server, browser, de
         screenshot(page, f"any-area-drawn-{'phone' if phone else 'desktop'}")
     finally:
         context.close()
+
+
+
+def test_a_wrong_upload_is_refused_in_the_readers_words(streamlit_server, page):
+    """Streamlit would refuse a 3 MB file or a .txt in the browser, in English; the page
+    takes them and says what is wrong in Spanish, with its own 2 MB limit on the uploader."""
+    page.goto(f"{streamlit_server}/any_area?lang=es")
+    page.get_by_role("tab", name="Subir un archivo GeoJSON").click()
+    chooser = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    chooser.wait_for(state="attached", timeout=60_000)
+    assert page.evaluate(UPLOADER_WORDS) == ['"Subir archivo"',
+                                             '"Hasta 2 MB por archivo · GEOJSON, JSON"']
+    big = b'{"type": "Polygon", "coordinates": []}' + b" " * 3_000_000
+    for name, data, said in (
+            ("grande.geojson", big, "El archivo tiene 3.000.038 bytes, más de los 2.000.000"),
+            ("notas.txt", b"hola", "El archivo “notas.txt” no es un archivo GeoJSON")):
+        chooser.set_input_files({"name": name, "mimeType": "application/octet-stream",
+                                 "buffer": data})
+        page.locator('[data-testid="stAlertContentError"]', has_text=said).wait_for(
+            timeout=60_000)                  # the next file takes the place of the last
+        body = page.inner_text("body")
+        assert "or smaller" not in body and "not allowed" not in body
+    screenshot(page, "any-area-upload-refused-es")
