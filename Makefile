@@ -19,8 +19,11 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m data_pipeline build --demo
 
+# The tests without a browser on two processes (pytest-xdist; each builds its own fixtures),
+# then the browser tests on one, which share a server and time what a visitor waits for.
 test: $(STAMP) lint
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not browser" -n 2
+	$(PY) -m pytest -m browser
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
