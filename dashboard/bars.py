@@ -301,7 +301,9 @@ def side_by_side(profile: pd.DataFrame, metrics: list[Metric], names: dict[str, 
     titles = [panel_title(profile, m) for m in metrics]
     lines = max((t.count("<br>") + 1 for t in titles), default=1)
     bar_px, name_px = 16, 18
-    panel, gap = len(ids) * (bar_px + name_px + 8) + 6, 19 * lines + 40
+    # a panel's title stands TITLE_PAD px above it: the first name, set above its bar, rises
+    # a few px over the panel's top
+    panel, gap = len(ids) * (bar_px + name_px + 8) + 6, 19 * lines + 40 + TITLE_PAD
     height = len(metrics) * panel + max(len(metrics) - 1, 0) * gap + 60
     fig = make_subplots(rows=len(metrics), cols=1, subplot_titles=titles,
                         vertical_spacing=gap / max(height - 50, 1))
@@ -334,15 +336,17 @@ def side_by_side(profile: pd.DataFrame, metrics: list[Metric], names: dict[str, 
         fig.update_xaxes(**axis_format(metric), rangemode="tozero", row=row, col=1)
     style(fig, height, x_title="", zero=False)
     first = titles[0].count("<br>") + 1 if titles else 1   # room for the first panel's title
-    fig.update_layout(hovermode="closest", margin={"l": 10, "r": 70, "t": 8 + 19 * first, "b": 10},
+    fig.update_layout(hovermode="closest",
+                      margin={"l": 10, "r": 70, "t": 8 + TITLE_PAD + 19 * first, "b": 10},
                       bargap=1 - bar_px / (bar_px + name_px + 8))
     fig.update_annotations(selector={"xref": "paper"}, x=0, xanchor="left", align="left",
-                           font={"size": 15})
+                           font={"size": 15}, yshift=TITLE_PAD)
     fig.update_yaxes(autorange="reversed", showticklabels=False, ticks="")
     return fig, compare_table(profile, metrics, names, threshold)
 
 
 PANEL_TITLE_WIDTH = 36
+TITLE_PAD = 8
 
 
 def panel_title(profile: pd.DataFrame, metric: Metric) -> str:

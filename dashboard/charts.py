@@ -81,9 +81,10 @@ def _has_points(trace) -> bool:
 
 
 def axis_format(metric: Metric) -> dict:
-    """Tick format of a metric's values (percent for shares)."""
+    """Tick format of a metric's values (percent for shares: whole percents, a decimal where
+    the ticks are closer, so an axis from 0% to 1% does not read "0% 0% 0% 1%")."""
     if metric.format.endswith("%}"):
-        return {"tickformat": ".0%"}
+        return {"tickformat": ".1~%"}
     return {"tickformat": "+,~r" if metric.kind == "change" else ",~r"}
 
 

@@ -109,10 +109,19 @@ def copy_link_in_sight(page) -> None:
 
 # --- Every page, on a screen and on a phone ----------------------------------------------
 
+# Tick labels one axis shows twice ("0% 0% 0% 1%": a format coarser than the ticks' step).
+REPEATED_TICKS = """() => [...document.querySelectorAll('.js-plotly-plot g.xaxislayer-above, '
+    + '.js-plotly-plot g.yaxislayer-above')].flatMap(axis => {
+  const seen = [...axis.querySelectorAll('text')].map(t => (t.textContent || '').trim()).filter(Boolean);
+  return seen.filter((t, i) => seen.indexOf(t) !== i);
+})"""
+
+
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
 def test_every_page_reads_on_a_phone_and_a_screen(streamlit_server, browser, spec):
     """At 390 px nothing is wider than the screen and no chart text is cut at its chart's
-    edge; at both sizes every chart is drawn and "Copy link" is in sight."""
+    edge; at both sizes every chart is drawn, no axis repeats a tick label and "Copy link"
+    is in sight."""
     for width, height in (WIDE, PHONE):
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
@@ -122,6 +131,8 @@ def test_every_page_reads_on_a_phone_and_a_screen(streamlit_server, browser, spe
             drawn = page.evaluate(DRAWN)
             assert len(drawn) >= CHARTS[spec.url_path], f"{len(drawn)} charts at {width} px"
             assert all(n > 0 for n in drawn), f"a blank chart at {width} px: {drawn}"
+            repeated = page.evaluate(REPEATED_TICKS)
+            assert not repeated, f"tick labels repeated at {width} px: {repeated[:8]}"
             copy_link_in_sight(page)
             seen = page.evaluate(BEYOND)
             assert seen["scrollWidth"] <= seen["width"], seen
