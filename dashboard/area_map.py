@@ -42,7 +42,8 @@ def drawing_map(db: Database, area: BaseGeometry | None = None, height: int = 56
     shapes = list(shapely.simplify(shapes, (east - west) / 2000, preserve_topology=True))
     fig = go.Figure()
     xs, ys = _lines(shapes)
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", name=i18n.areas(plural=True, capital=True),
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip",
+                             name=i18n.areas(plural=True, capital=True),
                              line={"color": "#8a8f98", "width": 1}))
     gx, gy = np.meshgrid(np.linspace(west, east, GRID), np.linspace(south, north, GRID))
     fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", hoverinfo="skip",

@@ -65,8 +65,9 @@ class Database:
         Names from a boundary file are the city's own and stay as written."""
         if "name" not in frame.columns or i18n.language() == i18n.DEFAULT or frame.empty:
             return frame
-        singular = self.areas()[0]
-        if (singular, self.areas()[1]) == i18n.FIRST_AREAS:
+        nouns = self.areas()
+        singular = nouns[0]
+        if nouns == i18n.FIRST_AREAS:
             return frame
         said = i18n.gettext(singular)
         if said == singular:
